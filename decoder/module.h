@@ -1,0 +1,129 @@
+// The decoded module: everything from the binary except executable code, which stays as byte
+// ranges into `bytes` so the validator's walker (and the interpreter/JIT plugged into it) can
+// read each function body once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "decoder/opcodes.h"
+#include "decoder/types.h"
+
+namespace wrun {
+
+struct Import {
+  std::string module;
+  std::string name;
+  ExternKind kind = ExternKind::Func;
+  uint32_t func_type = 0;  // kind == Func: type index
+  TableType table;         // kind == Table
+  MemoryType memory;       // kind == Memory
+  GlobalType global;       // kind == Global
+};
+
+struct Export {
+  std::string name;
+  ExternKind kind = ExternKind::Func;
+  uint32_t index = 0;
+};
+
+// One instruction of a constant expression, already decoded. The decoder accepts any
+// instruction here; the validator decides which ones are constant.
+struct ConstInstr {
+  Op op = Op::Nop;
+  uint64_t imm = 0;  // i32/i64 value (sign-extended), f32/f64 bits, index, or ref type byte
+};
+
+struct ConstExpr {
+  std::vector<ConstInstr> instrs;  // without the final `end`
+  size_t offset = 0;               // module offset of the first instruction
+};
+
+struct GlobalDef {
+  GlobalType type;
+  ConstExpr init;
+};
+
+enum class SegmentMode : uint8_t { Active, Passive, Declarative };
+
+struct ElemSegment {
+  SegmentMode mode = SegmentMode::Passive;
+  ValType elem_type = ValType::FuncRef;
+  uint32_t table = 0;             // active only
+  ConstExpr offset;               // active only
+  std::vector<ConstExpr> inits;   // one expression per element (func indices become ref.func)
+};
+
+struct DataSegment {
+  SegmentMode mode = SegmentMode::Passive;  // never Declarative
+  uint32_t memory = 0;
+  ConstExpr offset;                // active only
+  size_t data_offset = 0;          // module offset of the bytes
+  uint32_t data_size = 0;
+};
+
+struct LocalDecl {
+  uint32_t count = 0;
+  ValType type = ValType::I32;
+};
+
+struct FuncBody {
+  size_t body_offset = 0;  // module offset of the body (after its size field)
+  size_t body_size = 0;
+  size_t code_offset = 0;  // module offset of the first instruction (after local decls)
+  std::vector<LocalDecl> locals;
+  uint64_t num_locals = 0;  // sum of locals[].count, excluding params
+};
+
+struct CustomSection {
+  std::string name;
+  size_t offset = 0;  // module offset of the payload (after the name)
+  size_t size = 0;
+};
+
+struct DecodedModule {
+  std::vector<uint8_t> bytes;  // the whole binary, kept for function bodies and data
+
+  std::vector<FuncType> types;
+  std::vector<Import> imports;
+  std::vector<uint32_t> funcs;      // type index of every function, imported ones first
+  std::vector<TableType> tables;    // imported ones first
+  std::vector<MemoryType> memories; // imported ones first
+  std::vector<GlobalDef> globals;    // defined globals only (imports are in `imports`)
+  std::vector<GlobalType> global_types;  // every global's type, imported ones first
+  std::vector<Export> exports;
+  std::optional<uint32_t> start;
+  std::vector<ElemSegment> elems;
+  std::vector<DataSegment> datas;
+  std::optional<uint32_t> data_count;
+  std::vector<FuncBody> code;       // one per defined (non-imported) function
+  std::vector<CustomSection> customs;
+
+  uint32_t num_imported_funcs = 0;
+  uint32_t num_imported_tables = 0;
+  uint32_t num_imported_memories = 0;
+  uint32_t num_imported_globals = 0;
+
+  // From the `name` custom section when present and well-formed; empty otherwise.
+  std::string module_name;
+  std::vector<std::string> func_names;  // indexed by function index; "" when unnamed
+
+  const FuncType& func_type(uint32_t func_index) const { return types[funcs[func_index]]; }
+  std::span<const uint8_t> data_bytes(const DataSegment& d) const {
+    return std::span<const uint8_t>(bytes).subspan(d.data_offset, d.data_size);
+  }
+};
+
+// Parses a binary module. Structural errors only ("malformed" in spec terms); type rules
+// are the validator's job. Never reads out of bounds, whatever the input.
+struct DecodeResult {
+  std::shared_ptr<DecodedModule> module;  // null on error
+  Error error;
+};
+DecodeResult decode_module(std::span<const uint8_t> bytes);
+
+}  // namespace wrun

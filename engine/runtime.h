@@ -1,0 +1,133 @@
+// Runtime objects of the store (internal to the engine; the interpreter and later the JIT
+// read them directly). Everything here is owned by rt::Store and lives as long as it does.
+//
+// The calling convention every executor meets at: a function's parameters are passed in an
+// array of 8-byte slots (v128 takes two), and its results are written back to the start of
+// the same array. References are slots too: a funcref is a FuncInst*, an externref the host's
+// pointer, and 0 is null.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "decoder/module.h"
+#include "wrun/wrun.h"
+
+namespace wrun {
+namespace interp {
+struct Code;
+}
+
+class CompiledModule;  // engine/compiled_module.h
+
+namespace rt {
+
+using Slot = uint64_t;
+
+inline uint32_t slot_count(ValType t) { return t == ValType::V128 ? 2 : 1; }
+inline uint32_t slot_count(std::span<const ValType> ts) {
+  uint32_t n = 0;
+  for (ValType t : ts) n += slot_count(t);
+  return n;
+}
+
+// Canonical ids for function types: equal ids <=> structurally equal types, so call_indirect
+// compares one integer. Process-wide and thread-safe.
+uint32_t intern_func_type(const FuncType& type);
+
+struct FuncInst;
+// How executors call a host function: args in slots[0..], results written to slots[0..].
+// `caller` is the instance whose code made the call (null when called from the embedder).
+using HostThunk = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
+
+struct FuncInst {
+  FuncType type;
+  uint32_t type_id = 0;
+  uint32_t param_slots = 0;
+  uint32_t result_slots = 0;
+  // Wasm functions:
+  Instance* instance = nullptr;
+  uint32_t index = 0;                 // function index within its module
+  const interp::Code* code = nullptr;  // lowered body
+  // Host functions:
+  HostThunk host_thunk = nullptr;
+  HostCallback host_callback;
+
+  bool is_host() const { return host_thunk != nullptr; }
+};
+
+struct MemoryInst {
+  MemoryType type;
+  uint8_t* base = nullptr;       // start of the reservation
+  uint64_t size_bytes = 0;       // accessible bytes (pages * 64 KiB)
+  uint64_t reserved_bytes = 0;   // mapped PROT_NONE beyond size_bytes (guard included)
+  uint64_t max_pages = kMaxPages32;  // effective limit (type max, 4 GiB, store limit)
+  ~MemoryInst();
+  uint64_t pages() const { return size_bytes / kPageSize; }
+  // Grows by delta pages; returns the old size in pages or -1 on failure.
+  int64_t grow(uint64_t delta_pages);
+};
+
+struct TableInst {
+  TableType type;
+  std::vector<Slot> elems;
+  uint64_t max_size = UINT32_MAX;
+  // Grows by delta entries filled with init; returns the old size or -1 on failure.
+  int64_t grow(uint64_t delta, Slot init);
+};
+
+struct GlobalInst {
+  GlobalType type;
+  Slot value[2] = {0, 0};  // v128 uses both
+};
+
+struct ExportEntry {
+  std::string name;
+  ExternKind kind;
+  void* object;  // FuncInst*, TableInst*, MemoryInst* or GlobalInst*
+};
+
+struct Instance {
+  std::shared_ptr<const CompiledModule> module;
+  const DecodedModule* ir = nullptr;
+  std::vector<FuncInst*> funcs;      // by function index, imports first
+  std::vector<TableInst*> tables;
+  std::vector<MemoryInst*> memories;
+  std::vector<GlobalInst*> globals;
+  std::vector<uint32_t> type_ids;    // canonical id of each module type index
+  std::vector<std::vector<Slot>> elem_segments;  // resolved references; cleared by elem.drop
+  std::vector<std::span<const uint8_t>> data_segments;  // emptied by data.drop
+  std::vector<ExportEntry> exports;
+};
+
+struct Store {
+  explicit Store(Engine& e) : engine(&e) {}
+  Engine* engine;
+  std::deque<std::unique_ptr<FuncInst>> funcs;
+  std::deque<std::unique_ptr<TableInst>> tables;
+  std::deque<std::unique_ptr<MemoryInst>> memories;
+  std::deque<std::unique_ptr<GlobalInst>> globals;
+  std::deque<std::unique_ptr<Instance>> instances;
+
+  // Execution state shared by nested activations (host -> wasm -> host -> wasm ...).
+  std::vector<Slot> value_stack;  // allocated on first call
+  uint32_t call_depth = 0;
+  bool fuel_enabled = false;
+  uint64_t fuel = 0;
+  std::atomic<bool> interrupt_requested{false};
+  std::optional<uint64_t> max_memory_bytes;
+  Store* public_store = nullptr;  // the wrun::Store wrapping this one (for Caller)
+};
+
+// Creates a memory with a reservation large enough for its maximum size plus a guard
+// region; returns null if the initial size cannot be committed.
+std::unique_ptr<MemoryInst> create_memory(const MemoryType& type, std::optional<uint64_t> max_bytes);
+
+}  // namespace rt
+}  // namespace wrun

@@ -1,0 +1,361 @@
+// wrun's embedding API. The CLI, the spec-test runner, the WASI layer and the tests use only
+// this header; engine internals stay behind it.
+//
+//   wrun::Engine engine;
+//   auto module = wrun::Module::compile(engine, bytes);      // decode + validate + lower
+//   wrun::Store store(engine);
+//   wrun::Linker linker(store);
+//   linker.define("env", "print", wrun::Func::host(store, type, callback));
+//   auto instance = linker.instantiate(*module);
+//   auto result = instance->get_func("run")->call({wrun::Val::i32(7)});
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "decoder/types.h"
+
+namespace wrun {
+
+namespace rt {
+struct FuncInst;
+struct TableInst;
+struct MemoryInst;
+struct GlobalInst;
+struct Instance;
+struct Store;
+}  // namespace rt
+struct DecodedModule;
+class Engine;
+
+// ---------------------------------------------------------------------------------------------
+// Results and traps
+
+enum class TrapKind : uint8_t {
+  Unreachable,               // "unreachable"
+  MemoryOutOfBounds,         // "out of bounds memory access"
+  TableOutOfBounds,          // "out of bounds table access"
+  UndefinedElement,          // "undefined element" (call_indirect index >= table size)
+  UninitializedElement,      // "uninitialized element" (call_indirect on null)
+  IndirectCallTypeMismatch,  // "indirect call type mismatch"
+  IntegerDivideByZero,       // "integer divide by zero"
+  IntegerOverflow,           // "integer overflow"
+  InvalidConversion,         // "invalid conversion to integer"
+  StackExhausted,            // "call stack exhausted"
+  NullReference,             // "null reference"
+  OutOfFuel,                 // "all fuel consumed"
+  Interrupted,               // "interrupted" (timeout)
+  Exit,                      // a host function asked to exit (WASI proc_exit); see exit_code
+  Host,                      // a host function reported an error
+};
+const char* trap_kind_message(TrapKind kind);
+
+struct Frame {
+  uint32_t func_index = 0;
+  std::string func_name;  // from the name section; may be empty
+  uint32_t code_offset = 0;  // module offset of the trapping instruction, 0 when unknown
+};
+
+struct Trap {
+  TrapKind kind = TrapKind::Unreachable;
+  std::string message;     // the spec's text for the kind, or the host's message
+  int32_t exit_code = 0;   // kind == Exit only
+  std::vector<Frame> backtrace;  // innermost first
+  static Trap make(TrapKind kind, std::string message = {});
+};
+
+// A value or an error message.
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  static Result failure(std::string message) { return Result(Fail{std::move(message)}); }
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T& operator*() { return value(); }
+  T* operator->() { return &value(); }
+  const std::string& error() const { return std::get<1>(v_).message; }
+
+ private:
+  struct Fail { std::string message; };
+  explicit Result(Fail f) : v_(std::move(f)) {}
+  std::variant<T, Fail> v_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+struct V128 {
+  uint8_t bytes[16] = {};
+  bool operator==(const V128&) const = default;
+};
+
+class Func;
+
+// A WebAssembly value. Floats are kept as bit patterns so NaN payloads survive every copy.
+class Val {
+ public:
+  Val() : type_(ValType::I32) {}
+  static Val i32(int32_t v) { return from_raw(ValType::I32, static_cast<uint32_t>(v)); }
+  static Val i64(int64_t v) { return from_raw(ValType::I64, static_cast<uint64_t>(v)); }
+  static Val f32_bits(uint32_t b) { return from_raw(ValType::F32, b); }
+  static Val f64_bits(uint64_t b) { return from_raw(ValType::F64, b); }
+  static Val f32(float f) { uint32_t b; std::memcpy(&b, &f, 4); return f32_bits(b); }
+  static Val f64(double d) { uint64_t b; std::memcpy(&b, &d, 8); return f64_bits(b); }
+  static Val v128(V128 v) { Val r(ValType::V128); r.bits_ = v; return r; }
+  static Val funcref(const Func* f);  // null when f is null
+  static Val funcref_null() { return from_raw(ValType::FuncRef, 0); }
+  // Host data for an externref; nullptr is the null reference.
+  static Val externref(void* host) { return from_raw(ValType::ExternRef, reinterpret_cast<uintptr_t>(host)); }
+  static Val default_for(ValType t) { return Val(t); }
+
+  ValType type() const { return type_; }
+  int32_t i32() const { return static_cast<int32_t>(raw()); }
+  int64_t i64() const { return static_cast<int64_t>(raw()); }
+  uint32_t f32_bits() const { return static_cast<uint32_t>(raw()); }
+  uint64_t f64_bits() const { return raw(); }
+  float f32() const { float f; uint32_t b = f32_bits(); std::memcpy(&f, &b, 4); return f; }
+  double f64() const { double d; uint64_t b = raw(); std::memcpy(&d, &b, 8); return d; }
+  V128 v128() const { return bits_; }
+  bool is_null_ref() const { return raw() == 0; }
+  void* externref() const { return reinterpret_cast<void*>(static_cast<uintptr_t>(raw())); }
+  std::optional<Func> funcref() const;  // nullopt for null
+
+  // The low 64 bits (numbers, reference pointers); the engine's slot representation.
+  uint64_t raw() const { uint64_t v; std::memcpy(&v, bits_.bytes, 8); return v; }
+  static Val from_raw(ValType t, uint64_t raw) { Val r(t); std::memcpy(r.bits_.bytes, &raw, 8); return r; }
+
+  std::string to_string() const;
+
+ private:
+  explicit Val(ValType t) : type_(t) {}
+  ValType type_;
+  V128 bits_;  // numbers and references use the low 8 bytes; the rest stays zero
+};
+
+// ---------------------------------------------------------------------------------------------
+// Engine, modules
+
+struct EngineConfig {
+  // Maximum depth of nested wasm calls before "call stack exhausted".
+  uint32_t max_call_depth = 20000;
+  // Size of each store's value stack, in 8-byte slots.
+  uint32_t value_stack_slots = 1u << 22;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config = {});
+  ~Engine();
+  const EngineConfig& config() const { return config_; }
+
+ private:
+  EngineConfig config_;
+};
+
+struct ImportDesc {
+  std::string module;
+  std::string name;
+  ExternKind kind;
+};
+struct ExportDesc {
+  std::string name;
+  ExternKind kind;
+};
+
+// A decoded, validated and compiled module; shareable across stores and instances.
+class CompiledModule;
+class Module {
+ public:
+  // Decodes, validates and lowers every function. The error says what and where.
+  static Result<Module> compile(Engine& engine, std::span<const uint8_t> bytes);
+  // Decodes and validates only (no lowering); for tools that just check a module.
+  static std::optional<Error> validate(std::span<const uint8_t> bytes);
+
+  std::vector<ImportDesc> imports() const;
+  std::vector<ExportDesc> exports() const;
+  const DecodedModule& ir() const;
+  std::shared_ptr<const CompiledModule> compiled() const { return compiled_; }
+  explicit Module(std::shared_ptr<const CompiledModule> c) : compiled_(std::move(c)) {}
+
+ private:
+  std::shared_ptr<const CompiledModule> compiled_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Store and external values. Handles are cheap pointers into a Store, valid while it lives.
+
+class Store;
+class Instance;
+
+// What a host function sees of its caller.
+class Caller {
+ public:
+  Caller(rt::Store* store, rt::Instance* instance) : store_(store), instance_(instance) {}
+  Store& store() const;
+  // The calling instance's export named `name`, e.g. its "memory" (WASI needs it).
+  std::optional<class Extern> get_export(std::string_view name) const;
+
+ private:
+  rt::Store* store_;
+  rt::Instance* instance_;
+};
+
+using HostCallback =
+    std::function<std::optional<Trap>(Caller& caller, std::span<const Val> args, std::span<Val> results)>;
+
+class Func {
+ public:
+  explicit Func(rt::FuncInst* f) : f_(f) {}
+  static Func host(Store& store, FuncType type, HostCallback callback);
+
+  const FuncType& type() const;
+  // Calls with type-checked arguments; returns the results or the trap.
+  std::variant<std::vector<Val>, Trap> call(Store& store, std::span<const Val> args) const;
+  rt::FuncInst* raw() const { return f_; }
+  bool operator==(const Func&) const = default;
+
+ private:
+  rt::FuncInst* f_;
+};
+
+class Memory {
+ public:
+  explicit Memory(rt::MemoryInst* m) : m_(m) {}
+  static Memory create(Store& store, MemoryType type);
+  MemoryType type() const;
+  uint64_t size_pages() const;
+  uint64_t size_bytes() const;
+  uint8_t* data() const;
+  // Grows by `delta` pages; returns the old size in pages, or nullopt on failure.
+  std::optional<uint64_t> grow(uint64_t delta) const;
+  rt::MemoryInst* raw() const { return m_; }
+
+ private:
+  rt::MemoryInst* m_;
+};
+
+class Table {
+ public:
+  explicit Table(rt::TableInst* t) : t_(t) {}
+  static Table create(Store& store, TableType type, Val init);
+  TableType type() const;
+  uint64_t size() const;
+  std::optional<Val> get(uint64_t index) const;
+  bool set(uint64_t index, Val value) const;
+  std::optional<uint64_t> grow(uint64_t delta, Val init) const;
+  rt::TableInst* raw() const { return t_; }
+
+ private:
+  rt::TableInst* t_;
+};
+
+class Global {
+ public:
+  explicit Global(rt::GlobalInst* g) : g_(g) {}
+  static Global create(Store& store, GlobalType type, Val value);
+  GlobalType type() const;
+  Val get() const;
+  bool set(Val value) const;  // false if immutable or of the wrong type
+  rt::GlobalInst* raw() const { return g_; }
+
+ private:
+  rt::GlobalInst* g_;
+};
+
+class Extern {
+ public:
+  Extern(Func f) : v_(f) {}
+  Extern(Table t) : v_(t) {}
+  Extern(Memory m) : v_(m) {}
+  Extern(Global g) : v_(g) {}
+  ExternKind kind() const { return static_cast<ExternKind>(v_.index()); }
+  std::optional<Func> func() const { return get<Func>(); }
+  std::optional<Table> table() const { return get<Table>(); }
+  std::optional<Memory> memory() const { return get<Memory>(); }
+  std::optional<Global> global() const { return get<Global>(); }
+
+ private:
+  template <class T>
+  std::optional<T> get() const {
+    if (auto* p = std::get_if<T>(&v_)) return *p;
+    return std::nullopt;
+  }
+  std::variant<Func, Table, Memory, Global> v_;  // order matches ExternKind
+};
+
+class Store {
+ public:
+  explicit Store(Engine& engine);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Engine& engine() const { return engine_; }
+  rt::Store* raw() const { return s_.get(); }
+
+  // Execution limits: fuel is consumed by executed instructions; nullopt means unlimited.
+  void set_fuel(std::optional<uint64_t> fuel);
+  std::optional<uint64_t> fuel() const;
+  // Asks running code to trap with Interrupted at its next check (safe from another thread).
+  void interrupt();
+  // Upper bound for any memory of this store, in bytes (enforced on creation and growth).
+  void set_max_memory_bytes(std::optional<uint64_t> bytes);
+
+  static Store& from_raw(rt::Store* s);
+
+ private:
+  Engine& engine_;
+  std::unique_ptr<rt::Store> s_;
+};
+
+class Instance {
+ public:
+  explicit Instance(rt::Instance* i) : i_(i) {}
+  std::optional<Extern> get_export(std::string_view name) const;
+  std::optional<Func> get_func(std::string_view name) const;
+  std::optional<Memory> get_memory(std::string_view name) const;
+  std::optional<Table> get_table(std::string_view name) const;
+  std::optional<Global> get_global(std::string_view name) const;
+  std::vector<std::pair<std::string, Extern>> exports() const;
+  rt::Instance* raw() const { return i_; }
+
+ private:
+  rt::Instance* i_;
+};
+
+// Why instantiation failed: linking (imports don't match) or a trap while initialising
+// (segment out of bounds, start function trapped). The spec tests tell the two apart.
+struct InstantiateError {
+  enum class Stage { Link, Trap } stage = Stage::Link;
+  std::string message;  // e.g. "unknown import", "incompatible import type"
+  std::optional<Trap> trap;
+};
+
+class Linker {
+ public:
+  explicit Linker(Store& store) : store_(store) {}
+  void define(std::string module, std::string name, Extern value);
+  // Makes every export of `instance` importable under `module`.
+  void define_instance(const std::string& module, const Instance& instance);
+  std::optional<Extern> find(std::string_view module, std::string_view name) const;
+
+  std::variant<Instance, InstantiateError> instantiate(const Module& module);
+  Store& store() const { return store_; }
+
+ private:
+  Store& store_;
+  std::vector<std::tuple<std::string, std::string, Extern>> defs_;
+};
+
+}  // namespace wrun

@@ -1,0 +1,29 @@
+// The portable interpreter: lowers validated function bodies to compact internal code and
+// runs it. See interp/README.md for the execution design.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "decoder/module.h"
+#include "engine/runtime.h"
+
+namespace wrun::interp {
+
+struct Code;  // a lowered function body (interp/code.h)
+void destroy_code(Code* code);
+struct CodeDeleter {
+  void operator()(Code* c) const { destroy_code(c); }
+};
+using CodePtr = std::unique_ptr<Code, CodeDeleter>;
+
+// Validates the body of defined function `func_index` (an index into the function index
+// space, so imports come first) and lowers it. Throws DecodeError on malformed or invalid code.
+// `validate_module` must have accepted the module first.
+CodePtr compile_function(const DecodedModule& module, uint32_t func_index);
+
+// Runs a wasm function (func->code set) with its arguments in slots[0..param_slots); the
+// results are written to slots[0..result_slots). Host functions go through their thunk.
+std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, rt::Slot* slots);
+
+}  // namespace wrun::interp
