@@ -66,7 +66,7 @@ struct MemoryInst {
   MemoryType type;
   uint8_t* base = nullptr;       // start of the reservation
   uint64_t size_bytes = 0;       // accessible bytes (pages * 64 KiB)
-  uint64_t reserved_bytes = 0;   // mapped PROT_NONE beyond size_bytes (guard included)
+  uint64_t reserved_bytes = 0;   // length of the whole mapping at base (accessible part + PROT_NONE guard)
   uint64_t max_pages = kMaxPages32;  // effective limit (type max, 4 GiB, store limit)
   ~MemoryInst();
   uint64_t pages() const { return size_bytes / kPageSize; }
@@ -122,12 +122,61 @@ struct Store {
   uint64_t fuel = 0;
   std::atomic<bool> interrupt_requested{false};
   std::optional<uint64_t> max_memory_bytes;
-  Store* public_store = nullptr;  // the wrun::Store wrapping this one (for Caller)
+  wrun::Store* public_store = nullptr;  // the public Store wrapping this one (for Caller)
+  // The interpreter's value and call stacks (interp/exec.cc), created on first use.
+  std::shared_ptr<void> interp_state;
 };
 
 // Creates a memory with a reservation large enough for its maximum size plus a guard
 // region; returns null if the initial size cannot be committed.
 std::unique_ptr<MemoryInst> create_memory(const MemoryType& type, std::optional<uint64_t> max_bytes);
+
+// ---------------------------------------------------------------------------------------------
+// Engine helpers shared by engine/*.cc (executors may use them too).
+
+// Implementation limit on any table's size, in entries: a validated module may ask for 2^32-1,
+// which would be 32 GiB of slots. Creation beyond it fails, growth beyond it returns -1.
+constexpr uint64_t kMaxTableEntries = 10'000'000;
+
+// Creates a table of type.limits.min entries set to `init`; null if min exceeds the limits.
+std::unique_ptr<TableInst> create_table(const TableType& type, Slot init);
+
+// The effective page limit of a memory: type max, 4 GiB and the store's byte limit.
+uint64_t memory_max_pages(const MemoryType& type, std::optional<uint64_t> max_bytes);
+
+// Values <-> slots, following the calling convention above (v128: low 8 bytes first).
+void val_to_slots(const Val& v, Slot* out);
+Val val_from_slots(ValType type, const Slot* in);
+
+// Calls a wasm function (interp::invoke) or a host function (its thunk) with args/results in
+// `slots` (at least max(param_slots, result_slots) long). `caller` may be null.
+std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots);
+
+// The host_thunk of every FuncInst made by Func::host: slots -> Vals, host_callback, Vals -> slots.
+std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* caller, Slot* slots);
+
+// The public handle for an export entry.
+Extern extern_from_export(const ExportEntry& entry);
+
+// The value of a constant expression (t.const, ref.null, ref.func, global.get, and the
+// extended-const i32/i64 add/sub/mul) over an instance's functions and globals so far;
+// nullopt if it is not constant, is ill-typed or names something that does not exist.
+struct ConstValue {
+  ValType type = ValType::I32;
+  Slot bits[2] = {0, 0};
+};
+std::optional<ConstValue> eval_const_expr(const ConstExpr& expr, std::span<FuncInst* const> funcs,
+                                          std::span<GlobalInst* const> globals);
+
+// Why `actual` cannot be used for `import` of `module` (the spec's import matching: equal
+// function types, limits subtyping for tables and memories, equal global types), or nullopt.
+std::optional<std::string> import_mismatch(const DecodedModule& module, const Import& import, const Extern& actual);
+
+// The spec's instantiation algorithm with one resolved extern per import, in import order:
+// import matching, allocation (everything goes into `store`), element and data segment
+// initialisation, then the start function.
+std::variant<wrun::Instance, InstantiateError> instantiate(Store& store, std::shared_ptr<const CompiledModule> module,
+                                                           std::span<const Extern> imports);
 
 }  // namespace rt
 }  // namespace wrun

@@ -20,3 +20,9 @@ std::optional<Error> validate_function(const DecodedModule& module, uint32_t fun
 std::optional<Error> validate_all(const DecodedModule& module);
 
 }  // namespace wrun
+
+namespace wrun {
+// C.refs: the functions a ref.func in a function body may name (those referenced by element
+// segments, global initialisers or exports).
+std::vector<bool> declared_func_refs(const DecodedModule& module);
+}  // namespace wrun

@@ -1,0 +1,787 @@
+// The interpreter's execution loop: direct-threaded dispatch with computed goto (GCC/Clang),
+// or a switch over instruction ids elsewhere. Registers of the loop: ip (current instruction),
+// fp (frame base: slot 0 of the running function), the instance, and its memory 0.
+//
+// Calls between wasm functions never recurse on the host stack: they push a CallFrame and
+// continue in the same loop, with the callee's frame starting at the caller's argument slots
+// (arguments are already in place; results come back in place). Host functions are called
+// through their thunk; a host function calling back into wasm starts a nested activation
+// above the caller's frame.
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "interp/code.h"
+#include "interp/interp.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WRUN_COMPUTED_GOTO 1
+#define WRUN_LIKELY(x) __builtin_expect(!!(x), 1)
+#define WRUN_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define WRUN_COMPUTED_GOTO 0
+#define WRUN_LIKELY(x) (x)
+#define WRUN_UNLIKELY(x) (x)
+#endif
+
+namespace wrun::interp {
+
+using rt::Slot;
+
+namespace {
+
+struct CallFrame {
+  const uint8_t* ret_ip;  // null marks the entry frame of an activation
+  Slot* fp;
+  const Code* code;
+  rt::Instance* inst;
+};
+
+// Per-store interpreter state, shared by nested activations.
+struct State {
+  std::unique_ptr<Slot[]> stack;  // left uninitialised: pages are touched only when used
+  Slot* stack_end = nullptr;
+  Slot* sp = nullptr;  // first free slot above every live frame
+  std::unique_ptr<CallFrame[]> frames;
+  uint32_t num_frames = 0;
+  uint32_t max_frames = 0;
+};
+
+State& state_of(rt::Store& store) {
+  if (!store.interp_state) {
+    auto st = std::make_shared<State>();
+    const EngineConfig& cfg = store.engine->config();
+    st->stack.reset(new Slot[cfg.value_stack_slots]);
+    st->stack_end = st->stack.get() + cfg.value_stack_slots;
+    st->sp = st->stack.get();
+    st->max_frames = cfg.max_call_depth;
+    st->frames.reset(new CallFrame[cfg.max_call_depth + 1]);
+    store.interp_state = st;
+  }
+  return *static_cast<State*>(store.interp_state.get());
+}
+
+inline uint32_t u32_at(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline uint64_t u64_at(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Typed views of slots. i32/f32 live in the low 32 bits, zero-extended.
+inline uint32_t I32(Slot s) { return static_cast<uint32_t>(s); }
+inline uint64_t I64(Slot s) { return s; }
+inline float F32(Slot s) { return std::bit_cast<float>(static_cast<uint32_t>(s)); }
+inline double F64(Slot s) { return std::bit_cast<double>(s); }
+inline Slot PI32(uint32_t v) { return v; }
+inline Slot PI64(uint64_t v) { return v; }
+inline Slot PF32(float v) { return std::bit_cast<uint32_t>(v); }
+inline Slot PF64(double v) { return std::bit_cast<uint64_t>(v); }
+inline Slot PBool(bool b) { return b ? 1 : 0; }
+
+template <class F>
+F wasm_min(F a, F b) {
+  if (std::isnan(a) || std::isnan(b)) return a + b;  // propagates a quiet NaN
+  if (a == b) return std::signbit(a) ? a : b;         // min(-0, +0) = -0
+  return a < b ? a : b;
+}
+template <class F>
+F wasm_max(F a, F b) {
+  if (std::isnan(a) || std::isnan(b)) return a + b;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+inline float f32_copysign(float a, float b) {
+  uint32_t x = std::bit_cast<uint32_t>(a), y = std::bit_cast<uint32_t>(b);
+  return std::bit_cast<float>((x & 0x7FFFFFFFu) | (y & 0x80000000u));
+}
+inline double f64_copysign(double a, double b) {
+  uint64_t x = std::bit_cast<uint64_t>(a), y = std::bit_cast<uint64_t>(b);
+  return std::bit_cast<double>((x & ~(uint64_t{1} << 63)) | (y & (uint64_t{1} << 63)));
+}
+inline float f32_abs(float a) { return std::bit_cast<float>(std::bit_cast<uint32_t>(a) & 0x7FFFFFFFu); }
+inline double f64_abs(double a) {
+  return std::bit_cast<double>(std::bit_cast<uint64_t>(a) & ~(uint64_t{1} << 63));
+}
+inline float f32_neg(float a) { return std::bit_cast<float>(std::bit_cast<uint32_t>(a) ^ 0x80000000u); }
+inline double f64_neg(double a) {
+  return std::bit_cast<double>(std::bit_cast<uint64_t>(a) ^ (uint64_t{1} << 63));
+}
+
+// Float -> int truncation. `lo` and `hi` are exclusive bounds of the valid input range.
+enum class Conv { Ok, Nan, Overflow };
+template <class I, class F>
+inline Conv trunc_checked(F x, F lo, F hi, I& out) {
+  if (std::isnan(x)) return Conv::Nan;
+  if (!(x > lo && x < hi)) return Conv::Overflow;
+  out = static_cast<I>(x);
+  return Conv::Ok;
+}
+template <class I, class F>
+inline I trunc_sat(F x, F lo, F hi) {
+  if (std::isnan(x)) return 0;
+  if (!(x > lo)) return std::numeric_limits<I>::min();
+  if (!(x < hi)) return std::numeric_limits<I>::max();
+  return static_cast<I>(x);
+}
+
+// Exclusive bounds for truncation, exact in the source float type.
+constexpr float kF32I32Lo = -2147483904.0f, kF32I32Hi = 2147483648.0f;
+constexpr float kF32U32Lo = -1.0f, kF32U32Hi = 4294967296.0f;
+constexpr float kF32I64Lo = -9223373136366403584.0f, kF32I64Hi = 9223372036854775808.0f;
+constexpr float kF32U64Lo = -1.0f, kF32U64Hi = 18446744073709551616.0f;
+constexpr double kF64I32Lo = -2147483649.0, kF64I32Hi = 2147483648.0;
+constexpr double kF64U32Lo = -1.0, kF64U32Hi = 4294967296.0;
+constexpr double kF64I64Lo = -9223372036854777856.0, kF64I64Hi = 9223372036854775808.0;
+constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
+
+// Numeric instructions without traps: (name, operand view, result view, expression of a, b).
+#define WRUN_BINARY(X)                                                                     \
+  X(I32Add, I32, PI32, a + b) X(I32Sub, I32, PI32, a - b) X(I32Mul, I32, PI32, a * b)      \
+  X(I32And, I32, PI32, a & b) X(I32Or, I32, PI32, a | b) X(I32Xor, I32, PI32, a ^ b)       \
+  X(I32Shl, I32, PI32, a << (b & 31)) X(I32ShrU, I32, PI32, a >> (b & 31))                 \
+  X(I32ShrS, I32, PI32, static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31)))        \
+  X(I32Rotl, I32, PI32, std::rotl(a, static_cast<int>(b & 31)))                            \
+  X(I32Rotr, I32, PI32, std::rotr(a, static_cast<int>(b & 31)))                            \
+  X(I32Eq, I32, PBool, a == b) X(I32Ne, I32, PBool, a != b)                                \
+  X(I32LtS, I32, PBool, static_cast<int32_t>(a) < static_cast<int32_t>(b))                 \
+  X(I32LtU, I32, PBool, a < b)                                                             \
+  X(I32GtS, I32, PBool, static_cast<int32_t>(a) > static_cast<int32_t>(b))                 \
+  X(I32GtU, I32, PBool, a > b)                                                             \
+  X(I32LeS, I32, PBool, static_cast<int32_t>(a) <= static_cast<int32_t>(b))                \
+  X(I32LeU, I32, PBool, a <= b)                                                            \
+  X(I32GeS, I32, PBool, static_cast<int32_t>(a) >= static_cast<int32_t>(b))                \
+  X(I32GeU, I32, PBool, a >= b)                                                            \
+  X(I64Add, I64, PI64, a + b) X(I64Sub, I64, PI64, a - b) X(I64Mul, I64, PI64, a * b)      \
+  X(I64And, I64, PI64, a & b) X(I64Or, I64, PI64, a | b) X(I64Xor, I64, PI64, a ^ b)       \
+  X(I64Shl, I64, PI64, a << (b & 63)) X(I64ShrU, I64, PI64, a >> (b & 63))                 \
+  X(I64ShrS, I64, PI64, static_cast<uint64_t>(static_cast<int64_t>(a) >> (b & 63)))        \
+  X(I64Rotl, I64, PI64, std::rotl(a, static_cast<int>(b & 63)))                            \
+  X(I64Rotr, I64, PI64, std::rotr(a, static_cast<int>(b & 63)))                            \
+  X(I64Eq, I64, PBool, a == b) X(I64Ne, I64, PBool, a != b)                                \
+  X(I64LtS, I64, PBool, static_cast<int64_t>(a) < static_cast<int64_t>(b))                 \
+  X(I64LtU, I64, PBool, a < b)                                                             \
+  X(I64GtS, I64, PBool, static_cast<int64_t>(a) > static_cast<int64_t>(b))                 \
+  X(I64GtU, I64, PBool, a > b)                                                             \
+  X(I64LeS, I64, PBool, static_cast<int64_t>(a) <= static_cast<int64_t>(b))                \
+  X(I64LeU, I64, PBool, a <= b)                                                            \
+  X(I64GeS, I64, PBool, static_cast<int64_t>(a) >= static_cast<int64_t>(b))                \
+  X(I64GeU, I64, PBool, a >= b)                                                            \
+  X(F32Add, F32, PF32, a + b) X(F32Sub, F32, PF32, a - b) X(F32Mul, F32, PF32, a * b)      \
+  X(F32Div, F32, PF32, a / b) X(F32Min, F32, PF32, wasm_min(a, b))                         \
+  X(F32Max, F32, PF32, wasm_max(a, b)) X(F32Copysign, F32, PF32, f32_copysign(a, b))       \
+  X(F32Eq, F32, PBool, a == b) X(F32Ne, F32, PBool, a != b) X(F32Lt, F32, PBool, a < b)    \
+  X(F32Gt, F32, PBool, a > b) X(F32Le, F32, PBool, a <= b) X(F32Ge, F32, PBool, a >= b)    \
+  X(F64Add, F64, PF64, a + b) X(F64Sub, F64, PF64, a - b) X(F64Mul, F64, PF64, a * b)      \
+  X(F64Div, F64, PF64, a / b) X(F64Min, F64, PF64, wasm_min(a, b))                         \
+  X(F64Max, F64, PF64, wasm_max(a, b)) X(F64Copysign, F64, PF64, f64_copysign(a, b))       \
+  X(F64Eq, F64, PBool, a == b) X(F64Ne, F64, PBool, a != b) X(F64Lt, F64, PBool, a < b)    \
+  X(F64Gt, F64, PBool, a > b) X(F64Le, F64, PBool, a <= b) X(F64Ge, F64, PBool, a >= b)
+
+#define WRUN_UNARY(X)                                                                        \
+  X(I32Eqz, I32, PBool, a == 0) X(I64Eqz, I64, PBool, a == 0)                                \
+  X(I32Clz, I32, PI32, static_cast<uint32_t>(std::countl_zero(a)))                           \
+  X(I32Ctz, I32, PI32, static_cast<uint32_t>(std::countr_zero(a)))                           \
+  X(I32Popcnt, I32, PI32, static_cast<uint32_t>(std::popcount(a)))                           \
+  X(I64Clz, I64, PI64, static_cast<uint64_t>(std::countl_zero(a)))                           \
+  X(I64Ctz, I64, PI64, static_cast<uint64_t>(std::countr_zero(a)))                           \
+  X(I64Popcnt, I64, PI64, static_cast<uint64_t>(std::popcount(a)))                           \
+  X(F32Abs, F32, PF32, f32_abs(a)) X(F32Neg, F32, PF32, f32_neg(a))                          \
+  X(F32Ceil, F32, PF32, std::ceil(a)) X(F32Floor, F32, PF32, std::floor(a))                  \
+  X(F32Trunc, F32, PF32, std::trunc(a)) X(F32Nearest, F32, PF32, std::nearbyint(a))          \
+  X(F32Sqrt, F32, PF32, std::sqrt(a))                                                        \
+  X(F64Abs, F64, PF64, f64_abs(a)) X(F64Neg, F64, PF64, f64_neg(a))                          \
+  X(F64Ceil, F64, PF64, std::ceil(a)) X(F64Floor, F64, PF64, std::floor(a))                  \
+  X(F64Trunc, F64, PF64, std::trunc(a)) X(F64Nearest, F64, PF64, std::nearbyint(a))          \
+  X(F64Sqrt, F64, PF64, std::sqrt(a))                                                        \
+  X(I32WrapI64, I64, PI32, static_cast<uint32_t>(a))                                         \
+  X(I64ExtendI32S, I32, PI64, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(a)))) \
+  X(I64ExtendI32U, I32, PI64, static_cast<uint64_t>(a))                                      \
+  X(F32ConvertI32S, I32, PF32, static_cast<float>(static_cast<int32_t>(a)))                  \
+  X(F32ConvertI32U, I32, PF32, static_cast<float>(a))                                        \
+  X(F32ConvertI64S, I64, PF32, static_cast<float>(static_cast<int64_t>(a)))                  \
+  X(F32ConvertI64U, I64, PF32, static_cast<float>(a))                                        \
+  X(F32DemoteF64, F64, PF32, static_cast<float>(a))                                          \
+  X(F64ConvertI32S, I32, PF64, static_cast<double>(static_cast<int32_t>(a)))                 \
+  X(F64ConvertI32U, I32, PF64, static_cast<double>(a))                                       \
+  X(F64ConvertI64S, I64, PF64, static_cast<double>(static_cast<int64_t>(a)))                 \
+  X(F64ConvertI64U, I64, PF64, static_cast<double>(a))                                       \
+  X(F64PromoteF32, F32, PF64, static_cast<double>(a))                                        \
+  X(I32ReinterpretF32, I32, PI32, a) X(I64ReinterpretF64, I64, PI64, a)                      \
+  X(F32ReinterpretI32, I32, PI32, a) X(F64ReinterpretI64, I64, PI64, a)                      \
+  X(I32Extend8S, I32, PI32, static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(a))))   \
+  X(I32Extend16S, I32, PI32, static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(a)))) \
+  X(I64Extend8S, I64, PI64, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int8_t>(a))))   \
+  X(I64Extend16S, I64, PI64, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int16_t>(a)))) \
+  X(I64Extend32S, I64, PI64, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(a)))) \
+  X(I32TruncSatF32S, F32, PI32, static_cast<uint32_t>(trunc_sat<int32_t>(a, kF32I32Lo, kF32I32Hi))) \
+  X(I32TruncSatF32U, F32, PI32, trunc_sat<uint32_t>(a, kF32U32Lo, kF32U32Hi))                \
+  X(I32TruncSatF64S, F64, PI32, static_cast<uint32_t>(trunc_sat<int32_t>(a, kF64I32Lo, kF64I32Hi))) \
+  X(I32TruncSatF64U, F64, PI32, trunc_sat<uint32_t>(a, kF64U32Lo, kF64U32Hi))                \
+  X(I64TruncSatF32S, F32, PI64, static_cast<uint64_t>(trunc_sat<int64_t>(a, kF32I64Lo, kF32I64Hi))) \
+  X(I64TruncSatF32U, F32, PI64, trunc_sat<uint64_t>(a, kF32U64Lo, kF32U64Hi))                \
+  X(I64TruncSatF64S, F64, PI64, static_cast<uint64_t>(trunc_sat<int64_t>(a, kF64I64Lo, kF64I64Hi))) \
+  X(I64TruncSatF64U, F64, PI64, trunc_sat<uint64_t>(a, kF64U64Lo, kF64U64Hi))
+
+// Loads: (name, C type read from memory, slot value built from the loaded `v`).
+#define WRUN_LOADS(X)                                                                   \
+  X(I32Load, uint32_t, PI32(v)) X(I64Load, uint64_t, PI64(v)) X(F32Load, uint32_t, PI32(v)) \
+  X(F64Load, uint64_t, PI64(v))                                                          \
+  X(I32Load8S, int8_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))             \
+  X(I32Load8U, uint8_t, PI32(v))                                                         \
+  X(I32Load16S, int16_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))           \
+  X(I32Load16U, uint16_t, PI32(v))                                                       \
+  X(I64Load8S, int8_t, PI64(static_cast<uint64_t>(static_cast<int64_t>(v))))             \
+  X(I64Load8U, uint8_t, PI64(v))                                                         \
+  X(I64Load16S, int16_t, PI64(static_cast<uint64_t>(static_cast<int64_t>(v))))           \
+  X(I64Load16U, uint16_t, PI64(v))                                                       \
+  X(I64Load32S, int32_t, PI64(static_cast<uint64_t>(static_cast<int64_t>(v))))           \
+  X(I64Load32U, uint32_t, PI64(v))
+// Stores: (name, C type written to memory).
+#define WRUN_STORES(X)                                                                     \
+  X(I32Store, uint32_t) X(I64Store, uint64_t) X(F32Store, uint32_t) X(F64Store, uint64_t) \
+  X(I32Store8, uint8_t) X(I32Store16, uint16_t) X(I64Store8, uint8_t) X(I64Store16, uint16_t) \
+  X(I64Store32, uint32_t)
+
+// Every other handler: (instruction id, label name).
+#define WRUN_OTHER(X)                                                                         \
+  X(id_of(Op::Unreachable), Unreachable) X(id_of(Op::Br), Br) X(id_of(Op::BrTable), BrTable)  \
+  X(id_of(Op::Return), Return) X(id_of(Op::Call), Call) X(id_of(Op::CallIndirect), CallIndirect) \
+  X(id_of(Op::Select), Select) X(id_of(Op::GlobalGet), GlobalGet)                             \
+  X(id_of(Op::GlobalSet), GlobalSet) X(id_of(Op::TableGet), TableGet)                         \
+  X(id_of(Op::TableSet), TableSet) X(id_of(Op::MemorySize), MemorySize)                       \
+  X(id_of(Op::MemoryGrow), MemoryGrow) X(id_of(Op::I32Const), I32Const)                       \
+  X(id_of(Op::I64Const), I64Const) X(id_of(Op::RefNull), RefNull)                             \
+  X(id_of(Op::RefIsNull), RefIsNull) X(id_of(Op::RefFunc), RefFunc)                           \
+  X(id_of(Op::MemoryInit), MemoryInit) X(id_of(Op::DataDrop), DataDrop)                       \
+  X(id_of(Op::MemoryCopy), MemoryCopy) X(id_of(Op::MemoryFill), MemoryFill)                   \
+  X(id_of(Op::TableInit), TableInit) X(id_of(Op::ElemDrop), ElemDrop)                         \
+  X(id_of(Op::TableCopy), TableCopy) X(id_of(Op::TableGrow), TableGrow)                       \
+  X(id_of(Op::TableSize), TableSize) X(id_of(Op::TableFill), TableFill)                       \
+  X(id_of(Op::I32DivS), I32DivS) X(id_of(Op::I32DivU), I32DivU) X(id_of(Op::I32RemS), I32RemS) \
+  X(id_of(Op::I32RemU), I32RemU) X(id_of(Op::I64DivS), I64DivS) X(id_of(Op::I64DivU), I64DivU) \
+  X(id_of(Op::I64RemS), I64RemS) X(id_of(Op::I64RemU), I64RemU)                               \
+  X(id_of(Op::I32TruncF32S), I32TruncF32S) X(id_of(Op::I32TruncF32U), I32TruncF32U)           \
+  X(id_of(Op::I32TruncF64S), I32TruncF64S) X(id_of(Op::I32TruncF64U), I32TruncF64U)           \
+  X(id_of(Op::I64TruncF32S), I64TruncF32S) X(id_of(Op::I64TruncF32U), I64TruncF32U)           \
+  X(id_of(Op::I64TruncF64S), I64TruncF64S) X(id_of(Op::I64TruncF64U), I64TruncF64U)           \
+  X(kCopy, Copy) X(kCopy2, Copy2) X(kCopyN, CopyN) X(kBrIfZ, BrIfZ) X(kBrIfNz, BrIfNz)         \
+  X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kInvalid, Invalid)
+
+// What the loop reports when it stops.
+struct Exit {
+  std::optional<Trap> trap;  // set when it trapped
+};
+
+const void* const* g_labels = nullptr;
+
+Trap make_trap(TrapKind kind) { return Trap::make(kind); }
+
+// Appends a backtrace frame for code at ip.
+void add_frame(Trap& trap, const Code* code, const uint8_t* ip) {
+  Frame f;
+  f.func_index = code->func_index;
+  if (code->module && code->func_index < code->module->func_names.size())
+    f.func_name = code->module->func_names[code->func_index];
+  f.code_offset = code->module_offset_at(ip);
+  trap.backtrace.push_back(std::move(f));
+}
+
+// Runs from the entry frame (already pushed at st.frames[entry]) until it returns or traps.
+// With init_only, only publishes the label table.
+void run(rt::Store& store, State& st, const uint8_t* ip, Slot* fp, const Code* code,
+         rt::Instance* inst, Exit& exit, bool init_only) {
+#if WRUN_COMPUTED_GOTO
+  static const void* labels[kNumInstrIds];
+  if (init_only) {
+    for (auto& l : labels) l = &&L_Invalid;
+#define WRUN_SET(id, name) labels[id] = &&L_##name;
+#define WRUN_SET_NUM(name, ...) labels[id_of(Op::name)] = &&L_##name;
+    WRUN_OTHER(WRUN_SET)
+    WRUN_BINARY(WRUN_SET_NUM) WRUN_UNARY(WRUN_SET_NUM) WRUN_LOADS(WRUN_SET_NUM) WRUN_STORES(WRUN_SET_NUM)
+    labels[id_of(Op::F32Const)] = &&L_I32Const;
+    labels[id_of(Op::F64Const)] = &&L_I64Const;
+    g_labels = labels;
+    return;
+  }
+#define DISPATCH() goto* reinterpret_cast<const void*>(u64_at(ip))
+#else
+  if (init_only) return;
+#define DISPATCH() goto dispatch
+#endif
+#define NEXT(n)  \
+  do {           \
+    ip += (n);   \
+    DISPATCH();  \
+  } while (0)
+#define TRAP(k)                  \
+  do {                           \
+    trap_kind = TrapKind::k;     \
+    goto trap;                   \
+  } while (0)
+#define OP(off) u32_at(ip + (off))
+#define S(off) fp[OP(off)]
+
+  uint8_t* mem = nullptr;
+  uint64_t mem_size = 0;
+  TrapKind trap_kind = TrapKind::Unreachable;
+  std::optional<Trap> host_trap;
+  // Shared by call and call_indirect (set before jumping to do_call).
+  rt::FuncInst* callee = nullptr;
+  Slot* args = nullptr;
+  const uint8_t* next = nullptr;
+#define RELOAD_MEM()                                          \
+  do {                                                        \
+    if (!inst->memories.empty()) {                            \
+      mem = inst->memories[0]->base;                          \
+      mem_size = inst->memories[0]->size_bytes;               \
+    }                                                         \
+  } while (0)
+  RELOAD_MEM();
+
+#if WRUN_COMPUTED_GOTO
+  DISPATCH();
+#else
+dispatch:
+  switch (u64_at(ip)) {
+#define WRUN_CASE(id, name) \
+  case id:                  \
+    goto L_##name;
+#define WRUN_CASE_NUM(name, ...) \
+  case id_of(Op::name):          \
+    goto L_##name;
+    WRUN_OTHER(WRUN_CASE)
+    WRUN_BINARY(WRUN_CASE_NUM) WRUN_UNARY(WRUN_CASE_NUM) WRUN_LOADS(WRUN_CASE_NUM) WRUN_STORES(WRUN_CASE_NUM)
+    case id_of(Op::F32Const): goto L_I32Const;
+    case id_of(Op::F64Const): goto L_I64Const;
+    default: goto L_Invalid;
+  }
+#endif
+
+  // --- Numeric ----------------------------------------------------------------------------
+#define WRUN_DEF_BIN(name, view, put, expr) \
+  L_##name : {                              \
+    auto a = view(S(12));                   \
+    auto b = view(S(16));                   \
+    S(8) = put(expr);                       \
+    NEXT(24);                               \
+  }
+#define WRUN_DEF_UN(name, view, put, expr) \
+  L_##name : {                             \
+    auto a = view(S(12));                  \
+    S(8) = put(expr);                      \
+    NEXT(16);                              \
+  }
+  WRUN_BINARY(WRUN_DEF_BIN)
+  WRUN_UNARY(WRUN_DEF_UN)
+
+  L_I32DivS : {
+    int32_t a = static_cast<int32_t>(I32(S(12))), b = static_cast<int32_t>(I32(S(16)));
+    if (b == 0) TRAP(IntegerDivideByZero);
+    if (a == INT32_MIN && b == -1) TRAP(IntegerOverflow);
+    S(8) = PI32(static_cast<uint32_t>(a / b));
+    NEXT(24);
+  }
+  L_I32DivU : {
+    uint32_t a = I32(S(12)), b = I32(S(16));
+    if (b == 0) TRAP(IntegerDivideByZero);
+    S(8) = PI32(a / b);
+    NEXT(24);
+  }
+  L_I32RemS : {
+    int32_t a = static_cast<int32_t>(I32(S(12))), b = static_cast<int32_t>(I32(S(16)));
+    if (b == 0) TRAP(IntegerDivideByZero);
+    S(8) = PI32(b == -1 ? 0 : static_cast<uint32_t>(a % b));
+    NEXT(24);
+  }
+  L_I32RemU : {
+    uint32_t a = I32(S(12)), b = I32(S(16));
+    if (b == 0) TRAP(IntegerDivideByZero);
+    S(8) = PI32(a % b);
+    NEXT(24);
+  }
+  L_I64DivS : {
+    int64_t a = static_cast<int64_t>(S(12)), b = static_cast<int64_t>(S(16));
+    if (b == 0) TRAP(IntegerDivideByZero);
+    if (a == INT64_MIN && b == -1) TRAP(IntegerOverflow);
+    S(8) = PI64(static_cast<uint64_t>(a / b));
+    NEXT(24);
+  }
+  L_I64DivU : {
+    uint64_t a = S(12), b = S(16);
+    if (b == 0) TRAP(IntegerDivideByZero);
+    S(8) = PI64(a / b);
+    NEXT(24);
+  }
+  L_I64RemS : {
+    int64_t a = static_cast<int64_t>(S(12)), b = static_cast<int64_t>(S(16));
+    if (b == 0) TRAP(IntegerDivideByZero);
+    S(8) = PI64(b == -1 ? 0 : static_cast<uint64_t>(a % b));
+    NEXT(24);
+  }
+  L_I64RemU : {
+    uint64_t a = S(12), b = S(16);
+    if (b == 0) TRAP(IntegerDivideByZero);
+    S(8) = PI64(a % b);
+    NEXT(24);
+  }
+#define WRUN_DEF_TRUNC(name, view, I, lo, hi)                          \
+  L_##name : {                                                         \
+    I out{};                                                           \
+    switch (trunc_checked<I>(view(S(12)), lo, hi, out)) {              \
+      case Conv::Nan: TRAP(InvalidConversion);                         \
+      case Conv::Overflow: TRAP(IntegerOverflow);                      \
+      case Conv::Ok: break;                                            \
+    }                                                                  \
+    S(8) = static_cast<Slot>(static_cast<std::make_unsigned_t<I>>(out)); \
+    NEXT(16);                                                          \
+  }
+  WRUN_DEF_TRUNC(I32TruncF32S, F32, int32_t, kF32I32Lo, kF32I32Hi)
+  WRUN_DEF_TRUNC(I32TruncF32U, F32, uint32_t, kF32U32Lo, kF32U32Hi)
+  WRUN_DEF_TRUNC(I32TruncF64S, F64, int32_t, kF64I32Lo, kF64I32Hi)
+  WRUN_DEF_TRUNC(I32TruncF64U, F64, uint32_t, kF64U32Lo, kF64U32Hi)
+  WRUN_DEF_TRUNC(I64TruncF32S, F32, int64_t, kF32I64Lo, kF32I64Hi)
+  WRUN_DEF_TRUNC(I64TruncF32U, F32, uint64_t, kF32U64Lo, kF32U64Hi)
+  WRUN_DEF_TRUNC(I64TruncF64S, F64, int64_t, kF64I64Lo, kF64I64Hi)
+  WRUN_DEF_TRUNC(I64TruncF64U, F64, uint64_t, kF64U64Lo, kF64U64Hi)
+
+  // --- Memory -------------------------------------------------------------------------------
+  // The effective address is computed in 64 bits, so addr + offset + size never wraps.
+#define WRUN_DEF_LOAD(name, T, value)                                     \
+  L_##name : {                                                            \
+    uint64_t ea = uint64_t{I32(S(12))} + OP(16);                          \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v;                                                                  \
+    std::memcpy(&v, mem + ea, sizeof(T));                                 \
+    S(8) = value;                                                         \
+    NEXT(24);                                                             \
+  }
+#define WRUN_DEF_STORE(name, T)                                           \
+  L_##name : {                                                            \
+    uint64_t ea = uint64_t{I32(S(8))} + OP(16);                           \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v = static_cast<T>(S(12));                                          \
+    std::memcpy(mem + ea, &v, sizeof(T));                                 \
+    NEXT(24);                                                             \
+  }
+  WRUN_LOADS(WRUN_DEF_LOAD)
+  WRUN_STORES(WRUN_DEF_STORE)
+
+  L_MemorySize : {
+    S(8) = PI32(static_cast<uint32_t>(mem_size / kPageSize));
+    NEXT(16);
+  }
+  L_MemoryGrow : {
+    int64_t old = inst->memories[0]->grow(I32(S(12)));
+    RELOAD_MEM();
+    S(8) = PI32(static_cast<uint32_t>(old));  // -1 on failure
+    NEXT(16);
+  }
+  L_MemoryInit : {
+    uint32_t seg = OP(8);
+    Slot* a = &S(12);
+    uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    std::span<const uint8_t> data = inst->data_segments[seg];
+    if (s + n > data.size() || d + n > mem_size) TRAP(MemoryOutOfBounds);
+    if (n) std::memcpy(mem + d, data.data() + s, n);
+    NEXT(16);
+  }
+  L_DataDrop : {
+    inst->data_segments[OP(8)] = {};
+    NEXT(16);
+  }
+  L_MemoryCopy : {
+    Slot* a = &S(8);
+    uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    if (s + n > mem_size || d + n > mem_size) TRAP(MemoryOutOfBounds);
+    if (n) std::memmove(mem + d, mem + s, n);
+    NEXT(16);
+  }
+  L_MemoryFill : {
+    Slot* a = &S(8);
+    uint64_t d = I32(a[0]), n = I32(a[2]);
+    if (d + n > mem_size) TRAP(MemoryOutOfBounds);
+    if (n) std::memset(mem + d, static_cast<uint8_t>(a[1]), n);
+    NEXT(16);
+  }
+
+  // --- Constants, variables, parametric -----------------------------------------------------
+  L_I32Const : {
+    S(8) = OP(12);
+    NEXT(16);
+  }
+  L_I64Const : {
+    S(8) = u64_at(ip + 12);
+    NEXT(24);
+  }
+  L_Copy : {
+    S(8) = S(12);
+    NEXT(16);
+  }
+  L_Copy2 : {
+    Slot* d = &S(8);
+    Slot* s = &S(12);
+    d[0] = s[0];
+    d[1] = s[1];
+    NEXT(16);
+  }
+  L_CopyN : {
+    std::memmove(&S(8), &S(12), sizeof(Slot) * OP(16));
+    NEXT(24);
+  }
+  L_Select : {
+    S(8) = I32(S(20)) ? S(12) : S(16);
+    NEXT(24);
+  }
+  L_Select2 : {
+    Slot* d = &S(8);
+    Slot* s = I32(S(20)) ? &S(12) : &S(16);
+    Slot lo = s[0], hi = s[1];
+    d[0] = lo;
+    d[1] = hi;
+    NEXT(24);
+  }
+  L_GlobalGet : {
+    S(8) = inst->globals[OP(12)]->value[0];
+    NEXT(16);
+  }
+  L_GlobalSet : {
+    inst->globals[OP(8)]->value[0] = S(12);
+    NEXT(16);
+  }
+  L_GlobalGet2 : {
+    rt::GlobalInst* g = inst->globals[OP(12)];
+    Slot* d = &S(8);
+    d[0] = g->value[0];
+    d[1] = g->value[1];
+    NEXT(16);
+  }
+  L_GlobalSet2 : {
+    rt::GlobalInst* g = inst->globals[OP(8)];
+    Slot* s = &S(12);
+    g->value[0] = s[0];
+    g->value[1] = s[1];
+    NEXT(16);
+  }
+
+  // --- References and tables ----------------------------------------------------------------
+  L_RefNull : {
+    S(8) = 0;
+    NEXT(16);
+  }
+  L_RefIsNull : {
+    S(8) = PBool(S(12) == 0);
+    NEXT(16);
+  }
+  L_RefFunc : {
+    S(8) = reinterpret_cast<uintptr_t>(inst->funcs[OP(12)]);
+    NEXT(16);
+  }
+  L_TableGet : {
+    rt::TableInst* t = inst->tables[OP(16)];
+    uint32_t i = I32(S(12));
+    if (i >= t->elems.size()) TRAP(TableOutOfBounds);
+    S(8) = t->elems[i];
+    NEXT(24);
+  }
+  L_TableSet : {
+    rt::TableInst* t = inst->tables[OP(8)];
+    uint32_t i = I32(S(12));
+    if (i >= t->elems.size()) TRAP(TableOutOfBounds);
+    t->elems[i] = S(16);
+    NEXT(24);
+  }
+  L_TableSize : {
+    S(8) = PI32(static_cast<uint32_t>(inst->tables[OP(12)]->elems.size()));
+    NEXT(16);
+  }
+  L_TableGrow : {
+    Slot* a = &S(8);
+    int64_t old = inst->tables[OP(12)]->grow(I32(a[1]), a[0]);
+    a[0] = PI32(static_cast<uint32_t>(old));
+    NEXT(16);
+  }
+  L_TableFill : {
+    rt::TableInst* t = inst->tables[OP(8)];
+    Slot* a = &S(12);
+    uint64_t i = I32(a[0]), n = I32(a[2]);
+    if (i + n > t->elems.size()) TRAP(TableOutOfBounds);
+    std::fill_n(t->elems.begin() + static_cast<ptrdiff_t>(i), n, a[1]);
+    NEXT(16);
+  }
+  L_TableCopy : {
+    rt::TableInst* dt = inst->tables[OP(8)];
+    rt::TableInst* st_ = inst->tables[OP(12)];
+    Slot* a = &S(16);
+    uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    if (s + n > st_->elems.size() || d + n > dt->elems.size()) TRAP(TableOutOfBounds);
+    if (n) std::memmove(dt->elems.data() + d, st_->elems.data() + s, n * sizeof(Slot));
+    NEXT(24);
+  }
+  L_TableInit : {
+    const std::vector<Slot>& seg = inst->elem_segments[OP(8)];
+    rt::TableInst* t = inst->tables[OP(12)];
+    Slot* a = &S(16);
+    uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TableOutOfBounds);
+    if (n) std::memcpy(t->elems.data() + d, seg.data() + s, n * sizeof(Slot));
+    NEXT(24);
+  }
+  L_ElemDrop : {
+    inst->elem_segments[OP(8)].clear();
+    inst->elem_segments[OP(8)].shrink_to_fit();
+    NEXT(16);
+  }
+
+  // --- Control ------------------------------------------------------------------------------
+  L_Unreachable : TRAP(Unreachable);
+  L_Invalid : TRAP(Unreachable);
+  L_Br : {
+    ip += static_cast<int32_t>(OP(8));
+    DISPATCH();
+  }
+  L_BrIfZ : {
+    if (I32(S(8)) == 0) ip += static_cast<int32_t>(OP(12));
+    else ip += 16;
+    DISPATCH();
+  }
+  L_BrIfNz : {
+    if (I32(S(8)) != 0) ip += static_cast<int32_t>(OP(12));
+    else ip += 16;
+    DISPATCH();
+  }
+  L_BrTable : {
+    uint32_t i = I32(S(8));
+    uint32_t count = OP(12);
+    if (i > count) i = count;  // the last entry is the default
+    const uint8_t* entry = ip + 24 + 8 * size_t{i};
+    uint32_t src = OP(16), n = OP(20), dst = u32_at(entry + 4);
+    if (n && dst != src) std::memmove(fp + dst, fp + src, n * sizeof(Slot));
+    ip += static_cast<int32_t>(u32_at(entry));
+    DISPATCH();
+  }
+  L_Return : {
+    uint32_t src = OP(8), n = OP(12);
+    if (n && src) std::memmove(fp, fp + src, n * sizeof(Slot));
+    CallFrame& f = st.frames[--st.num_frames];
+    if (f.ret_ip == nullptr) return;  // back to invoke()
+    ip = f.ret_ip;
+    fp = f.fp;
+    code = f.code;
+    if (f.inst != inst) {
+      inst = f.inst;
+      mem = nullptr;
+      mem_size = 0;
+    }
+    RELOAD_MEM();
+    DISPATCH();
+  }
+  L_Call : {
+    callee = inst->funcs[OP(8)];
+    args = fp + OP(12);
+    next = ip + 16;
+    goto do_call;
+  do_call:
+    if (callee->is_host()) {
+      st.sp = fp + code->frame_slots;
+      host_trap = callee->host_thunk(store, callee, inst, args);
+      if (host_trap) goto trap;
+      RELOAD_MEM();
+      ip = next;
+      DISPATCH();
+    }
+    const Code* callee_code = callee->code;
+    if (WRUN_UNLIKELY(st.num_frames >= st.max_frames)) TRAP(StackExhausted);
+    if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
+    st.frames[st.num_frames++] = CallFrame{next, fp, code, inst};
+    fp = args;
+    code = callee_code;
+    if (callee->instance != inst) {
+      inst = callee->instance;
+      mem = nullptr;
+      mem_size = 0;
+      RELOAD_MEM();
+    }
+    std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
+    ip = code->start();
+    DISPATCH();
+  }
+  L_CallIndirect : {
+    rt::TableInst* t = inst->tables[OP(12)];
+    uint32_t i = I32(S(20));
+    if (i >= t->elems.size()) TRAP(UndefinedElement);
+    callee = reinterpret_cast<rt::FuncInst*>(static_cast<uintptr_t>(t->elems[i]));
+    if (!callee) TRAP(UninitializedElement);
+    if (callee->type_id != inst->type_ids[OP(8)]) TRAP(IndirectCallTypeMismatch);
+    args = fp + OP(16);
+    next = ip + 24;
+    goto do_call;
+  }
+
+trap : {
+  Trap t = host_trap ? std::move(*host_trap) : make_trap(trap_kind);
+  // Backtrace: the trapping instruction, then each caller up to this activation's entry.
+  add_frame(t, code, ip);
+  while (st.num_frames > 0) {
+    CallFrame& f = st.frames[--st.num_frames];
+    if (f.ret_ip == nullptr) break;
+    add_frame(t, f.code, f.ret_ip - 8);
+  }
+  exit.trap = std::move(t);
+  return;
+}
+#undef DISPATCH
+#undef NEXT
+#undef TRAP
+#undef OP
+#undef S
+#undef RELOAD_MEM
+}
+
+const void* const* labels() {
+  static const void* const* table = [] {
+    Exit unused;
+    rt::Store* none = nullptr;
+    State* no_state = nullptr;
+    run(*none, *no_state, nullptr, nullptr, nullptr, nullptr, unused, true);
+    return g_labels;
+  }();
+  return table;
+}
+
+}  // namespace
+
+uint64_t handler_word(uint16_t id) {
+#if WRUN_COMPUTED_GOTO
+  return reinterpret_cast<uintptr_t>(labels()[id]);
+#else
+  return id;
+#endif
+}
+
+std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
+  if (func->is_host()) return func->host_thunk(store, func, nullptr, slots);
+  State& st = state_of(store);
+  const Code* code = func->code;
+  Slot* fp = st.sp;
+  if (st.num_frames >= st.max_frames || fp + code->frame_slots > st.stack_end)
+    return Trap::make(TrapKind::StackExhausted);
+  Slot* saved_sp = st.sp;
+  std::memcpy(fp, slots, code->param_slots * sizeof(Slot));
+  std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
+  st.frames[st.num_frames++] = CallFrame{nullptr, nullptr, nullptr, nullptr};
+  Exit exit;
+  run(store, st, code->start(), fp, code, func->instance, exit, false);
+  st.sp = saved_sp;
+  if (exit.trap) return std::move(exit.trap);
+  std::memcpy(slots, fp, code->result_slots * sizeof(Slot));
+  return std::nullopt;
+}
+
+}  // namespace wrun::interp
