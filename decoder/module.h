@@ -23,12 +23,14 @@ struct Import {
   TableType table;         // kind == Table
   MemoryType memory;       // kind == Memory
   GlobalType global;       // kind == Global
+  size_t entry_offset = 0;  // module offset of the entry, for error messages
 };
 
 struct Export {
   std::string name;
   ExternKind kind = ExternKind::Func;
   uint32_t index = 0;
+  size_t entry_offset = 0;  // module offset of the entry, for error messages
 };
 
 // One instruction of a constant expression, already decoded. The decoder accepts any
@@ -56,6 +58,7 @@ struct ElemSegment {
   uint32_t table = 0;             // active only
   ConstExpr offset;               // active only
   std::vector<ConstExpr> inits;   // one expression per element (func indices become ref.func)
+  size_t entry_offset = 0;        // module offset of the segment, for error messages
 };
 
 struct DataSegment {
@@ -64,6 +67,7 @@ struct DataSegment {
   ConstExpr offset;                // active only
   size_t data_offset = 0;          // module offset of the bytes
   uint32_t data_size = 0;
+  size_t entry_offset = 0;         // module offset of the segment, for error messages
 };
 
 struct LocalDecl {
@@ -83,6 +87,15 @@ struct CustomSection {
   std::string name;
   size_t offset = 0;  // module offset of the payload (after the name)
   size_t size = 0;
+};
+
+// Module offsets of declarations the IR does not otherwise locate, so validation errors can
+// point at them. Empty in hand-built modules; the validator then reports offset 0.
+struct DeclOffsets {
+  std::vector<size_t> funcs;     // per defined function: its type index in the function section
+  std::vector<size_t> tables;    // per defined table
+  std::vector<size_t> memories;  // per defined memory
+  size_t start = 0;              // the start section's function index
 };
 
 struct DecodedModule {
@@ -111,6 +124,8 @@ struct DecodedModule {
   // From the `name` custom section when present and well-formed; empty otherwise.
   std::string module_name;
   std::vector<std::string> func_names;  // indexed by function index; "" when unnamed
+
+  DeclOffsets decl_offsets;
 
   const FuncType& func_type(uint32_t func_index) const { return types[funcs[func_index]]; }
   std::span<const uint8_t> data_bytes(const DataSegment& d) const {

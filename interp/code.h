@@ -26,8 +26,9 @@ constexpr uint16_t kBrIfNz = kCopy + 4;   // cond rel          branch when fp[co
 constexpr uint16_t kSelect2 = kCopy + 5;  // dst a b cond      v128 select
 constexpr uint16_t kGlobalGet2 = kCopy + 6;  // dst idx        v128 global
 constexpr uint16_t kGlobalSet2 = kCopy + 7;  // idx src
-constexpr uint16_t kInvalid = kCopy + 8;     // never emitted; traps if reached
-constexpr uint16_t kNumInstrIds = kCopy + 9;
+constexpr uint16_t kCheck = kCopy + 8;       // (none) fuel/interrupt check at loop headers
+constexpr uint16_t kInvalid = kCopy + 9;     // never emitted; traps if reached
+constexpr uint16_t kNumInstrIds = kCopy + 10;
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }
 
 struct Code {

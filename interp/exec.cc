@@ -97,6 +97,19 @@ F wasm_max(F a, F b) {
   if (a == b) return std::signbit(a) ? b : a;
   return a > b ? a : b;
 }
+// libm's rounding functions may return a signalling NaN unchanged; wasm wants it quieted.
+template <class F>
+F quiet_round(F a, F (*round)(F)) {
+  return std::isnan(a) ? a + a : round(a);
+}
+inline float f32_ceil(float a) { return quiet_round<float>(a, std::ceil); }
+inline float f32_floor(float a) { return quiet_round<float>(a, std::floor); }
+inline float f32_trunc(float a) { return quiet_round<float>(a, std::trunc); }
+inline float f32_nearest(float a) { return quiet_round<float>(a, std::nearbyint); }
+inline double f64_ceil(double a) { return quiet_round<double>(a, std::ceil); }
+inline double f64_floor(double a) { return quiet_round<double>(a, std::floor); }
+inline double f64_trunc(double a) { return quiet_round<double>(a, std::trunc); }
+inline double f64_nearest(double a) { return quiet_round<double>(a, std::nearbyint); }
 inline float f32_copysign(float a, float b) {
   uint32_t x = std::bit_cast<uint32_t>(a), y = std::bit_cast<uint32_t>(b);
   return std::bit_cast<float>((x & 0x7FFFFFFFu) | (y & 0x80000000u));
@@ -193,12 +206,12 @@ constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
   X(I64Ctz, I64, PI64, static_cast<uint64_t>(std::countr_zero(a)))                           \
   X(I64Popcnt, I64, PI64, static_cast<uint64_t>(std::popcount(a)))                           \
   X(F32Abs, F32, PF32, f32_abs(a)) X(F32Neg, F32, PF32, f32_neg(a))                          \
-  X(F32Ceil, F32, PF32, std::ceil(a)) X(F32Floor, F32, PF32, std::floor(a))                  \
-  X(F32Trunc, F32, PF32, std::trunc(a)) X(F32Nearest, F32, PF32, std::nearbyint(a))          \
+  X(F32Ceil, F32, PF32, f32_ceil(a)) X(F32Floor, F32, PF32, f32_floor(a))                  \
+  X(F32Trunc, F32, PF32, f32_trunc(a)) X(F32Nearest, F32, PF32, f32_nearest(a))          \
   X(F32Sqrt, F32, PF32, std::sqrt(a))                                                        \
   X(F64Abs, F64, PF64, f64_abs(a)) X(F64Neg, F64, PF64, f64_neg(a))                          \
-  X(F64Ceil, F64, PF64, std::ceil(a)) X(F64Floor, F64, PF64, std::floor(a))                  \
-  X(F64Trunc, F64, PF64, std::trunc(a)) X(F64Nearest, F64, PF64, std::nearbyint(a))          \
+  X(F64Ceil, F64, PF64, f64_ceil(a)) X(F64Floor, F64, PF64, f64_floor(a))                  \
+  X(F64Trunc, F64, PF64, f64_trunc(a)) X(F64Nearest, F64, PF64, f64_nearest(a))          \
   X(F64Sqrt, F64, PF64, std::sqrt(a))                                                        \
   X(I32WrapI64, I64, PI32, static_cast<uint32_t>(a))                                         \
   X(I64ExtendI32S, I32, PI64, static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(a)))) \
@@ -272,7 +285,8 @@ constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
   X(id_of(Op::I64TruncF32S), I64TruncF32S) X(id_of(Op::I64TruncF32U), I64TruncF32U)           \
   X(id_of(Op::I64TruncF64S), I64TruncF64S) X(id_of(Op::I64TruncF64U), I64TruncF64U)           \
   X(kCopy, Copy) X(kCopy2, Copy2) X(kCopyN, CopyN) X(kBrIfZ, BrIfZ) X(kBrIfNz, BrIfNz)         \
-  X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kInvalid, Invalid)
+  X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kCheck, Check)   \
+  X(kInvalid, Invalid)
 
 // What the loop reports when it stops.
 struct Exit {
@@ -295,7 +309,7 @@ void add_frame(Trap& trap, const Code* code, const uint8_t* ip) {
 
 // Runs from the entry frame (already pushed at st.frames[entry]) until it returns or traps.
 // With init_only, only publishes the label table.
-void run(rt::Store& store, State& st, const uint8_t* ip, Slot* fp, const Code* code,
+void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, const Code* code,
          rt::Instance* inst, Exit& exit, bool init_only) {
 #if WRUN_COMPUTED_GOTO
   static const void* labels[kNumInstrIds];
@@ -328,6 +342,8 @@ void run(rt::Store& store, State& st, const uint8_t* ip, Slot* fp, const Code* c
 #define OP(off) u32_at(ip + (off))
 #define S(off) fp[OP(off)]
 
+  rt::Store& store = *store_ptr;
+  State& st = *state_ptr;
   uint8_t* mem = nullptr;
   uint64_t mem_size = 0;
   TrapKind trap_kind = TrapKind::Unreachable;
@@ -642,6 +658,14 @@ dispatch:
   // --- Control ------------------------------------------------------------------------------
   L_Unreachable : TRAP(Unreachable);
   L_Invalid : TRAP(Unreachable);
+  L_Check : {
+    if (WRUN_UNLIKELY(store.fuel_enabled)) {
+      if (store.fuel == 0) TRAP(OutOfFuel);
+      --store.fuel;
+    }
+    if (WRUN_UNLIKELY(store.interrupt_requested.load(std::memory_order_relaxed))) TRAP(Interrupted);
+    NEXT(8);
+  }
   L_Br : {
     ip += static_cast<int32_t>(OP(8));
     DISPATCH();
@@ -698,6 +722,11 @@ dispatch:
     }
     const Code* callee_code = callee->code;
     if (WRUN_UNLIKELY(st.num_frames >= st.max_frames)) TRAP(StackExhausted);
+    if (WRUN_UNLIKELY(store.fuel_enabled)) {
+      if (store.fuel == 0) TRAP(OutOfFuel);
+      --store.fuel;
+    }
+    if (WRUN_UNLIKELY(store.interrupt_requested.load(std::memory_order_relaxed))) TRAP(Interrupted);
     if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
     st.frames[st.num_frames++] = CallFrame{next, fp, code, inst};
     fp = args;
@@ -747,9 +776,7 @@ trap : {
 const void* const* labels() {
   static const void* const* table = [] {
     Exit unused;
-    rt::Store* none = nullptr;
-    State* no_state = nullptr;
-    run(*none, *no_state, nullptr, nullptr, nullptr, nullptr, unused, true);
+    run(nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, unused, true);
     return g_labels;
   }();
   return table;
@@ -777,7 +804,7 @@ std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
   std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
   st.frames[st.num_frames++] = CallFrame{nullptr, nullptr, nullptr, nullptr};
   Exit exit;
-  run(store, st, code->start(), fp, code, func->instance, exit, false);
+  run(&store, &st, code->start(), fp, code, func->instance, exit, false);
   st.sp = saved_sp;
   if (exit.trap) return std::move(exit.trap);
   std::memcpy(slots, fp, code->result_slots * sizeof(Slot));

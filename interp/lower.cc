@@ -39,6 +39,11 @@ class Lowering {
   void on_block(const CtrlFrame&) { labels_.push_back(new_label(false)); }
   void on_loop(const CtrlFrame&) {
     labels_.push_back(new_label(true));
+    // Back edges land on a fuel/interrupt check, so no loop runs unchecked.
+    if (!dead_) {
+      begin(kCheck);
+      end();
+    }
   }
   void on_if(const CtrlFrame&, uint32_t cond) {
     Label l = new_label(false);

@@ -191,10 +191,18 @@ class FuncWalker {
     if (depth >= ctrls_.size()) fail("unknown label");
     return ctrls_[ctrls_.size() - 1 - depth];
   }
-  // Pops and re-pushes the label's types (for br_if / br_table type checks).
+  // br_if: pops the label's types and pushes them back.
   void check_label_types(std::span<const ValType> ts) {
     pop_all(ts);
     push_all(ts);
+  }
+  // br_table: checks each label against the stack but pushes back what was popped, so an
+  // unknown operand in unreachable code stays unknown for the next label (spec appendix).
+  void check_label_types_keep(std::span<const ValType> ts) {
+    std::vector<Operand>& popped = scratch_;
+    popped.clear();
+    for (size_t i = ts.size(); i-- > 0;) popped.push_back(pop(ts[i]));
+    for (size_t i = popped.size(); i-- > 0;) push(popped[i].type);
   }
 
   // --- Immediates --------------------------------------------------------------------------
@@ -211,6 +219,9 @@ class FuncWalker {
     return m_.tables[idx];
   }
   void check_data(uint32_t idx) {
+    // A missing data count section is a binary-format error, but an index with no segment at
+    // all is reported as such first (the reference interpreter's order).
+    if (!m_.data_count && idx >= m_.datas.size()) fail("unknown data segment " + std::to_string(idx));
     if (!m_.data_count) fail("data count section required");
     if (idx >= *m_.data_count) fail("unknown data segment " + std::to_string(idx));
   }
@@ -246,6 +257,7 @@ class FuncWalker {
   uint32_t max_slot_ = 0;
   size_t instr_offset_ = 0;
   std::vector<uint32_t> br_table_labels_;
+  std::vector<Operand> scratch_;
 };
 
 // Block types are spans into the module's type vectors or into this table of single types.
@@ -471,10 +483,9 @@ void FuncWalker<V>::step(Op op) {
       for (uint32_t d : br_table_labels_) {
         auto types = label(d).label_types();
         if (types.size() != arity) fail("type mismatch");
-        check_label_types(types);
+        check_label_types_keep(types);
       }
       auto types = label(default_depth).label_types();
-      check_label_types(types);
       if (live) v_.on_br_table(br_table_labels_, default_depth, index.slot, cur_slot_ - slots_of(types));
       pop_all(types);
       set_unreachable();
@@ -604,8 +615,8 @@ void FuncWalker<V>::step(Op op) {
     case Op::MemoryInit: {
       uint32_t seg = r_->u32();
       read_zero_byte();
-      check_data(seg);
       check_memory(0);
+      check_data(seg);
       pop(ValType::I32);
       pop(ValType::I32);
       uint32_t d = pop(ValType::I32).slot;

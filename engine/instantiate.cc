@@ -1,0 +1,302 @@
+// The WebAssembly 2.0 instantiation algorithm: match imports, allocate the instance's
+// functions, tables, memories, globals, segments and exports, then run the active element
+// and data segments in order (with table.init / memory.init semantics: a segment that is out
+// of bounds traps, and the effects of earlier ones stay) and finally the start function.
+//
+// Every index taken from the module is checked here even though the validator has checked
+// it too: a bug elsewhere must not turn into an out-of-bounds access.
+#include <algorithm>
+#include <cstring>
+
+#include "engine/compiled_module.h"
+#include "engine/runtime.h"
+
+namespace wrun::rt {
+
+namespace {
+
+using Stage = InstantiateError::Stage;
+
+InstantiateError link_error(std::string message) {
+  return InstantiateError{Stage::Link, std::move(message), {}};
+}
+
+InstantiateError trap_error(Trap trap) {
+  InstantiateError e{Stage::Trap, trap.message, {}};
+  e.trap = std::move(trap);
+  return e;
+}
+
+// Objects allocated for one instance; moved into the store only once allocation succeeded.
+struct Allocation {
+  std::vector<std::unique_ptr<FuncInst>> funcs;
+  std::vector<std::unique_ptr<TableInst>> tables;
+  std::vector<std::unique_ptr<MemoryInst>> memories;
+  std::vector<std::unique_ptr<GlobalInst>> globals;
+};
+
+template <class T>
+void move_into(std::deque<std::unique_ptr<T>>& to, std::vector<std::unique_ptr<T>>& from) {
+  for (auto& p : from) to.push_back(std::move(p));
+  from.clear();
+}
+
+// Allocation steps; each returns an error message or nullopt.
+std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
+                                        std::span<const Extern> imports) {
+  if (imports.size() != ir.imports.size()) {
+    return "expected " + std::to_string(ir.imports.size()) + " imports, got " +
+           std::to_string(imports.size());
+  }
+  for (size_t i = 0; i < imports.size(); ++i) {
+    const Import& im = ir.imports[i];
+    if (auto why = import_mismatch(ir, im, imports[i])) {
+      return "incompatible import type \"" + im.module + "\" \"" + im.name + "\": " + *why;
+    }
+    switch (im.kind) {
+      case ExternKind::Func:
+        inst.funcs.push_back(imports[i].func()->raw());
+        break;
+      case ExternKind::Table:
+        inst.tables.push_back(imports[i].table()->raw());
+        break;
+      case ExternKind::Memory:
+        inst.memories.push_back(imports[i].memory()->raw());
+        break;
+      case ExternKind::Global:
+        inst.globals.push_back(imports[i].global()->raw());
+        break;
+    }
+  }
+  if (inst.funcs.size() != ir.num_imported_funcs || inst.tables.size() != ir.num_imported_tables ||
+      inst.memories.size() != ir.num_imported_memories ||
+      inst.globals.size() != ir.num_imported_globals || inst.funcs.size() > ir.funcs.size() ||
+      inst.tables.size() > ir.tables.size() || inst.memories.size() > ir.memories.size() ||
+      inst.globals.size() > ir.global_types.size()) {
+    return std::string("malformed module: inconsistent import counts");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> alloc_funcs(Instance& inst, Allocation& alloc, const DecodedModule& ir,
+                                       const CompiledModule& compiled) {
+  const size_t first = inst.funcs.size();
+  if (compiled.code.size() != ir.funcs.size() - first)
+    return std::string("malformed module: missing function code");
+  for (size_t i = first; i < ir.funcs.size(); ++i) {
+    const uint32_t type_index = ir.funcs[i];
+    if (type_index >= ir.types.size()) return std::string("malformed module: unknown type");
+    auto f = std::make_unique<FuncInst>();
+    f->type = ir.types[type_index];
+    f->type_id = inst.type_ids[type_index];
+    f->param_slots = slot_count(f->type.params);
+    f->result_slots = slot_count(f->type.results);
+    f->instance = &inst;
+    f->index = static_cast<uint32_t>(i);
+    f->code = compiled.code[i - first].get();
+    inst.funcs.push_back(f.get());
+    alloc.funcs.push_back(std::move(f));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> alloc_tables(Instance& inst, Allocation& alloc,
+                                        const DecodedModule& ir) {
+  // The limit holds for the instance's tables together, so many tables cannot add up to gigabytes.
+  uint64_t total = 0;
+  for (size_t i = inst.tables.size(); i < ir.tables.size(); ++i) {
+    total += std::min<uint64_t>(ir.tables[i].limits.min, kMaxTableEntries + 1);
+    if (total > kMaxTableEntries)
+      return std::string("tables are larger than the implementation limit");
+  }
+  for (size_t i = inst.tables.size(); i < ir.tables.size(); ++i) {
+    auto t = create_table(ir.tables[i], 0);
+    if (!t) return "table " + std::to_string(i) + " is larger than the implementation limit";
+    inst.tables.push_back(t.get());
+    alloc.tables.push_back(std::move(t));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> alloc_memories(Instance& inst, Allocation& alloc,
+                                          const DecodedModule& ir,
+                                          std::optional<uint64_t> max_bytes) {
+  for (size_t i = inst.memories.size(); i < ir.memories.size(); ++i) {
+    auto m = create_memory(ir.memories[i], max_bytes);
+    if (!m)
+      return "memory " + std::to_string(i) +
+             " cannot be allocated (limits or the store's memory limit)";
+    inst.memories.push_back(m.get());
+    alloc.memories.push_back(std::move(m));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> alloc_globals(Instance& inst, Allocation& alloc,
+                                         const DecodedModule& ir) {
+  if (inst.globals.size() + ir.globals.size() != ir.global_types.size()) {
+    return std::string("malformed module: inconsistent global counts");
+  }
+  for (const GlobalDef& def : ir.globals) {
+    auto v = eval_const_expr(def.init, inst.funcs, inst.globals);
+    if (!v || v->type != def.type.type)
+      return std::string("global initializer is not a constant of its type");
+    auto g = std::make_unique<GlobalInst>();
+    g->type = def.type;
+    g->value[0] = v->bits[0];
+    g->value[1] = v->bits[1];
+    inst.globals.push_back(g.get());
+    alloc.globals.push_back(std::move(g));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> resolve_segments(Instance& inst, const DecodedModule& ir) {
+  inst.elem_segments.resize(ir.elems.size());
+  for (size_t i = 0; i < ir.elems.size(); ++i) {
+    const ElemSegment& seg = ir.elems[i];
+    std::vector<Slot>& refs = inst.elem_segments[i];
+    refs.reserve(seg.inits.size());
+    for (const ConstExpr& e : seg.inits) {
+      auto v = eval_const_expr(e, inst.funcs, inst.globals);
+      if (!v || v->type != seg.elem_type)
+        return "element " + std::to_string(i) + " is not a constant reference";
+      refs.push_back(v->bits[0]);
+    }
+  }
+  inst.data_segments.reserve(ir.datas.size());
+  for (const DataSegment& d : ir.datas) {
+    if (d.data_offset > ir.bytes.size() || d.data_size > ir.bytes.size() - d.data_offset) {
+      return std::string("malformed module: data segment outside the module");
+    }
+    inst.data_segments.push_back(ir.data_bytes(d));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> make_exports(Instance& inst, const DecodedModule& ir) {
+  inst.exports.reserve(ir.exports.size());
+  for (const Export& ex : ir.exports) {
+    void* object = nullptr;
+    switch (ex.kind) {
+      case ExternKind::Func:
+        object = ex.index < inst.funcs.size() ? inst.funcs[ex.index] : nullptr;
+        break;
+      case ExternKind::Table:
+        object = ex.index < inst.tables.size() ? inst.tables[ex.index] : nullptr;
+        break;
+      case ExternKind::Memory:
+        object = ex.index < inst.memories.size() ? inst.memories[ex.index] : nullptr;
+        break;
+      case ExternKind::Global:
+        object = ex.index < inst.globals.size() ? inst.globals[ex.index] : nullptr;
+        break;
+    }
+    if (object == nullptr)
+      return "export \"" + ex.name + "\" refers to a missing " + extern_kind_name(ex.kind);
+    inst.exports.push_back(ExportEntry{ex.name, ex.kind, object});
+  }
+  return std::nullopt;
+}
+
+// The offset of an active segment: an i32 constant, read as unsigned.
+std::optional<uint64_t> segment_offset(const Instance& inst, const ConstExpr& e) {
+  auto v = eval_const_expr(e, inst.funcs, inst.globals);
+  if (!v || v->type != ValType::I32) return std::nullopt;
+  return static_cast<uint32_t>(v->bits[0]);
+}
+
+// Steps 16-19 of the spec's algorithm. Traps leave the effects of earlier steps in place.
+std::optional<InstantiateError> initialize(Store& store, Instance& inst, const DecodedModule& ir) {
+  for (size_t i = 0; i < ir.elems.size(); ++i) {
+    const ElemSegment& seg = ir.elems[i];
+    std::vector<Slot>& refs = inst.elem_segments[i];
+    if (seg.mode == SegmentMode::Active) {
+      auto offset = segment_offset(inst, seg.offset);
+      if (!offset) return link_error("element segment offset is not a constant i32");
+      if (seg.table >= inst.tables.size())
+        return link_error("element segment refers to a missing table");
+      TableInst& table = *inst.tables[seg.table];
+      if (table.type.elem != seg.elem_type)
+        return link_error("element segment type does not match its table");
+      if (*offset > table.elems.size() || refs.size() > table.elems.size() - *offset) {
+        return trap_error(Trap::make(TrapKind::TableOutOfBounds));
+      }
+      std::copy(refs.begin(), refs.end(), table.elems.begin() + static_cast<ptrdiff_t>(*offset));
+    }
+    if (seg.mode != SegmentMode::Passive) std::vector<Slot>().swap(refs);  // elem.drop
+  }
+  for (size_t i = 0; i < ir.datas.size(); ++i) {
+    const DataSegment& seg = ir.datas[i];
+    if (seg.mode != SegmentMode::Active) continue;
+    std::span<const uint8_t> bytes = inst.data_segments[i];
+    auto offset = segment_offset(inst, seg.offset);
+    if (!offset) return link_error("data segment offset is not a constant i32");
+    if (seg.memory >= inst.memories.size())
+      return link_error("data segment refers to a missing memory");
+    MemoryInst& mem = *inst.memories[seg.memory];
+    if (*offset > mem.size_bytes || bytes.size() > mem.size_bytes - *offset) {
+      return trap_error(Trap::make(TrapKind::MemoryOutOfBounds));
+    }
+    if (!bytes.empty()) std::memcpy(mem.base + *offset, bytes.data(), bytes.size());
+    inst.data_segments[i] = {};  // data.drop
+  }
+  if (ir.start) {
+    if (*ir.start >= inst.funcs.size()) return link_error("start function does not exist");
+    FuncInst* f = inst.funcs[*ir.start];
+    if (!f->type.params.empty() || !f->type.results.empty())
+      return link_error("start function must be [] -> []");
+    Slot slots[2] = {0, 0};
+    std::optional<Trap> trap;
+    try {
+      trap = call_func(store, f, &inst, slots);
+    } catch (const std::exception& e) {
+      trap = Trap::make(TrapKind::Host, std::string("start function failed: ") + e.what());
+    }
+    if (trap) return trap_error(std::move(*trap));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<wrun::Instance, InstantiateError> instantiate(
+    Store& store, std::shared_ptr<const CompiledModule> module, std::span<const Extern> imports) {
+  if (!module || !module->ir) return link_error("empty module");
+  const DecodedModule& ir = *module->ir;
+
+  auto owned = std::make_unique<Instance>();
+  Instance& inst = *owned;
+  inst.module = module;
+  inst.ir = &ir;
+  inst.type_ids.reserve(ir.types.size());
+  for (const FuncType& t : ir.types) inst.type_ids.push_back(intern_func_type(t));
+
+  if (auto err = bind_imports(inst, ir, imports)) return link_error(*err);
+  Allocation alloc;
+  std::optional<std::string> err;
+  try {
+    if (!err) err = alloc_funcs(inst, alloc, ir, *module);
+    if (!err) err = alloc_tables(inst, alloc, ir);
+    if (!err) err = alloc_memories(inst, alloc, ir, store.max_memory_bytes);
+    if (!err) err = alloc_globals(inst, alloc, ir);
+    if (!err) err = resolve_segments(inst, ir);
+    if (!err) err = make_exports(inst, ir);
+  } catch (const std::bad_alloc&) {
+    err = "out of memory";
+  }
+  if (err) return link_error(*err);
+
+  // From here on the instance is part of the store: its functions may end up in shared tables
+  // even if a later segment or the start function traps.
+  move_into(store.funcs, alloc.funcs);
+  move_into(store.tables, alloc.tables);
+  move_into(store.memories, alloc.memories);
+  move_into(store.globals, alloc.globals);
+  store.instances.push_back(std::move(owned));
+
+  if (auto failure = initialize(store, inst, ir)) return std::move(*failure);
+  return wrun::Instance(&inst);
+}
+
+}  // namespace wrun::rt

@@ -1,0 +1,92 @@
+// Module: decode -> validate -> lower every function body with the interpreter.
+#include <algorithm>
+#include <exception>
+
+#include "decoder/reader.h"
+#include "engine/compiled_module.h"
+#include "engine/runtime.h"
+#include "validator/validator.h"
+
+namespace wrun {
+
+Result<Module> Module::compile(Engine& /*engine*/, std::span<const uint8_t> bytes) {
+  DecodeResult decoded;
+  try {
+    decoded = decode_module(bytes);
+  } catch (const DecodeError& e) {
+    return Result<Module>::failure(e.error.to_string());
+  } catch (const std::exception& e) {
+    return Result<Module>::failure(
+        Error{std::string("cannot decode module: ") + e.what(), 0}.to_string());
+  }
+  if (!decoded.module) return Result<Module>::failure(decoded.error.to_string());
+  std::shared_ptr<const DecodedModule> ir = std::move(decoded.module);
+
+  try {
+    if (auto err = validate_module(*ir)) return Result<Module>::failure(err->to_string());
+  } catch (const DecodeError& e) {
+    return Result<Module>::failure(e.error.to_string());
+  } catch (const std::exception& e) {
+    return Result<Module>::failure(
+        Error{std::string("cannot validate module: ") + e.what(), 0}.to_string());
+  }
+  const size_t num_defined =
+      ir->funcs.size() - std::min<size_t>(ir->funcs.size(), ir->num_imported_funcs);
+  if (ir->code.size() != num_defined) {
+    return Result<Module>::failure(
+        Error{"function and code section have inconsistent lengths", 0}.to_string());
+  }
+
+  auto compiled = std::make_shared<CompiledModule>();
+  compiled->ir = ir;
+  compiled->code.reserve(num_defined);
+  for (size_t i = 0; i < num_defined; ++i) {
+    const uint32_t func_index = static_cast<uint32_t>(ir->num_imported_funcs + i);
+    try {
+      compiled->code.push_back(interp::compile_function(*ir, func_index));
+    } catch (const DecodeError& e) {
+      return Result<Module>::failure(e.error.to_string());
+    } catch (const std::exception& e) {
+      return Result<Module>::failure(
+          Error{"cannot compile function " + std::to_string(func_index) + ": " + e.what(),
+                ir->code[i].body_offset}
+              .to_string());
+    }
+    if (!compiled->code.back()) {
+      return Result<Module>::failure(
+          Error{"cannot compile function " + std::to_string(func_index), ir->code[i].body_offset}
+              .to_string());
+    }
+  }
+  return Module(std::move(compiled));
+}
+
+std::optional<Error> Module::validate(std::span<const uint8_t> bytes) {
+  try {
+    DecodeResult decoded = decode_module(bytes);
+    if (!decoded.module) return decoded.error;
+    return validate_all(*decoded.module);
+  } catch (const DecodeError& e) {
+    return e.error;
+  } catch (const std::exception& e) {
+    return Error{std::string("cannot decode module: ") + e.what(), 0};
+  }
+}
+
+std::vector<ImportDesc> Module::imports() const {
+  std::vector<ImportDesc> out;
+  if (!compiled_ || !compiled_->ir) return out;
+  for (const Import& im : compiled_->ir->imports) out.push_back({im.module, im.name, im.kind});
+  return out;
+}
+
+std::vector<ExportDesc> Module::exports() const {
+  std::vector<ExportDesc> out;
+  if (!compiled_ || !compiled_->ir) return out;
+  for (const Export& ex : compiled_->ir->exports) out.push_back({ex.name, ex.kind});
+  return out;
+}
+
+const DecodedModule& Module::ir() const { return *compiled_->ir; }
+
+}  // namespace wrun

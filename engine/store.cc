@@ -1,0 +1,41 @@
+// Engine, Store (execution limits), Caller.
+#include "engine/runtime.h"
+
+namespace wrun {
+
+Engine::Engine(EngineConfig config) : config_(config) {}
+Engine::~Engine() = default;
+
+Store::Store(Engine& engine) : engine_(engine), s_(std::make_unique<rt::Store>(engine)) {
+  s_->public_store = this;
+}
+Store::~Store() = default;
+
+void Store::set_fuel(std::optional<uint64_t> fuel) {
+  s_->fuel_enabled = fuel.has_value();
+  s_->fuel = fuel.value_or(0);
+}
+
+std::optional<uint64_t> Store::fuel() const {
+  if (!s_->fuel_enabled) return std::nullopt;
+  return s_->fuel;
+}
+
+void Store::interrupt() { s_->interrupt_requested.store(true); }
+
+void Store::set_max_memory_bytes(std::optional<uint64_t> bytes) {
+  s_->max_memory_bytes = bytes;
+  // Existing memories keep their size but may grow only within the new limit.
+  for (auto& m : s_->memories) m->max_pages = rt::memory_max_pages(m->type, bytes);
+}
+
+Store& Store::from_raw(rt::Store* s) { return *s->public_store; }
+
+Store& Caller::store() const { return Store::from_raw(store_); }
+
+std::optional<Extern> Caller::get_export(std::string_view name) const {
+  if (instance_ == nullptr) return std::nullopt;
+  return Instance(instance_).get_export(name);
+}
+
+}  // namespace wrun

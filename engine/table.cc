@@ -1,0 +1,79 @@
+// Tables: a vector of reference slots (FuncInst* or host pointers, 0 = null), allocated for
+// their current size only and bounded by kMaxTableEntries.
+#include <algorithm>
+#include <new>
+#include <stdexcept>
+
+#include "engine/runtime.h"
+
+namespace wrun {
+namespace rt {
+
+std::unique_ptr<TableInst> create_table(const TableType& type, Slot init) {
+  const Limits& l = type.limits;
+  if (l.min > UINT32_MAX || l.min > kMaxTableEntries || (l.max && *l.max < l.min)) return nullptr;
+  auto table = std::make_unique<TableInst>();
+  table->type = type;
+  table->max_size = std::min<uint64_t>(l.max.value_or(UINT32_MAX), UINT32_MAX);
+  try {
+    table->elems.assign(l.min, init);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+  return table;
+}
+
+int64_t TableInst::grow(uint64_t delta, Slot init) {
+  const uint64_t old_size = elems.size();
+  if (delta == 0) return static_cast<int64_t>(old_size);
+  const uint64_t limit = std::min({max_size, uint64_t{UINT32_MAX}, kMaxTableEntries});
+  if (old_size > limit || delta > limit - old_size) return -1;
+  try {
+    elems.resize(old_size + delta, init);
+  } catch (const std::bad_alloc&) {
+    return -1;
+  }
+  return static_cast<int64_t>(old_size);
+}
+
+}  // namespace rt
+
+Table Table::create(Store& store, TableType type, Val init) {
+  if (!is_ref_type(type.elem))
+    throw std::invalid_argument("Table::create: element type must be a reference type");
+  if (init.type() != type.elem)
+    throw std::invalid_argument("Table::create: init value has the wrong type");
+  auto table = rt::create_table(type, init.raw());
+  if (!table) throw std::invalid_argument("Table::create: invalid limits or too large");
+  rt::Store& s = *store.raw();
+  s.tables.push_back(std::move(table));
+  return Table(s.tables.back().get());
+}
+
+TableType Table::type() const {
+  TableType t = t_->type;
+  t.limits.min = t_->elems.size();
+  return t;
+}
+
+uint64_t Table::size() const { return t_->elems.size(); }
+
+std::optional<Val> Table::get(uint64_t index) const {
+  if (index >= t_->elems.size()) return std::nullopt;
+  return Val::from_raw(t_->type.elem, t_->elems[index]);
+}
+
+bool Table::set(uint64_t index, Val value) const {
+  if (value.type() != t_->type.elem || index >= t_->elems.size()) return false;
+  t_->elems[index] = value.raw();
+  return true;
+}
+
+std::optional<uint64_t> Table::grow(uint64_t delta, Val init) const {
+  if (init.type() != t_->type.elem) return std::nullopt;
+  int64_t old = t_->grow(delta, init.raw());
+  if (old < 0) return std::nullopt;
+  return static_cast<uint64_t>(old);
+}
+
+}  // namespace wrun

@@ -1,0 +1,145 @@
+// Calls into wasm code through Func::call (the interpreter behind rt::call_func): arguments
+// and results, host imports called from wasm, traps, interrupts, fuel, start functions.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "engine/runtime.h"
+#include "engine/tests/wasm_modules.h"
+
+namespace wrun {
+namespace {
+
+using Results = std::vector<Val>;
+
+struct WasmCall : ::testing::Test {
+  Engine engine;
+  Store store{engine};
+  Linker linker{store};
+  int twice_calls = 0;
+  std::optional<Instance> inst;
+
+  void SetUp() override {
+    linker.define("env", "twice",
+                  Func::host(store, FuncType{{ValType::I32}, {ValType::I32}},
+                             [this](Caller& caller, std::span<const Val> a,
+                                    std::span<Val> r) -> std::optional<Trap> {
+                               ++twice_calls;
+                               // Called from wasm: the caller is the instance, its memory is
+                               // visible.
+                               auto mem = caller.get_export("mem");
+                               if (!mem || !mem->memory())
+                                 return Trap::make(TrapKind::Host, "no caller memory");
+                               if (a[0].i32() < 0) return Trap::make(TrapKind::Host, "negative");
+                               r[0] = Val::i32(a[0].i32() * 2);
+                               return std::nullopt;
+                             }));
+    auto m = Module::compile(engine, test::kCallsWasm);
+    ASSERT_TRUE(m.ok()) << m.error();
+    auto r = linker.instantiate(*m);
+    ASSERT_TRUE(std::holds_alternative<Instance>(r)) << std::get<InstantiateError>(r).message;
+    inst = std::get<Instance>(r);
+  }
+
+  std::variant<Results, Trap> call(std::string_view name, std::vector<Val> args) {
+    auto f = inst->get_func(name);
+    if (!f) return Trap::make(TrapKind::Host, "no export");
+    return f->call(store, args);
+  }
+  Results ok(std::string_view name, std::vector<Val> args) {
+    auto r = call(name, std::move(args));
+    if (auto* t = std::get_if<Trap>(&r)) {
+      ADD_FAILURE() << name << " trapped: " << t->message;
+      return {};
+    }
+    return std::get<Results>(r);
+  }
+  Trap trap(std::string_view name, std::vector<Val> args) {
+    auto r = call(name, std::move(args));
+    if (!std::holds_alternative<Trap>(r)) {
+      ADD_FAILURE() << name << " did not trap";
+      return {};
+    }
+    return std::get<Trap>(r);
+  }
+};
+
+TEST_F(WasmCall, StartFunctionRan) {
+  EXPECT_EQ(inst->get_global("count")->get().i32(), 1);
+  uint32_t word;
+  std::memcpy(&word, inst->get_memory("mem")->data(), 4);
+  EXPECT_EQ(word, 0x01020304u);
+}
+
+TEST_F(WasmCall, ArgumentsAndResults) {
+  Results r = ok("add", {Val::i32(40), Val::i32(2)});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].type(), ValType::I32);
+  EXPECT_EQ(r[0].i32(), 42);
+  EXPECT_EQ(ok("add", {Val::i32(INT32_MAX), Val::i32(1)}).at(0).i32(), INT32_MIN);
+
+  r = ok("pair", {Val::i64(-9), Val::f64_bits(0x7FF4000000000001)});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].type(), ValType::F64);
+  EXPECT_EQ(r[0].f64_bits(), 0x7FF4000000000001ull);  // NaN payload survives wasm code
+  EXPECT_EQ(r[1].i64(), -9);
+}
+
+TEST_F(WasmCall, ArgumentChecks) {
+  EXPECT_EQ(trap("add", {Val::i32(1)}).kind, TrapKind::Host);
+  EXPECT_EQ(trap("add", {Val::i32(1), Val::i64(2)}).kind, TrapKind::Host);
+}
+
+TEST_F(WasmCall, HostImportCalledFromWasm) {
+  EXPECT_EQ(ok("twice_plus_one", {Val::i32(20)}).at(0).i32(), 41);
+  EXPECT_EQ(twice_calls, 1);
+  Trap t = trap("twice_plus_one", {Val::i32(-1)});
+  EXPECT_EQ(t.kind, TrapKind::Host);
+  EXPECT_EQ(t.message, "negative");
+  // The store is usable after a trap.
+  EXPECT_EQ(ok("twice_plus_one", {Val::i32(1)}).at(0).i32(), 3);
+}
+
+TEST_F(WasmCall, Traps) {
+  EXPECT_EQ(trap("boom", {}).kind, TrapKind::Unreachable);
+  EXPECT_EQ(trap("load", {Val::i32(65533)}).kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(trap("load", {Val::i32(-1)}).kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(ok("load", {Val::i32(65532)}).at(0).i32(), 0);
+  ASSERT_TRUE(inst->get_memory("mem")->grow(1));
+  EXPECT_EQ(ok("load", {Val::i32(65533)}).at(0).i32(), 0);  // in bounds after growth
+}
+
+TEST_F(WasmCall, InterruptIsDeliveredOnce) {
+  store.interrupt();
+  EXPECT_EQ(trap("spin", {}).kind, TrapKind::Interrupted);
+  EXPECT_FALSE(store.raw()->interrupt_requested.load());
+  EXPECT_EQ(ok("add", {Val::i32(1), Val::i32(2)}).at(0).i32(), 3);
+}
+
+TEST_F(WasmCall, FuelRunsOut) {
+  store.set_fuel(1000);
+  EXPECT_EQ(trap("spin", {}).kind, TrapKind::OutOfFuel);
+  EXPECT_EQ(store.fuel(), std::optional<uint64_t>(0));
+  store.set_fuel(std::nullopt);
+  EXPECT_EQ(ok("add", {Val::i32(1), Val::i32(2)}).at(0).i32(), 3);
+}
+
+TEST(WasmStart, TrapKeepsEarlierEffects) {
+  Engine engine;
+  Store store(engine);
+  Linker linker(store);
+  Memory mem = Memory::create(store, MemoryType{{1, {}}});
+  linker.define("env", "m", mem);
+  auto m = Module::compile(engine, test::kStartTrapWasm);
+  ASSERT_TRUE(m.ok()) << m.error();
+  auto r = linker.instantiate(*m);
+  ASSERT_TRUE(std::holds_alternative<InstantiateError>(r));
+  const InstantiateError& e = std::get<InstantiateError>(r);
+  EXPECT_EQ(e.stage, InstantiateError::Stage::Trap);
+  ASSERT_TRUE(e.trap.has_value());
+  EXPECT_EQ(e.trap->kind, TrapKind::Unreachable);
+  EXPECT_EQ(std::memcmp(mem.data(), "ok!", 3), 0);  // data segment and the start's own store
+}
+
+}  // namespace
+}  // namespace wrun

@@ -1,0 +1,196 @@
+// Shared instantiate-and-run logic of fuzz_instantiate_run and fuzz_generated_run.
+#include "fuzz/harness.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "decoder/module.h"
+
+namespace wrun::fuzz {
+
+void fail(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "wrun fuzz: %s%s%s\n", what, detail.empty() ? "" : ": ", detail.c_str());
+  std::fflush(stderr);
+  __builtin_trap();
+}
+
+Engine& fuzz_engine() {
+  static Engine engine([] {
+    EngineConfig c;
+    c.max_call_depth = 4096;
+    c.value_stack_slots = 1u << 17;  // 1 MiB
+    return c;
+  }());
+  return engine;
+}
+
+namespace {
+
+// WRUN_FUZZ_VERBOSE=1 prints what happens to each module (instantiation, every call's outcome).
+bool verbose() {
+  static const bool v = std::getenv("WRUN_FUZZ_VERBOSE") != nullptr;
+  return v;
+}
+
+void check_trap(const Trap& trap, const char* where) {
+  if (trap.message.empty()) fail("trap with an empty message", where);
+}
+
+void check_results(const FuncType& type, const std::vector<Val>& results) {
+  if (results.size() != type.results.size()) fail("wrong number of results", func_type_to_string(type));
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].type() != type.results[i]) fail("result of the wrong type", func_type_to_string(type));
+  }
+}
+
+// What the stub host functions do besides returning zeros: every few calls one of them calls
+// back into the instance (host -> wasm -> host nesting) or traps, within a small budget.
+struct StubState {
+  std::vector<std::string> export_funcs;  // names of the module's exported functions
+  uint32_t host_calls = 0;
+  uint32_t reentries_left = 8;
+};
+
+HostCallback make_stub(StubState& state) {
+  return [&state](Caller& caller, std::span<const Val>, std::span<Val>) -> std::optional<Trap> {
+    const uint32_t n = state.host_calls++;
+    if (n % 13 == 12) return Trap::make(TrapKind::Host, "stub import trapped");
+    if (n % 5 == 4 && state.reentries_left > 0 && !state.export_funcs.empty()) {
+      --state.reentries_left;
+      auto ext = caller.get_export(state.export_funcs[n % state.export_funcs.size()]);
+      if (!ext) return std::nullopt;  // e.g. called from the start function, before exports exist
+      auto f = ext->func();
+      if (!f) fail("export of the wrong kind", state.export_funcs[n % state.export_funcs.size()]);
+      std::vector<Val> args;
+      for (ValType t : f->type().params) args.push_back(Val::default_for(t));
+      auto r = f->call(caller.store(), args);
+      if (auto* trap = std::get_if<Trap>(&r)) {
+        check_trap(*trap, "nested call");
+        return *trap;  // propagate through the host frame
+      }
+      check_results(f->type(), std::get<std::vector<Val>>(r));
+    }
+    return std::nullopt;
+  };
+}
+
+// A stub for one import; nullopt when the import type cannot be satisfied within the limits
+// (then the module is not instantiated).
+std::optional<Extern> make_import(Store& store, const DecodedModule& ir, const Import& im, StubState& state,
+                                  const RunLimits& limits) {
+  switch (im.kind) {
+    case ExternKind::Func:
+      if (im.func_type >= ir.types.size()) fail("import of an unknown type passed validation");
+      return Func::host(store, ir.types[im.func_type], make_stub(state));
+    case ExternKind::Table: {
+      if (im.table.limits.min > limits.max_table_entries) return std::nullopt;
+      try {
+        return Table::create(store, im.table, Val::default_for(im.table.elem));
+      } catch (const std::invalid_argument&) {
+        return std::nullopt;
+      }
+    }
+    case ExternKind::Memory: {
+      if (im.memory.limits.min * kPageSize > limits.max_memory_bytes) return std::nullopt;
+      try {
+        return Memory::create(store, im.memory);
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
+    case ExternKind::Global:
+      return Global::create(store, im.global, Val::default_for(im.global.type));
+  }
+  fail("import of an unknown kind");
+}
+
+}  // namespace
+
+RunStats instantiate_and_run(const Module& module, const RunLimits& limits) {
+  RunStats stats;
+  const DecodedModule& ir = module.ir();
+  Store store(fuzz_engine());
+  store.set_max_memory_bytes(limits.max_memory_bytes);
+  Linker linker(store);
+
+  StubState state;
+  for (const ExportDesc& e : module.exports()) {
+    if (e.kind == ExternKind::Func) state.export_funcs.push_back(e.name);
+  }
+  for (const Import& im : ir.imports) {
+    auto ext = make_import(store, ir, im, state, limits);
+    if (!ext) {
+      if (verbose()) std::fprintf(stderr, "  import %s.%s: no stub within the limits\n", im.module.c_str(), im.name.c_str());
+      return stats;
+    }
+    // Two imports with the same names and different types cannot both be satisfied by one
+    // linker; instantiation then fails with a link error, which is fine.
+    linker.define(im.module, im.name, *ext);
+  }
+
+  store.set_fuel(limits.fuel);
+  auto inst = linker.instantiate(module);
+  if (auto* err = std::get_if<InstantiateError>(&inst)) {
+    if (err->message.empty()) fail("instantiation error with an empty message");
+    if (verbose()) std::fprintf(stderr, "  instantiate: %s\n", err->message.c_str());
+    if (err->stage == InstantiateError::Stage::Trap) {
+      if (!err->trap) fail("instantiation trap without a Trap");
+      check_trap(*err->trap, "instantiation");
+    }
+    return stats;
+  }
+  stats.instantiated = true;
+  Instance& instance = std::get<Instance>(inst);
+
+  for (auto& [name, ext] : instance.exports()) {
+    switch (ext.kind()) {
+      case ExternKind::Func: {
+        if (stats.calls >= limits.max_calls) break;
+        Func f = *ext.func();
+        std::vector<Val> args;
+        for (ValType t : f.type().params) args.push_back(Val::default_for(t));
+        store.set_fuel(limits.fuel);
+        ++stats.calls;
+        auto r = f.call(store, args);
+        if (auto* trap = std::get_if<Trap>(&r)) {
+          check_trap(*trap, name.c_str());
+          ++stats.traps;
+          if (verbose()) std::fprintf(stderr, "  call %s: trap: %s\n", name.c_str(), trap->message.c_str());
+        } else {
+          check_results(f.type(), std::get<std::vector<Val>>(r));
+          if (verbose()) std::fprintf(stderr, "  call %s: %zu result(s)\n", name.c_str(), std::get<std::vector<Val>>(r).size());
+        }
+        break;
+      }
+      case ExternKind::Memory: {
+        Memory m = *ext.memory();
+        if (m.size_bytes() > limits.max_memory_bytes) fail("memory larger than the store's limit", name);
+        if (m.size_bytes() != m.size_pages() * kPageSize) fail("memory size is not whole pages", name);
+        break;
+      }
+      case ExternKind::Table: {
+        Table t = *ext.table();
+        if (t.size() > 0 && !t.get(t.size() - 1)) fail("last table element unreadable", name);
+        if (t.get(t.size())) fail("table element past the end readable", name);
+        break;
+      }
+      case ExternKind::Global: {
+        Global g = *ext.global();
+        if (g.get().type() != g.type().type) fail("global value of the wrong type", name);
+        break;
+      }
+    }
+  }
+  // Memories may have grown during the calls: check the limit again.
+  for (auto& [name, ext] : instance.exports()) {
+    if (auto m = ext.memory(); m && m->size_bytes() > limits.max_memory_bytes) {
+      fail("memory grew past the store's limit", name);
+    }
+  }
+  return stats;
+}
+
+}  // namespace wrun::fuzz

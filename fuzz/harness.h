@@ -1,0 +1,38 @@
+// What the fuzz targets share: one engine with small stacks, and "instantiate with stub
+// imports and call every exported function" under fuel and memory limits.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "wrun/wrun.h"
+
+namespace wrun::fuzz {
+
+// Aborts the process (a finding for libFuzzer, a failed test for fuzz_replay) with a message.
+[[noreturn]] void fail(const char* what, const std::string& detail = {});
+
+// A process-wide engine with a smaller value stack and call depth than the default, so that
+// stack exhaustion is reached quickly and each store's stacks are cheap to allocate.
+Engine& fuzz_engine();
+
+struct RunLimits {
+  uint64_t fuel = 100'000;                    // per call (and for instantiation)
+  uint64_t max_memory_bytes = 64ull << 20;    // the store's limit on every memory
+  uint64_t max_table_entries = 1u << 20;      // stub tables larger than this are not created
+  size_t max_calls = 64;                      // exported functions called per module
+};
+
+struct RunStats {
+  bool instantiated = false;
+  size_t calls = 0;
+  size_t traps = 0;
+};
+
+// Instantiates `module` in a fresh store, defining a stub for every import (host functions of
+// the right type that return zeros; tables, memories and globals of the imported type), then
+// calls each exported function with zero arguments of its parameter types. Traps and link
+// errors are fine; anything the engine reports must be well formed (non-empty messages).
+RunStats instantiate_and_run(const Module& module, const RunLimits& limits = {});
+
+}  // namespace wrun::fuzz

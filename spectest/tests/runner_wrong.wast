@@ -1,0 +1,51 @@
+;; Every assertion here is wrong, so each must fail: only the two modules that instantiate pass.
+;; A runner that passes any of these is not checking what it claims to.
+;; expect-exit: 1
+;; expect-output: runner_wrong.wast: 2 passed, 24 failed, 0 skipped
+;; expect-output: spectest: 2 passed, 24 failed, 0 skipped
+;; expect-output: runner_wrong.wast:25: assert_return: invoke "add"(i32.const 1, i32.const 2): expected (i32.const 4), got (i32.const 3)
+
+(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "zero") (result f64) (f64.const 0))
+  (func (export "nan-payload") (result f32) (f32.reinterpret_i32 (i32.const 0x7fa00000)))
+  (func (export "nan-quiet-payload") (result f32) (f32.reinterpret_i32 (i32.const 0x7fc00001)))
+  (func (export "inf") (result f64) (f64.const inf))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+  (func (export "oob") (result i32) (i32.load (i32.const 70000)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (call $deep (i32.sub (local.get 0) (i32.const 1))))))
+  (func (export "ext") (param externref) (result externref) (local.get 0))
+  (func $f (export "func") (result funcref) (ref.func $f))
+  (func (export "null") (result funcref) (ref.null func))
+  (memory 1)
+)
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 4))
+(assert_return (invoke "zero") (f64.const -0.0))
+(assert_return (invoke "nan-payload") (f32.const nan:arithmetic))
+(assert_return (invoke "nan-quiet-payload") (f32.const nan:canonical))
+(assert_return (invoke "inf") (f64.const nan:arithmetic))
+(assert_return (invoke "div" (i32.const 1) (i32.const 0)) (i32.const 0))
+(assert_return (invoke "ext" (ref.extern 1)) (ref.extern 2))
+(assert_return (invoke "ext" (ref.extern 0)) (ref.null extern))
+(assert_return (invoke "func") (ref.null func))
+(assert_return (invoke "null") (ref.func))
+(assert_trap (invoke "add" (i32.const 1) (i32.const 2)) "unreachable")
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer overflow")
+(assert_trap (invoke "oob") "integer divide by zero")
+(assert_exhaustion (invoke "deep" (i32.const 10)) "call stack exhausted")
+(assert_exhaustion (invoke "oob") "call stack exhausted")
+(invoke "oob")
+(assert_invalid (module (func (result i32) (i32.const 0))) "type mismatch")
+(assert_malformed (module binary "\00asm\01\00\00\00") "unexpected end")
+(assert_unlinkable (module (func)) "unknown import")
+(assert_unlinkable (module (import "spectest" "print_i32" (func (param i64)))) "unknown import")
+(assert_trap (module (memory 1) (data (i32.const 0) "x")) "out of bounds memory access")
+(assert_trap (module (import "nowhere" "x" (func))) "unreachable")
+
+;; The first module after a failed one must not be mistaken for the current module.
+(module (func (export "f") (result i32) (i32.const 1)))
+(module (import "nowhere" "x" (func)) (func (export "f") (result i32) (i32.const 2)))
+(assert_return (invoke "f") (i32.const 1))
