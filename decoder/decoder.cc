@@ -106,8 +106,9 @@ GlobalType read_global_type(Reader& r) {
   return g;
 }
 
-// Reads the immediates of `imm`, returning the first one (what ConstInstr keeps).
-uint64_t read_immediates(Reader& r, Imm imm) {
+// Reads the immediates of `imm`, returning the first one (what ConstInstr keeps); a v128
+// immediate's high 8 bytes go to `hi`.
+uint64_t read_immediates(Reader& r, Imm imm, uint64_t& hi) {
   switch (imm) {
     case Imm::None:
       return 0;
@@ -168,6 +169,22 @@ uint64_t read_immediates(Reader& r, Imm imm) {
       read_zero_byte(r);
       read_zero_byte(r);
       return 0;
+    case Imm::V128: {
+      const uint64_t lo = r.fixed64();
+      hi = r.fixed64();
+      return lo;
+    }
+    case Imm::Shuffle:
+      r.skip(16);
+      return 0;
+    case Imm::Lane:
+      return r.u8();
+    case Imm::MemArgLane: {
+      const uint32_t align = r.u32();
+      r.u32();
+      r.u8();
+      return align;
+    }
   }
   return 0;
 }
@@ -182,7 +199,8 @@ ConstExpr read_const_expr(Reader& r) {
   for (;;) {
     const size_t at = r.offset();
     const uint8_t b = r.u8();
-    std::optional<Op> op = b == 0xFC ? op_from_prefixed(b, r.u32()) : op_from_byte(b);
+    std::optional<Op> op =
+        b == 0xFC || b == 0xFD ? op_from_prefixed(b, r.u32()) : op_from_byte(b);
     if (!op) Reader::fail_at(at, "illegal opcode");
     if (*op == Op::End) {
       if (depth == 0) return e;
@@ -190,7 +208,9 @@ ConstExpr read_const_expr(Reader& r) {
     } else if (*op == Op::Block || *op == Op::Loop || *op == Op::If) {
       ++depth;
     }
-    e.instrs.push_back(ConstInstr{*op, read_immediates(r, op_info(*op).imm)});
+    ConstInstr in{*op, 0, 0};
+    in.imm = read_immediates(r, op_info(*op).imm, in.imm_hi);
+    e.instrs.push_back(in);
   }
 }
 

@@ -38,6 +38,7 @@ struct Export {
 struct ConstInstr {
   Op op = Op::Nop;
   uint64_t imm = 0;  // i32/i64 value (sign-extended), f32/f64 bits, index, or ref type byte
+  uint64_t imm_hi = 0;  // v128.const: bytes 8..15 (imm holds bytes 0..7)
 };
 
 struct ConstExpr {

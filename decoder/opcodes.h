@@ -42,21 +42,34 @@ enum class Imm : uint8_t {
   TableInit,     // element index, table index
   Elem,          // element index
   TableCopy,     // table index (dst), table index (src)
+  V128,          // 16 raw bytes (v128.const)
+  Shuffle,       // 16 lane indices, one byte each (i8x16.shuffle)
+  Lane,          // lane index byte (extract_lane / replace_lane)
+  MemArgLane,    // memarg then a lane index byte (v128.loadN_lane / storeN_lane)
 };
 
-// Stack signature of "simple" instructions (numeric and memory): result_params.
+// Stack signature of "simple" instructions (numeric and memory): result_params, with
+// i=i32 l=i64 f=f32 d=f64 V=v128 and v=void (no result). One X-macro so the enum and the
+// spellings parsed by sig_info() cannot drift apart.
+#define WRUN_SIGS(X)                                                                        \
+  X(special)                                                                                \
+  X(i_) X(l_) X(f_) X(d_) X(V_)                                                             \
+  X(i_i) X(l_l) X(f_f) X(d_d)                                                               \
+  X(i_l) X(i_f) X(i_d) X(l_i) X(l_f) X(l_d) X(f_i) X(f_l) X(f_d) X(d_i) X(d_l) X(d_f)       \
+  X(i_ii) X(l_ll) X(f_ff) X(d_dd) X(i_ll) X(i_ff) X(i_dd)                                   \
+  X(v_ii) X(v_il) X(v_if) X(v_id)                                                           \
+  X(V_i) X(V_l) X(V_f) X(V_d) X(i_V) X(l_V) X(f_V) X(d_V)                                   \
+  X(V_V) X(V_VV) X(V_VVV) X(V_Vi) X(V_Vl) X(V_Vf) X(V_Vd) X(V_iV) X(v_iV)
+
 enum class Sig : uint8_t {
-  special,
-  i_, l_, f_, d_,
-  i_i, l_l, f_f, d_d,
-  i_l, i_f, i_d, l_i, l_f, l_d, f_i, f_l, f_d, d_i, d_l, d_f,
-  i_ii, l_ll, f_ff, d_dd, i_ll, i_ff, i_dd,
-  v_ii, v_il, v_if, v_id,
+#define WRUN_SIG_ENUM(name) name,
+  WRUN_SIGS(WRUN_SIG_ENUM)
+#undef WRUN_SIG_ENUM
 };
 
 struct SigInfo {
   uint8_t num_params;
-  ValType params[2];
+  ValType params[3];
   bool has_result;
   ValType result;
 };
@@ -73,11 +86,15 @@ const OpInfo& op_info(Op op);
 inline const char* op_name(Op op) { return op_info(op).text; }
 SigInfo sig_info(Sig sig);
 
-// Decoding: a single-byte opcode, or a prefixed one (prefix byte + LEB u32 code).
+// Decoding: a single-byte opcode, or a prefixed one (prefix 0xFC or 0xFD + LEB u32 code).
 std::optional<Op> op_from_byte(uint8_t byte);
 std::optional<Op> op_from_prefixed(uint8_t prefix, uint32_t code);
 
 // Bytes touched by a load or store (its natural alignment); 0 for other instructions.
 uint32_t mem_access_bytes(Op op);
+
+// Lane count of the vector a lane instruction indexes: its shape for extract/replace_lane
+// (i8x16 -> 16), 16 / access size for v128.loadN_lane/storeN_lane; 0 for other instructions.
+uint32_t simd_lane_count(Op op);
 
 }  // namespace wrun

@@ -44,6 +44,9 @@ std::optional<ConstValue> eval_const_expr(const ConstExpr& expr, std::span<FuncI
       case Op::F64Const:
         stack.push_back(make(ValType::F64, in.imm));
         break;
+      case Op::V128Const:
+        stack.push_back(make(ValType::V128, in.imm, in.imm_hi));
+        break;
       case Op::RefNull: {
         const auto t = static_cast<ValType>(static_cast<uint8_t>(in.imm));
         if (in.imm > 0xFF || !is_ref_type(t)) return std::nullopt;

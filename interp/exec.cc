@@ -14,6 +14,8 @@
 #include <memory>
 
 #include "interp/code.h"
+#include "interp/float_ops.h"
+#include "interp/simd_ops.h"
 #include "interp/interp.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -84,75 +86,6 @@ inline Slot PI64(uint64_t v) { return v; }
 inline Slot PF32(float v) { return std::bit_cast<uint32_t>(v); }
 inline Slot PF64(double v) { return std::bit_cast<uint64_t>(v); }
 inline Slot PBool(bool b) { return b ? 1 : 0; }
-
-template <class F>
-F wasm_min(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;  // propagates a quiet NaN
-  if (a == b) return std::signbit(a) ? a : b;         // min(-0, +0) = -0
-  return a < b ? a : b;
-}
-template <class F>
-F wasm_max(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;
-  if (a == b) return std::signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-// libm's rounding functions may return a signalling NaN unchanged; wasm wants it quieted.
-template <class F>
-F quiet_round(F a, F (*round)(F)) {
-  return std::isnan(a) ? a + a : round(a);
-}
-inline float f32_ceil(float a) { return quiet_round<float>(a, std::ceil); }
-inline float f32_floor(float a) { return quiet_round<float>(a, std::floor); }
-inline float f32_trunc(float a) { return quiet_round<float>(a, std::trunc); }
-inline float f32_nearest(float a) { return quiet_round<float>(a, std::nearbyint); }
-inline double f64_ceil(double a) { return quiet_round<double>(a, std::ceil); }
-inline double f64_floor(double a) { return quiet_round<double>(a, std::floor); }
-inline double f64_trunc(double a) { return quiet_round<double>(a, std::trunc); }
-inline double f64_nearest(double a) { return quiet_round<double>(a, std::nearbyint); }
-inline float f32_copysign(float a, float b) {
-  uint32_t x = std::bit_cast<uint32_t>(a), y = std::bit_cast<uint32_t>(b);
-  return std::bit_cast<float>((x & 0x7FFFFFFFu) | (y & 0x80000000u));
-}
-inline double f64_copysign(double a, double b) {
-  uint64_t x = std::bit_cast<uint64_t>(a), y = std::bit_cast<uint64_t>(b);
-  return std::bit_cast<double>((x & ~(uint64_t{1} << 63)) | (y & (uint64_t{1} << 63)));
-}
-inline float f32_abs(float a) { return std::bit_cast<float>(std::bit_cast<uint32_t>(a) & 0x7FFFFFFFu); }
-inline double f64_abs(double a) {
-  return std::bit_cast<double>(std::bit_cast<uint64_t>(a) & ~(uint64_t{1} << 63));
-}
-inline float f32_neg(float a) { return std::bit_cast<float>(std::bit_cast<uint32_t>(a) ^ 0x80000000u); }
-inline double f64_neg(double a) {
-  return std::bit_cast<double>(std::bit_cast<uint64_t>(a) ^ (uint64_t{1} << 63));
-}
-
-// Float -> int truncation. `lo` and `hi` are exclusive bounds of the valid input range.
-enum class Conv { Ok, Nan, Overflow };
-template <class I, class F>
-inline Conv trunc_checked(F x, F lo, F hi, I& out) {
-  if (std::isnan(x)) return Conv::Nan;
-  if (!(x > lo && x < hi)) return Conv::Overflow;
-  out = static_cast<I>(x);
-  return Conv::Ok;
-}
-template <class I, class F>
-inline I trunc_sat(F x, F lo, F hi) {
-  if (std::isnan(x)) return 0;
-  if (!(x > lo)) return std::numeric_limits<I>::min();
-  if (!(x < hi)) return std::numeric_limits<I>::max();
-  return static_cast<I>(x);
-}
-
-// Exclusive bounds for truncation, exact in the source float type.
-constexpr float kF32I32Lo = -2147483904.0f, kF32I32Hi = 2147483648.0f;
-constexpr float kF32U32Lo = -1.0f, kF32U32Hi = 4294967296.0f;
-constexpr float kF32I64Lo = -9223373136366403584.0f, kF32I64Hi = 9223372036854775808.0f;
-constexpr float kF32U64Lo = -1.0f, kF32U64Hi = 18446744073709551616.0f;
-constexpr double kF64I32Lo = -2147483649.0, kF64I32Hi = 2147483648.0;
-constexpr double kF64U32Lo = -1.0, kF64U32Hi = 4294967296.0;
-constexpr double kF64I64Lo = -9223372036854777856.0, kF64I64Hi = 9223372036854775808.0;
-constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
 
 // Numeric instructions without traps: (name, operand view, result view, expression of a, b).
 #define WRUN_BINARY(X)                                                                     \
@@ -262,6 +195,138 @@ constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
   X(I32Store8, uint8_t) X(I32Store16, uint16_t) X(I64Store8, uint8_t) X(I64Store16, uint16_t) \
   X(I64Store32, uint32_t)
 
+// SIMD (v128) handlers, one row per instruction: (name, function in simd_ops.h). Shapes:
+// unary v128 -> v128; binary v128 v128 -> v128; shift v128 i32 -> v128; test v128 -> i32.
+#define WRUN_SIMD_UNARY(X)                                                                     \
+  X(V128Not, not_) X(I8x16Abs, abs<int8_t>) X(I8x16Neg, neg<uint8_t>) X(I8x16Popcnt, popcnt)   \
+  X(I16x8Abs, abs<int16_t>) X(I16x8Neg, neg<uint16_t>) X(I32x4Abs, abs<int32_t>)               \
+  X(I32x4Neg, neg<uint32_t>) X(I64x2Abs, abs<int64_t>) X(I64x2Neg, neg<uint64_t>)              \
+  X(F32x4Abs, fabs<float>) X(F32x4Neg, fneg<float>) X(F32x4Sqrt, fsqrt<float>)                 \
+  X(F32x4Ceil, ceil<float>) X(F32x4Floor, floor<float>) X(F32x4Trunc, trunc<float>)            \
+  X(F32x4Nearest, nearest<float>) X(F64x2Abs, fabs<double>) X(F64x2Neg, fneg<double>)          \
+  X(F64x2Sqrt, fsqrt<double>) X(F64x2Ceil, ceil<double>) X(F64x2Floor, floor<double>)          \
+  X(F64x2Trunc, trunc<double>) X(F64x2Nearest, nearest<double>)                                \
+  X(I16x8ExtendLowI8x16S, extend_low<int8_t>) X(I16x8ExtendHighI8x16S, extend_high<int8_t>)    \
+  X(I16x8ExtendLowI8x16U, extend_low<uint8_t>) X(I16x8ExtendHighI8x16U, extend_high<uint8_t>)  \
+  X(I32x4ExtendLowI16x8S, extend_low<int16_t>) X(I32x4ExtendHighI16x8S, extend_high<int16_t>)  \
+  X(I32x4ExtendLowI16x8U, extend_low<uint16_t>)                                                \
+  X(I32x4ExtendHighI16x8U, extend_high<uint16_t>)                                              \
+  X(I64x2ExtendLowI32x4S, extend_low<int32_t>) X(I64x2ExtendHighI32x4S, extend_high<int32_t>)  \
+  X(I64x2ExtendLowI32x4U, extend_low<uint32_t>)                                                \
+  X(I64x2ExtendHighI32x4U, extend_high<uint32_t>)                                              \
+  X(I16x8ExtaddPairwiseI8x16S, extadd_pairwise<int8_t>)                                        \
+  X(I16x8ExtaddPairwiseI8x16U, extadd_pairwise<uint8_t>)                                       \
+  X(I32x4ExtaddPairwiseI16x8S, extadd_pairwise<int16_t>)                                       \
+  X(I32x4ExtaddPairwiseI16x8U, extadd_pairwise<uint16_t>)                                      \
+  X(I32x4TruncSatF32x4S, i32x4_trunc_sat_f32x4_s) X(I32x4TruncSatF32x4U, i32x4_trunc_sat_f32x4_u) \
+  X(I32x4TruncSatF64x2SZero, i32x4_trunc_sat_f64x2_s_zero)                                     \
+  X(I32x4TruncSatF64x2UZero, i32x4_trunc_sat_f64x2_u_zero)                                     \
+  X(F32x4ConvertI32x4S, f32x4_convert_i32x4_s) X(F32x4ConvertI32x4U, f32x4_convert_i32x4_u)    \
+  X(F64x2ConvertLowI32x4S, f64x2_convert_low_i32x4_s)                                          \
+  X(F64x2ConvertLowI32x4U, f64x2_convert_low_i32x4_u)                                          \
+  X(F32x4DemoteF64x2Zero, f32x4_demote_f64x2_zero) X(F64x2PromoteLowF32x4, f64x2_promote_low_f32x4)
+
+#define WRUN_SIMD_BINARY(X)                                                                    \
+  X(I8x16Swizzle, swizzle) X(V128And, and_) X(V128AndNot, andnot) X(V128Or, or_)               \
+  X(V128Xor, xor_)                                                                             \
+  X(I8x16Eq, eq<uint8_t>) X(I8x16Ne, ne<uint8_t>) X(I8x16LtS, lt<int8_t>)                      \
+  X(I8x16LtU, lt<uint8_t>) X(I8x16GtS, gt<int8_t>) X(I8x16GtU, gt<uint8_t>)                    \
+  X(I8x16LeS, le<int8_t>) X(I8x16LeU, le<uint8_t>) X(I8x16GeS, ge<int8_t>)                     \
+  X(I8x16GeU, ge<uint8_t>)                                                                     \
+  X(I16x8Eq, eq<uint16_t>) X(I16x8Ne, ne<uint16_t>) X(I16x8LtS, lt<int16_t>)                   \
+  X(I16x8LtU, lt<uint16_t>) X(I16x8GtS, gt<int16_t>) X(I16x8GtU, gt<uint16_t>)                 \
+  X(I16x8LeS, le<int16_t>) X(I16x8LeU, le<uint16_t>) X(I16x8GeS, ge<int16_t>)                  \
+  X(I16x8GeU, ge<uint16_t>)                                                                    \
+  X(I32x4Eq, eq<uint32_t>) X(I32x4Ne, ne<uint32_t>) X(I32x4LtS, lt<int32_t>)                   \
+  X(I32x4LtU, lt<uint32_t>) X(I32x4GtS, gt<int32_t>) X(I32x4GtU, gt<uint32_t>)                 \
+  X(I32x4LeS, le<int32_t>) X(I32x4LeU, le<uint32_t>) X(I32x4GeS, ge<int32_t>)                  \
+  X(I32x4GeU, ge<uint32_t>)                                                                    \
+  X(I64x2Eq, eq<uint64_t>) X(I64x2Ne, ne<uint64_t>) X(I64x2LtS, lt<int64_t>)                   \
+  X(I64x2GtS, gt<int64_t>) X(I64x2LeS, le<int64_t>) X(I64x2GeS, ge<int64_t>)                   \
+  X(F32x4Eq, eq<float>) X(F32x4Ne, ne<float>) X(F32x4Lt, lt<float>) X(F32x4Gt, gt<float>)      \
+  X(F32x4Le, le<float>) X(F32x4Ge, ge<float>)                                                  \
+  X(F64x2Eq, eq<double>) X(F64x2Ne, ne<double>) X(F64x2Lt, lt<double>) X(F64x2Gt, gt<double>)  \
+  X(F64x2Le, le<double>) X(F64x2Ge, ge<double>)                                                \
+  X(I8x16NarrowI16x8S, narrow<int8_t>) X(I8x16NarrowI16x8U, narrow<uint8_t>)                   \
+  X(I16x8NarrowI32x4S, narrow<int16_t>) X(I16x8NarrowI32x4U, narrow<uint16_t>)                 \
+  X(I8x16Add, add<uint8_t>) X(I8x16AddSatS, add_sat<int8_t>) X(I8x16AddSatU, add_sat<uint8_t>) \
+  X(I8x16Sub, sub<uint8_t>) X(I8x16SubSatS, sub_sat<int8_t>) X(I8x16SubSatU, sub_sat<uint8_t>) \
+  X(I8x16MinS, min<int8_t>) X(I8x16MinU, min<uint8_t>) X(I8x16MaxS, max<int8_t>)               \
+  X(I8x16MaxU, max<uint8_t>) X(I8x16AvgrU, avgr<uint8_t>)                                      \
+  X(I16x8Add, add<uint16_t>) X(I16x8AddSatS, add_sat<int16_t>)                                 \
+  X(I16x8AddSatU, add_sat<uint16_t>) X(I16x8Sub, sub<uint16_t>)                                \
+  X(I16x8SubSatS, sub_sat<int16_t>) X(I16x8SubSatU, sub_sat<uint16_t>)                         \
+  X(I16x8Mul, mul<uint16_t>) X(I16x8MinS, min<int16_t>) X(I16x8MinU, min<uint16_t>)            \
+  X(I16x8MaxS, max<int16_t>) X(I16x8MaxU, max<uint16_t>) X(I16x8AvgrU, avgr<uint16_t>)         \
+  X(I16x8Q15mulrSatS, q15mulr_sat)                                                             \
+  X(I16x8ExtmulLowI8x16S, extmul_low<int8_t>) X(I16x8ExtmulHighI8x16S, extmul_high<int8_t>)    \
+  X(I16x8ExtmulLowI8x16U, extmul_low<uint8_t>) X(I16x8ExtmulHighI8x16U, extmul_high<uint8_t>)  \
+  X(I32x4Add, add<uint32_t>) X(I32x4Sub, sub<uint32_t>) X(I32x4Mul, mul<uint32_t>)             \
+  X(I32x4MinS, min<int32_t>) X(I32x4MinU, min<uint32_t>) X(I32x4MaxS, max<int32_t>)            \
+  X(I32x4MaxU, max<uint32_t>) X(I32x4DotI16x8S, dot_i16x8)                                     \
+  X(I32x4ExtmulLowI16x8S, extmul_low<int16_t>) X(I32x4ExtmulHighI16x8S, extmul_high<int16_t>)  \
+  X(I32x4ExtmulLowI16x8U, extmul_low<uint16_t>)                                                \
+  X(I32x4ExtmulHighI16x8U, extmul_high<uint16_t>)                                              \
+  X(I64x2Add, add<uint64_t>) X(I64x2Sub, sub<uint64_t>) X(I64x2Mul, mul<uint64_t>)             \
+  X(I64x2ExtmulLowI32x4S, extmul_low<int32_t>) X(I64x2ExtmulHighI32x4S, extmul_high<int32_t>)  \
+  X(I64x2ExtmulLowI32x4U, extmul_low<uint32_t>)                                                \
+  X(I64x2ExtmulHighI32x4U, extmul_high<uint32_t>)                                              \
+  X(F32x4Add, fadd<float>) X(F32x4Sub, fsub<float>) X(F32x4Mul, fmul<float>)                   \
+  X(F32x4Div, fdiv<float>) X(F32x4Min, fmin<float>) X(F32x4Max, fmax<float>)                   \
+  X(F32x4Pmin, pmin<float>) X(F32x4Pmax, pmax<float>)                                          \
+  X(F64x2Add, fadd<double>) X(F64x2Sub, fsub<double>) X(F64x2Mul, fmul<double>)                \
+  X(F64x2Div, fdiv<double>) X(F64x2Min, fmin<double>) X(F64x2Max, fmax<double>)                \
+  X(F64x2Pmin, pmin<double>) X(F64x2Pmax, pmax<double>)
+
+#define WRUN_SIMD_SHIFT(X)                                                                     \
+  X(I8x16Shl, shl<uint8_t>) X(I8x16ShrS, shr<int8_t>) X(I8x16ShrU, shr<uint8_t>)               \
+  X(I16x8Shl, shl<uint16_t>) X(I16x8ShrS, shr<int16_t>) X(I16x8ShrU, shr<uint16_t>)            \
+  X(I32x4Shl, shl<uint32_t>) X(I32x4ShrS, shr<int32_t>) X(I32x4ShrU, shr<uint32_t>)            \
+  X(I64x2Shl, shl<uint64_t>) X(I64x2ShrS, shr<int64_t>) X(I64x2ShrU, shr<uint64_t>)
+
+#define WRUN_SIMD_TEST(X)                                                                      \
+  X(V128AnyTrue, any_true) X(I8x16AllTrue, all_true<uint8_t>) X(I8x16Bitmask, bitmask<uint8_t>) \
+  X(I16x8AllTrue, all_true<uint16_t>) X(I16x8Bitmask, bitmask<uint16_t>)                       \
+  X(I32x4AllTrue, all_true<uint32_t>) X(I32x4Bitmask, bitmask<uint32_t>)                       \
+  X(I64x2AllTrue, all_true<uint64_t>) X(I64x2Bitmask, bitmask<uint64_t>)
+
+// scalar slot -> v128 (f32/f64 splat their bit patterns).
+#define WRUN_SIMD_SPLAT(X)                                                                     \
+  X(I8x16Splat, splat<uint8_t>) X(I16x8Splat, splat<uint16_t>) X(I32x4Splat, splat<uint32_t>)  \
+  X(I64x2Splat, splat<uint64_t>) X(F32x4Splat, splat<uint32_t>) X(F64x2Splat, splat<uint64_t>)
+
+// (name, lane type): extract_lane v128 -> scalar, replace_lane v128 scalar -> v128.
+#define WRUN_SIMD_EXTRACT(X)                                                                   \
+  X(I8x16ExtractLaneS, int8_t) X(I8x16ExtractLaneU, uint8_t) X(I16x8ExtractLaneS, int16_t)     \
+  X(I16x8ExtractLaneU, uint16_t) X(I32x4ExtractLane, uint32_t) X(I64x2ExtractLane, uint64_t)   \
+  X(F32x4ExtractLane, uint32_t) X(F64x2ExtractLane, uint64_t)
+#define WRUN_SIMD_REPLACE(X)                                                                   \
+  X(I8x16ReplaceLane, uint8_t) X(I16x8ReplaceLane, uint16_t) X(I32x4ReplaceLane, uint32_t)     \
+  X(I64x2ReplaceLane, uint64_t) X(F32x4ReplaceLane, uint32_t) X(F64x2ReplaceLane, uint64_t)
+
+// Loads: (name, bytes read, function building the v128 from them).
+#define WRUN_SIMD_LOADS(X)                                                                     \
+  X(V128Load, 16, load) X(V128Load8x8S, 8, load_extend<int8_t>)                                \
+  X(V128Load8x8U, 8, load_extend<uint8_t>) X(V128Load16x4S, 8, load_extend<int16_t>)           \
+  X(V128Load16x4U, 8, load_extend<uint16_t>) X(V128Load32x2S, 8, load_extend<int32_t>)         \
+  X(V128Load32x2U, 8, load_extend<uint32_t>) X(V128Load8Splat, 1, load_splat<uint8_t>)         \
+  X(V128Load16Splat, 2, load_splat<uint16_t>) X(V128Load32Splat, 4, load_splat<uint32_t>)      \
+  X(V128Load64Splat, 8, load_splat<uint64_t>) X(V128Load32Zero, 4, load_zero<uint32_t>)        \
+  X(V128Load64Zero, 8, load_zero<uint64_t>)
+// Lane loads and stores: (name, lane type).
+#define WRUN_SIMD_LOAD_LANE(X)                                                                 \
+  X(V128Load8Lane, uint8_t) X(V128Load16Lane, uint16_t) X(V128Load32Lane, uint32_t)            \
+  X(V128Load64Lane, uint64_t)
+#define WRUN_SIMD_STORE_LANE(X)                                                                \
+  X(V128Store8Lane, uint8_t) X(V128Store16Lane, uint16_t) X(V128Store32Lane, uint32_t)         \
+  X(V128Store64Lane, uint64_t)
+
+// Every SIMD table, for building the label table and the switch fallback.
+#define WRUN_SIMD_ALL(X)                                                                       \
+  WRUN_SIMD_UNARY(X) WRUN_SIMD_BINARY(X) WRUN_SIMD_SHIFT(X) WRUN_SIMD_TEST(X)                  \
+  WRUN_SIMD_SPLAT(X) WRUN_SIMD_EXTRACT(X) WRUN_SIMD_REPLACE(X) WRUN_SIMD_LOADS(X)              \
+  WRUN_SIMD_LOAD_LANE(X) WRUN_SIMD_STORE_LANE(X)
+
 // Every other handler: (instruction id, label name).
 #define WRUN_OTHER(X)                                                                         \
   X(id_of(Op::Unreachable), Unreachable) X(id_of(Op::Br), Br) X(id_of(Op::BrTable), BrTable)  \
@@ -286,7 +351,8 @@ constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
   X(id_of(Op::I64TruncF64S), I64TruncF64S) X(id_of(Op::I64TruncF64U), I64TruncF64U)           \
   X(kCopy, Copy) X(kCopy2, Copy2) X(kCopyN, CopyN) X(kBrIfZ, BrIfZ) X(kBrIfNz, BrIfNz)         \
   X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kCheck, Check)   \
-  X(kInvalid, Invalid)
+  X(kInvalid, Invalid) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
+  X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
 // What the loop reports when it stops.
 struct Exit {
@@ -319,6 +385,7 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
 #define WRUN_SET_NUM(name, ...) labels[id_of(Op::name)] = &&L_##name;
     WRUN_OTHER(WRUN_SET)
     WRUN_BINARY(WRUN_SET_NUM) WRUN_UNARY(WRUN_SET_NUM) WRUN_LOADS(WRUN_SET_NUM) WRUN_STORES(WRUN_SET_NUM)
+    WRUN_SIMD_ALL(WRUN_SET_NUM)
     labels[id_of(Op::F32Const)] = &&L_I32Const;
     labels[id_of(Op::F64Const)] = &&L_I64Const;
     g_labels = labels;
@@ -374,6 +441,7 @@ dispatch:
     goto L_##name;
     WRUN_OTHER(WRUN_CASE)
     WRUN_BINARY(WRUN_CASE_NUM) WRUN_UNARY(WRUN_CASE_NUM) WRUN_LOADS(WRUN_CASE_NUM) WRUN_STORES(WRUN_CASE_NUM)
+    WRUN_SIMD_ALL(WRUN_CASE_NUM)
     case id_of(Op::F32Const): goto L_I32Const;
     case id_of(Op::F64Const): goto L_I64Const;
     default: goto L_Invalid;
@@ -526,6 +594,100 @@ dispatch:
     if (n) std::memset(mem + d, static_cast<uint8_t>(a[1]), n);
     NEXT(16);
   }
+
+  // --- SIMD (v128 operands span two slots; lane semantics in simd_ops.h) ---------------------
+  // Every input is read before the result is written: dst usually overlaps the first operand.
+#define VEC(off) simd::load(&S(off))
+#define PUT_VEC(off, v) simd::store(&S(off), (v))
+#define WRUN_DEF_SIMD_UN(name, fn) \
+  L_##name : {                     \
+    PUT_VEC(8, simd::fn(VEC(12))); \
+    NEXT(16);                      \
+  }
+#define WRUN_DEF_SIMD_BIN(name, fn)         \
+  L_##name : {                              \
+    PUT_VEC(8, simd::fn(VEC(12), VEC(16))); \
+    NEXT(24);                               \
+  }
+#define WRUN_DEF_SIMD_SHIFT(name, fn)          \
+  L_##name : {                                 \
+    PUT_VEC(8, simd::fn(VEC(12), I32(S(16)))); \
+    NEXT(24);                                  \
+  }
+#define WRUN_DEF_SIMD_TEST(name, fn) \
+  L_##name : {                       \
+    S(8) = PI32(simd::fn(VEC(12)));  \
+    NEXT(16);                        \
+  }
+#define WRUN_DEF_SIMD_SPLAT(name, fn) \
+  L_##name : {                        \
+    PUT_VEC(8, simd::fn(S(12)));      \
+    NEXT(16);                         \
+  }
+#define WRUN_DEF_SIMD_EXTRACT(name, T)             \
+  L_##name : {                                     \
+    S(8) = simd::extract_lane<T>(VEC(12), OP(16)); \
+    NEXT(24);                                      \
+  }
+#define WRUN_DEF_SIMD_REPLACE(name, T)                         \
+  L_##name : {                                                 \
+    PUT_VEC(8, simd::replace_lane<T>(VEC(12), OP(20), S(16))); \
+    NEXT(24);                                                  \
+  }
+#define WRUN_DEF_SIMD_LOAD(name, bytes, fn)                              \
+  L_##name : {                                                           \
+    uint64_t ea = uint64_t{I32(S(12))} + OP(16);                         \
+    if (WRUN_UNLIKELY(ea + (bytes) > mem_size)) TRAP(MemoryOutOfBounds); \
+    PUT_VEC(8, simd::fn(mem + ea));                                      \
+    NEXT(24);                                                            \
+  }
+  // Lane loads: dst addr vec offset lane; lane stores: addr vec offset lane.
+#define WRUN_DEF_SIMD_LOAD_LANE(name, T)                                         \
+  L_##name : {                                                                   \
+    uint64_t ea = uint64_t{I32(S(12))} + OP(20);                                 \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds);       \
+    PUT_VEC(8, simd::replace_lane<T>(VEC(16), OP(24), simd::read<T>(mem + ea))); \
+    NEXT(32);                                                                    \
+  }
+#define WRUN_DEF_SIMD_STORE_LANE(name, T)                                  \
+  L_##name : {                                                             \
+    uint64_t ea = uint64_t{I32(S(8))} + OP(16);                            \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v = static_cast<T>(simd::extract_lane<T>(VEC(12), OP(20)));          \
+    std::memcpy(mem + ea, &v, sizeof(T));                                  \
+    NEXT(24);                                                              \
+  }
+  WRUN_SIMD_UNARY(WRUN_DEF_SIMD_UN)
+  WRUN_SIMD_BINARY(WRUN_DEF_SIMD_BIN)
+  WRUN_SIMD_SHIFT(WRUN_DEF_SIMD_SHIFT)
+  WRUN_SIMD_TEST(WRUN_DEF_SIMD_TEST)
+  WRUN_SIMD_SPLAT(WRUN_DEF_SIMD_SPLAT)
+  WRUN_SIMD_EXTRACT(WRUN_DEF_SIMD_EXTRACT)
+  WRUN_SIMD_REPLACE(WRUN_DEF_SIMD_REPLACE)
+  WRUN_SIMD_LOADS(WRUN_DEF_SIMD_LOAD)
+  WRUN_SIMD_LOAD_LANE(WRUN_DEF_SIMD_LOAD_LANE)
+  WRUN_SIMD_STORE_LANE(WRUN_DEF_SIMD_STORE_LANE)
+
+  L_V128Store : {  // addr val offset
+    uint64_t ea = uint64_t{I32(S(8))} + OP(16);
+    if (WRUN_UNLIKELY(ea + 16 > mem_size)) TRAP(MemoryOutOfBounds);
+    simd::store(mem + ea, VEC(12));
+    NEXT(24);
+  }
+  L_V128Const : {  // dst, then the 16 bytes
+    PUT_VEC(8, simd::load(ip + 12));
+    NEXT(32);
+  }
+  L_I8x16Shuffle : {  // dst a b, then the 16 lane indices
+    PUT_VEC(8, simd::shuffle(VEC(12), VEC(16), ip + 20));
+    NEXT(40);
+  }
+  L_V128Bitselect : {
+    PUT_VEC(8, simd::bitselect(VEC(12), VEC(16), VEC(20)));
+    NEXT(24);
+  }
+#undef VEC
+#undef PUT_VEC
 
   // --- Constants, variables, parametric -----------------------------------------------------
   L_I32Const : {

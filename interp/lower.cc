@@ -194,6 +194,45 @@ class Lowering {
     if (sig_info(op_info(op).sig).num_params == 2) emit3(id_of(op), dst, a, b);
     else emit2(id_of(op), dst, a);
   }
+  void on_ternary(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c) {
+    if (!dead_) emit4(id_of(op), dst, a, b, c);
+  }
+
+  // --- SIMD immediates -----------------------------------------------------------------------
+  void on_v128_const(uint64_t lo, uint64_t hi, uint32_t dst) {
+    if (dead_) return;
+    begin(Op::V128Const);
+    put32(dst);
+    put_bytes(&lo, 8);
+    put_bytes(&hi, 8);
+    end();
+  }
+  // extract_lane: dst vec lane; replace_lane: dst vec scalar lane.
+  void on_lane(Op op, uint32_t lane, uint32_t dst, uint32_t vec, uint32_t scalar) {
+    if (dead_) return;
+    if (sig_info(op_info(op).sig).num_params == 2) emit4(id_of(op), dst, vec, scalar, lane);
+    else emit3(id_of(op), dst, vec, lane);
+  }
+  void on_shuffle(const std::array<uint8_t, 16>& lanes, uint32_t dst, uint32_t a, uint32_t b) {
+    if (dead_) return;
+    begin(Op::I8x16Shuffle);
+    put32(dst);
+    put32(a);
+    put32(b);
+    put_bytes(lanes.data(), lanes.size());
+    end();
+  }
+  void on_load_lane(Op op, const MemArg& m, uint32_t lane, uint32_t dst, uint32_t addr,
+                    uint32_t vec) {
+    if (dead_) return;
+    begin(op);
+    for (uint32_t v : {dst, addr, vec, static_cast<uint32_t>(m.offset), lane}) put32(v);
+    end();
+  }
+  void on_store_lane(Op op, const MemArg& m, uint32_t lane, uint32_t addr, uint32_t vec) {
+    if (!dead_) emit4(id_of(op), addr, vec, static_cast<uint32_t>(m.offset), lane);
+  }
+
   void on_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr) {
     if (dead_) return;
     emit3(id_of(op), dst, addr, static_cast<uint32_t>(m.offset));

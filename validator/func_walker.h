@@ -13,6 +13,7 @@
 // reported only when reachable (per the validator's notion of reachability).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -78,6 +79,12 @@ struct NullVisitor {
   template <class... A> void on_global_set(A&&...) {}
   template <class... A> void on_const(A&&...) {}
   template <class... A> void on_numeric(A&&...) {}
+  template <class... A> void on_ternary(A&&...) {}
+  template <class... A> void on_v128_const(A&&...) {}
+  template <class... A> void on_lane(A&&...) {}
+  template <class... A> void on_shuffle(A&&...) {}
+  template <class... A> void on_load_lane(A&&...) {}
+  template <class... A> void on_store_lane(A&&...) {}
   template <class... A> void on_load(A&&...) {}
   template <class... A> void on_store(A&&...) {}
   template <class... A> void on_memory_size(A&&...) {}
@@ -333,8 +340,8 @@ void FuncWalker<V>::run() {
     if (r.at_end()) fail("unexpected end of section or function");
     uint8_t b = r.u8();
     std::optional<Op> op;
-    if (b == 0xFC) {
-      op = op_from_prefixed(0xFC, r.u32());
+    if (b == 0xFC || b == 0xFD) {
+      op = op_from_prefixed(b, r.u32());
     } else {
       op = op_from_byte(b);
     }
@@ -388,16 +395,50 @@ void FuncWalker<V>::simple(Op op) {
       push(ValType::F64);
       return;
     }
-    case Imm::None: {
-      uint32_t a = 0, b = 0;
-      if (sig.num_params == 2) {
-        b = pop(sig.params[1]).slot;
-        a = pop(sig.params[0]).slot;
-      } else if (sig.num_params == 1) {
-        a = pop(sig.params[0]).slot;
+    case Imm::V128: {
+      uint64_t lo = r_->fixed64();
+      uint64_t hi = r_->fixed64();
+      if (live) v_.on_v128_const(lo, hi, cur_slot_);
+      push(ValType::V128);
+      return;
+    }
+    case Imm::None:
+    case Imm::Lane:
+    case Imm::Shuffle: {
+      uint32_t lane = 0;
+      std::array<uint8_t, 16> lanes{};
+      if (info.imm == Imm::Lane) {
+        lane = r_->u8();
+        if (lane >= simd_lane_count(op)) fail("invalid lane index");
+      } else if (info.imm == Imm::Shuffle) {
+        for (uint8_t& l : lanes) {
+          l = r_->u8();
+          if (l >= 32) fail("invalid lane index");
+        }
       }
-      if (live) v_.on_numeric(op, cur_slot_, a, b);
+      uint32_t slot[3] = {0, 0, 0};
+      for (size_t i = sig.num_params; i-- > 0;) slot[i] = pop(sig.params[i]).slot;
+      if (live) {
+        if (info.imm == Imm::Lane) v_.on_lane(op, lane, cur_slot_, slot[0], slot[1]);
+        else if (info.imm == Imm::Shuffle) v_.on_shuffle(lanes, cur_slot_, slot[0], slot[1]);
+        else if (sig.num_params == 3) v_.on_ternary(op, cur_slot_, slot[0], slot[1], slot[2]);
+        else v_.on_numeric(op, cur_slot_, slot[0], slot[1]);
+      }
       if (sig.has_result) push(sig.result);
+      return;
+    }
+    case Imm::MemArgLane: {
+      MemArg a = read_memarg(op);
+      uint32_t lane = r_->u8();
+      if (lane >= simd_lane_count(op)) fail("invalid lane index");
+      Operand vec = pop(ValType::V128);
+      Operand addr = pop(ValType::I32);
+      if (sig.has_result) {
+        if (live) v_.on_load_lane(op, a, lane, addr.slot, addr.slot, vec.slot);
+        push(ValType::V128);
+      } else if (live) {
+        v_.on_store_lane(op, a, lane, addr.slot, vec.slot);
+      }
       return;
     }
     default:

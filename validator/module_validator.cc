@@ -198,6 +198,9 @@ class ModuleValidator {
         case Op::F64Const:
           stack.push_back(ValType::F64);
           break;
+        case Op::V128Const:
+          stack.push_back(ValType::V128);
+          break;
         case Op::RefNull: {
           const auto t = static_cast<ValType>(in.imm);
           if (in.imm > 0xFF || !is_ref_type(t)) fail(e.offset, "malformed reference type");

@@ -1,4 +1,4 @@
-;; v128 arguments and per-lane results, NaN patterns included (registered with WRUN_SPEC_SIMD).
+;; v128 arguments and per-lane results, NaN patterns included.
 ;; expect-exit: 1
 ;; expect-output: runner_simd.wast: 5 passed, 3 failed, 0 skipped
 
