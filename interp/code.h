@@ -28,7 +28,40 @@ constexpr uint16_t kGlobalGet2 = kCopy + 6;  // dst idx        v128 global
 constexpr uint16_t kGlobalSet2 = kCopy + 7;  // idx src
 constexpr uint16_t kCheck = kCopy + 8;       // (none) fuel/interrupt check at loop headers
 constexpr uint16_t kInvalid = kCopy + 9;     // never emitted; traps if reached
-constexpr uint16_t kNumInstrIds = kCopy + 10;
+constexpr uint16_t kBaseIdsEnd = kCopy + 10;
+
+// Integer binary instructions that also exist with an immediate right operand
+// (`dst a imm`, the immediate sign-extended to the operand width): `x + 1`, `x & mask`,
+// `i < n` make up much of real loops, and folding the constant saves a dispatch.
+#define WRUN_IMM_BINARY_OPS(X)                                                                \
+  X(I32Add) X(I32Sub) X(I32Mul) X(I32And) X(I32Or) X(I32Xor) X(I32Shl) X(I32ShrS) X(I32ShrU)  \
+  X(I32Rotl) X(I32Rotr) X(I32Eq) X(I32Ne) X(I32LtS) X(I32LtU) X(I32GtS) X(I32GtU) X(I32LeS)   \
+  X(I32LeU) X(I32GeS) X(I32GeU) X(I64Add) X(I64Sub) X(I64Mul) X(I64And) X(I64Or) X(I64Xor)    \
+  X(I64Shl) X(I64ShrS) X(I64ShrU) X(I64Rotl) X(I64Rotr) X(I64Eq) X(I64Ne) X(I64LtS) X(I64LtU) \
+  X(I64GtS) X(I64GtU) X(I64LeS) X(I64LeU) X(I64GeS) X(I64GeU)
+
+// Compare-and-branch fusions: (compare, the compare that is its negation, the compare that
+// gives the same result with swapped operands). `br_if` on a compare branches on the
+// compare; `if` on a compare branches to its else on the negation.
+#define WRUN_FUSED_COMPARES(X)                                         \
+  X(I32Eq, I32Ne, I32Eq) X(I32Ne, I32Eq, I32Ne) X(I32LtS, I32GeS, I32GtS) \
+  X(I32LtU, I32GeU, I32GtU) X(I32GtS, I32LeS, I32LtS) X(I32GtU, I32LeU, I32LtU) \
+  X(I32LeS, I32GtS, I32GeS) X(I32LeU, I32GtU, I32GeU) X(I32GeS, I32LtS, I32LeS) \
+  X(I32GeU, I32LtU, I32LeU) X(I64Eq, I64Ne, I64Eq) X(I64Ne, I64Eq, I64Ne)   \
+  X(I64LtS, I64GeS, I64GtS) X(I64LtU, I64GeU, I64GtU) X(I64GtS, I64LeS, I64LtS) \
+  X(I64GtU, I64LeU, I64LtU) X(I64LeS, I64GtS, I64GeS) X(I64LeU, I64GtU, I64GeU) \
+  X(I64GeS, I64LtS, I64LeS) X(I64GeU, I64LtU, I64LeU)
+
+enum : uint16_t {
+  kImmFirst_ = kBaseIdsEnd - 1,
+#define WRUN_IMM_ID(name) kImm_##name,
+  WRUN_IMM_BINARY_OPS(WRUN_IMM_ID)
+#undef WRUN_IMM_ID
+#define WRUN_BR_ID(name, neg, swap) kBrIf_##name, kBrIfImm_##name,
+  WRUN_FUSED_COMPARES(WRUN_BR_ID)
+#undef WRUN_BR_ID
+  kNumInstrIds
+};
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }
 
 struct Code {

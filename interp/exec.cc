@@ -84,6 +84,9 @@ inline Slot PI64(uint64_t v) { return v; }
 inline Slot PF32(float v) { return std::bit_cast<uint32_t>(v); }
 inline Slot PF64(double v) { return std::bit_cast<uint64_t>(v); }
 inline Slot PBool(bool b) { return b ? 1 : 0; }
+// Immediate operands are 32-bit fields, sign-extended to the operand width.
+inline uint32_t IMM_I32(uint32_t v) { return v; }
+inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(v))); }
 
 template <class F>
 F wasm_min(F a, F b) {
@@ -155,7 +158,7 @@ constexpr double kF64I64Lo = -9223372036854777856.0, kF64I64Hi = 922337203685477
 constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
 
 // Numeric instructions without traps: (name, operand view, result view, expression of a, b).
-#define WRUN_BINARY(X)                                                                     \
+#define WRUN_BINARY_INT(X)                                                                   \
   X(I32Add, I32, PI32, a + b) X(I32Sub, I32, PI32, a - b) X(I32Mul, I32, PI32, a * b)      \
   X(I32And, I32, PI32, a & b) X(I32Or, I32, PI32, a | b) X(I32Xor, I32, PI32, a ^ b)       \
   X(I32Shl, I32, PI32, a << (b & 31)) X(I32ShrU, I32, PI32, a >> (b & 31))                 \
@@ -185,7 +188,8 @@ constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
   X(I64LeS, I64, PBool, static_cast<int64_t>(a) <= static_cast<int64_t>(b))                \
   X(I64LeU, I64, PBool, a <= b)                                                            \
   X(I64GeS, I64, PBool, static_cast<int64_t>(a) >= static_cast<int64_t>(b))                \
-  X(I64GeU, I64, PBool, a >= b)                                                            \
+  X(I64GeU, I64, PBool, a >= b)
+#define WRUN_BINARY_FLOAT(X)                                                               \
   X(F32Add, F32, PF32, a + b) X(F32Sub, F32, PF32, a - b) X(F32Mul, F32, PF32, a * b)      \
   X(F32Div, F32, PF32, a / b) X(F32Min, F32, PF32, wasm_min(a, b))                         \
   X(F32Max, F32, PF32, wasm_max(a, b)) X(F32Copysign, F32, PF32, f32_copysign(a, b))       \
@@ -196,6 +200,21 @@ constexpr double kF64U64Lo = -1.0, kF64U64Hi = 18446744073709551616.0;
   X(F64Max, F64, PF64, wasm_max(a, b)) X(F64Copysign, F64, PF64, f64_copysign(a, b))       \
   X(F64Eq, F64, PBool, a == b) X(F64Ne, F64, PBool, a != b) X(F64Lt, F64, PBool, a < b)    \
   X(F64Gt, F64, PBool, a > b) X(F64Le, F64, PBool, a <= b) X(F64Ge, F64, PBool, a >= b)
+
+// Compares that fuse with a following br_if/if: (name, operand view, condition over a, b).
+#define WRUN_COMPARES(X)                                                                   \
+  X(I32Eq, I32, a == b) X(I32Ne, I32, a != b)                                              \
+  X(I32LtS, I32, static_cast<int32_t>(a) < static_cast<int32_t>(b)) X(I32LtU, I32, a < b)  \
+  X(I32GtS, I32, static_cast<int32_t>(a) > static_cast<int32_t>(b)) X(I32GtU, I32, a > b)  \
+  X(I32LeS, I32, static_cast<int32_t>(a) <= static_cast<int32_t>(b)) X(I32LeU, I32, a <= b) \
+  X(I32GeS, I32, static_cast<int32_t>(a) >= static_cast<int32_t>(b)) X(I32GeU, I32, a >= b) \
+  X(I64Eq, I64, a == b) X(I64Ne, I64, a != b)                                              \
+  X(I64LtS, I64, static_cast<int64_t>(a) < static_cast<int64_t>(b)) X(I64LtU, I64, a < b)  \
+  X(I64GtS, I64, static_cast<int64_t>(a) > static_cast<int64_t>(b)) X(I64GtU, I64, a > b)  \
+  X(I64LeS, I64, static_cast<int64_t>(a) <= static_cast<int64_t>(b)) X(I64LeU, I64, a <= b) \
+  X(I64GeS, I64, static_cast<int64_t>(a) >= static_cast<int64_t>(b)) X(I64GeU, I64, a >= b)
+
+#define WRUN_BINARY(X) WRUN_BINARY_INT(X) WRUN_BINARY_FLOAT(X)
 
 #define WRUN_UNARY(X)                                                                        \
   X(I32Eqz, I32, PBool, a == 0) X(I64Eqz, I64, PBool, a == 0)                                \
@@ -319,6 +338,11 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
 #define WRUN_SET_NUM(name, ...) labels[id_of(Op::name)] = &&L_##name;
     WRUN_OTHER(WRUN_SET)
     WRUN_BINARY(WRUN_SET_NUM) WRUN_UNARY(WRUN_SET_NUM) WRUN_LOADS(WRUN_SET_NUM) WRUN_STORES(WRUN_SET_NUM)
+#define WRUN_SET_IMM(name, ...) labels[kImm_##name] = &&L_Imm_##name;
+#define WRUN_SET_BR(name, ...)        \
+  labels[kBrIf_##name] = &&L_BrIf_##name; \
+  labels[kBrIfImm_##name] = &&L_BrIfImm_##name;
+    WRUN_BINARY_INT(WRUN_SET_IMM) WRUN_COMPARES(WRUN_SET_BR)
     labels[id_of(Op::F32Const)] = &&L_I32Const;
     labels[id_of(Op::F64Const)] = &&L_I64Const;
     g_labels = labels;
@@ -374,6 +398,15 @@ dispatch:
     goto L_##name;
     WRUN_OTHER(WRUN_CASE)
     WRUN_BINARY(WRUN_CASE_NUM) WRUN_UNARY(WRUN_CASE_NUM) WRUN_LOADS(WRUN_CASE_NUM) WRUN_STORES(WRUN_CASE_NUM)
+#define WRUN_CASE_IMM(name, ...) \
+  case kImm_##name:              \
+    goto L_Imm_##name;
+#define WRUN_CASE_BR(name, ...) \
+  case kBrIf_##name:            \
+    goto L_BrIf_##name;         \
+  case kBrIfImm_##name:         \
+    goto L_BrIfImm_##name;
+    WRUN_BINARY_INT(WRUN_CASE_IMM) WRUN_COMPARES(WRUN_CASE_BR)
     case id_of(Op::F32Const): goto L_I32Const;
     case id_of(Op::F64Const): goto L_I64Const;
     default: goto L_Invalid;
@@ -396,6 +429,29 @@ dispatch:
   }
   WRUN_BINARY(WRUN_DEF_BIN)
   WRUN_UNARY(WRUN_DEF_UN)
+#define WRUN_DEF_IMM(name, view, put, expr) \
+  L_Imm_##name : {                          \
+    auto a = view(S(12));                   \
+    auto b = IMM_##view(OP(16));            \
+    S(8) = put(expr);                       \
+    NEXT(24);                               \
+  }
+  WRUN_BINARY_INT(WRUN_DEF_IMM)
+  // Compare-and-branch: a b rel / a imm rel.
+#define WRUN_DEF_BR(name, view, expr)                       \
+  L_BrIf_##name : {                                         \
+    auto a = view(S(8));                                    \
+    auto b = view(S(12));                                   \
+    ip += (expr) ? static_cast<int32_t>(OP(16)) : 24;       \
+    DISPATCH();                                             \
+  }                                                         \
+  L_BrIfImm_##name : {                                      \
+    auto a = view(S(8));                                    \
+    auto b = IMM_##view(OP(12));                            \
+    ip += (expr) ? static_cast<int32_t>(OP(16)) : 24;       \
+    DISPATCH();                                             \
+  }
+  WRUN_COMPARES(WRUN_DEF_BR)
 
   L_I32DivS : {
     int32_t a = static_cast<int32_t>(I32(S(12))), b = static_cast<int32_t>(I32(S(16)));
