@@ -31,8 +31,9 @@ constexpr uint16_t kInvalid = kCopy + 9;     // never emitted; traps if reached
 constexpr uint16_t kBaseIdsEnd = kCopy + 10;
 
 // Integer binary instructions that also exist with an immediate right operand
-// (`dst a imm`, the immediate sign-extended to the operand width): `x + 1`, `x & mask`,
+// (`dst a imm`: a 32-bit field for i32 ops, a 64-bit field for i64 ops): `x + 1`, `x & mask`,
 // `i < n` make up much of real loops, and folding the constant saves a dispatch.
+// kRSubImm32/64 compute `imm - a` (`0 - x` is common in compiled code).
 #define WRUN_IMM_BINARY_OPS(X)                                                                \
   X(I32Add) X(I32Sub) X(I32Mul) X(I32And) X(I32Or) X(I32Xor) X(I32Shl) X(I32ShrS) X(I32ShrU)  \
   X(I32Rotl) X(I32Rotr) X(I32Eq) X(I32Ne) X(I32LtS) X(I32LtU) X(I32GtS) X(I32GtU) X(I32LeS)   \
@@ -60,6 +61,8 @@ enum : uint16_t {
 #define WRUN_BR_ID(name, neg, swap) kBrIf_##name, kBrIfImm_##name,
   WRUN_FUSED_COMPARES(WRUN_BR_ID)
 #undef WRUN_BR_ID
+  kRSubImm32,
+  kRSubImm64,
   kNumInstrIds
 };
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }
@@ -70,7 +73,9 @@ struct Code {
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;   // params + declared locals
   uint32_t result_slots = 0;
+  uint32_t zero_slots = 0;    // declared locals' slots, zeroed on entry
   uint32_t frame_slots = 0;   // highest slot the body can touch (locals + max stack)
+  const uint8_t* entry = nullptr;  // words.data(), cached for calls
   const DecodedModule* module = nullptr;
   // (byte position in the stream, module offset of the wasm instruction), ascending.
   std::vector<std::pair<uint32_t, uint32_t>> offsets;

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -37,6 +39,7 @@ struct CallFrame {
   Slot* fp;
   const Code* code;
   rt::Instance* inst;
+  rt::MemoryInst* mem;  // the caller's memory 0 (cached: instance switches are rare)
 };
 
 // Per-store interpreter state, shared by nested activations.
@@ -87,6 +90,9 @@ inline Slot PBool(bool b) { return b ? 1 : 0; }
 // Immediate operands are 32-bit fields, sign-extended to the operand width.
 inline uint32_t IMM_I32(uint32_t v) { return v; }
 inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(v))); }
+// Immediates of binary instructions (at byte 16): 32 bits for i32 ops, 64 bits for i64 ops.
+#define BIN_IMM_I32(ip) u32_at((ip) + 16)
+#define BIN_IMM_I64(ip) u64_at((ip) + 16)
 
 template <class F>
 F wasm_min(F a, F b) {
@@ -343,6 +349,8 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   labels[kBrIf_##name] = &&L_BrIf_##name; \
   labels[kBrIfImm_##name] = &&L_BrIfImm_##name;
     WRUN_BINARY_INT(WRUN_SET_IMM) WRUN_COMPARES(WRUN_SET_BR)
+    labels[kRSubImm32] = &&L_RSubImm32;
+    labels[kRSubImm64] = &&L_RSubImm64;
     labels[id_of(Op::F32Const)] = &&L_I32Const;
     labels[id_of(Op::F64Const)] = &&L_I64Const;
     g_labels = labels;
@@ -368,6 +376,12 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
 
   rt::Store& store = *store_ptr;
   State& st = *state_ptr;
+  // The call-frame stack pointer lives in a local; st.num_frames is synced around host calls
+  // (which may start nested activations) and on exit.
+  CallFrame* frames = st.frames.get();
+  CallFrame* frame = frames + st.num_frames;
+  CallFrame* const frame_limit = frames + st.max_frames;
+  rt::MemoryInst* mem_inst = inst->memories.empty() ? nullptr : inst->memories[0];
   uint8_t* mem = nullptr;
   uint64_t mem_size = 0;
   TrapKind trap_kind = TrapKind::Unreachable;
@@ -376,12 +390,36 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   rt::FuncInst* callee = nullptr;
   Slot* args = nullptr;
   const uint8_t* next = nullptr;
-#define RELOAD_MEM()                                          \
-  do {                                                        \
-    if (!inst->memories.empty()) {                            \
-      mem = inst->memories[0]->base;                          \
-      mem_size = inst->memories[0]->size_bytes;               \
-    }                                                         \
+// Memory 0 may have grown (or the instance changed) after calls and memory.grow.
+#define RELOAD_MEM()                \
+  do {                              \
+    if (mem_inst) {                 \
+      mem = mem_inst->base;         \
+      mem_size = mem_inst->size_bytes; \
+    } else {                        \
+      mem = nullptr;                \
+      mem_size = 0;                 \
+    }                               \
+  } while (0)
+// A taken branch. Backward branches (loop back edges) poll for fuel and interrupts, so no
+// loop runs unchecked without a separate check instruction in its body.
+#define TAKE_BRANCH(rel_word)                    \
+  do {                                           \
+    int32_t rel = static_cast<int32_t>(rel_word); \
+    if (rel <= 0) POLL();                        \
+    ip += rel;                                   \
+    DISPATCH();                                  \
+  } while (0)
+// Fuel and interrupts: one relaxed load on the fast path (rt::Store::poll).
+#define POLL()                                                                         \
+  do {                                                                                 \
+    if (WRUN_UNLIKELY(store.poll.load(std::memory_order_relaxed))) {                   \
+      if (store.fuel_enabled) {                                                        \
+        if (store.fuel == 0) TRAP(OutOfFuel);                                          \
+        --store.fuel;                                                                  \
+      }                                                                                \
+      if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
+    }                                                                                  \
   } while (0)
   RELOAD_MEM();
 
@@ -407,6 +445,8 @@ dispatch:
   case kBrIfImm_##name:         \
     goto L_BrIfImm_##name;
     WRUN_BINARY_INT(WRUN_CASE_IMM) WRUN_COMPARES(WRUN_CASE_BR)
+    case kRSubImm32: goto L_RSubImm32;
+    case kRSubImm64: goto L_RSubImm64;
     case id_of(Op::F32Const): goto L_I32Const;
     case id_of(Op::F64Const): goto L_I64Const;
     default: goto L_Invalid;
@@ -432,24 +472,32 @@ dispatch:
 #define WRUN_DEF_IMM(name, view, put, expr) \
   L_Imm_##name : {                          \
     auto a = view(S(12));                   \
-    auto b = IMM_##view(OP(16));            \
+    auto b = BIN_IMM_##view(ip);            \
     S(8) = put(expr);                       \
     NEXT(24);                               \
   }
   WRUN_BINARY_INT(WRUN_DEF_IMM)
+  L_RSubImm32 : {
+    S(8) = PI32(u32_at(ip + 16) - I32(S(12)));
+    NEXT(24);
+  }
+  L_RSubImm64 : {
+    S(8) = PI64(u64_at(ip + 16) - I64(S(12)));
+    NEXT(24);
+  }
   // Compare-and-branch: a b rel / a imm rel.
 #define WRUN_DEF_BR(name, view, expr)                       \
   L_BrIf_##name : {                                         \
     auto a = view(S(8));                                    \
     auto b = view(S(12));                                   \
-    ip += (expr) ? static_cast<int32_t>(OP(16)) : 24;       \
-    DISPATCH();                                             \
+    if (expr) TAKE_BRANCH(OP(16));                          \
+    NEXT(24);                                               \
   }                                                         \
   L_BrIfImm_##name : {                                      \
     auto a = view(S(8));                                    \
     auto b = IMM_##view(OP(12));                            \
-    ip += (expr) ? static_cast<int32_t>(OP(16)) : 24;       \
-    DISPATCH();                                             \
+    if (expr) TAKE_BRANCH(OP(16));                          \
+    NEXT(24);                                               \
   }
   WRUN_COMPARES(WRUN_DEF_BR)
 
@@ -715,26 +763,17 @@ dispatch:
   L_Unreachable : TRAP(Unreachable);
   L_Invalid : TRAP(Unreachable);
   L_Check : {
-    if (WRUN_UNLIKELY(store.fuel_enabled)) {
-      if (store.fuel == 0) TRAP(OutOfFuel);
-      --store.fuel;
-    }
-    if (WRUN_UNLIKELY(store.interrupt_requested.load(std::memory_order_relaxed))) TRAP(Interrupted);
+    POLL();
     NEXT(8);
   }
-  L_Br : {
-    ip += static_cast<int32_t>(OP(8));
-    DISPATCH();
-  }
+  L_Br : TAKE_BRANCH(OP(8));
   L_BrIfZ : {
-    if (I32(S(8)) == 0) ip += static_cast<int32_t>(OP(12));
-    else ip += 16;
-    DISPATCH();
+    if (I32(S(8)) == 0) TAKE_BRANCH(OP(12));
+    NEXT(16);
   }
   L_BrIfNz : {
-    if (I32(S(8)) != 0) ip += static_cast<int32_t>(OP(12));
-    else ip += 16;
-    DISPATCH();
+    if (I32(S(8)) != 0) TAKE_BRANCH(OP(12));
+    NEXT(16);
   }
   L_BrTable : {
     uint32_t i = I32(S(8));
@@ -743,22 +782,22 @@ dispatch:
     const uint8_t* entry = ip + 24 + 8 * size_t{i};
     uint32_t src = OP(16), n = OP(20), dst = u32_at(entry + 4);
     if (n && dst != src) std::memmove(fp + dst, fp + src, n * sizeof(Slot));
-    ip += static_cast<int32_t>(u32_at(entry));
-    DISPATCH();
+    TAKE_BRANCH(u32_at(entry));
   }
   L_Return : {
     uint32_t src = OP(8), n = OP(12);
-    if (n && src) std::memmove(fp, fp + src, n * sizeof(Slot));
-    CallFrame& f = st.frames[--st.num_frames];
-    if (f.ret_ip == nullptr) return;  // back to invoke()
+    if (n == 1) fp[0] = fp[src];
+    else if (n && src) std::memmove(fp, fp + src, n * sizeof(Slot));
+    const CallFrame& f = *--frame;
+    if (f.ret_ip == nullptr) {  // back to invoke()
+      st.num_frames = static_cast<uint32_t>(frame - frames);
+      return;
+    }
     ip = f.ret_ip;
     fp = f.fp;
     code = f.code;
-    if (f.inst != inst) {
-      inst = f.inst;
-      mem = nullptr;
-      mem_size = 0;
-    }
+    inst = f.inst;
+    mem_inst = f.mem;
     RELOAD_MEM();
     DISPATCH();
   }
@@ -770,32 +809,32 @@ dispatch:
   do_call:
     if (callee->is_host()) {
       st.sp = fp + code->frame_slots;
+      st.num_frames = static_cast<uint32_t>(frame - frames);
       host_trap = callee->host_thunk(store, callee, inst, args);
       if (host_trap) goto trap;
       RELOAD_MEM();
       ip = next;
       DISPATCH();
     }
-    const Code* callee_code = callee->code;
-    if (WRUN_UNLIKELY(st.num_frames >= st.max_frames)) TRAP(StackExhausted);
-    if (WRUN_UNLIKELY(store.fuel_enabled)) {
-      if (store.fuel == 0) TRAP(OutOfFuel);
-      --store.fuel;
+    {
+      const Code* callee_code = callee->code;
+      if (WRUN_UNLIKELY(frame == frame_limit)) TRAP(StackExhausted);
+      if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
+      POLL();
+      *frame++ = CallFrame{next, fp, code, inst, mem_inst};
+      fp = args;
+      code = callee_code;
+      if (WRUN_UNLIKELY(callee->instance != inst)) {
+        inst = callee->instance;
+        mem_inst = inst->memories.empty() ? nullptr : inst->memories[0];
+        RELOAD_MEM();
+      }
+      // Declared locals start at zero; most functions have only a few.
+      Slot* local = fp + code->param_slots;
+      for (uint32_t n = code->zero_slots; n > 0; --n) *local++ = 0;
+      ip = code->entry;
+      DISPATCH();
     }
-    if (WRUN_UNLIKELY(store.interrupt_requested.load(std::memory_order_relaxed))) TRAP(Interrupted);
-    if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
-    st.frames[st.num_frames++] = CallFrame{next, fp, code, inst};
-    fp = args;
-    code = callee_code;
-    if (callee->instance != inst) {
-      inst = callee->instance;
-      mem = nullptr;
-      mem_size = 0;
-      RELOAD_MEM();
-    }
-    std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
-    ip = code->start();
-    DISPATCH();
   }
   L_CallIndirect : {
     rt::TableInst* t = inst->tables[OP(12)];
@@ -813,11 +852,12 @@ trap : {
   Trap t = host_trap ? std::move(*host_trap) : make_trap(trap_kind);
   // Backtrace: the trapping instruction, then each caller up to this activation's entry.
   add_frame(t, code, ip);
-  while (st.num_frames > 0) {
-    CallFrame& f = st.frames[--st.num_frames];
+  while (frame > frames) {
+    const CallFrame& f = *--frame;
     if (f.ret_ip == nullptr) break;
     add_frame(t, f.code, f.ret_ip - 8);
   }
+  st.num_frames = static_cast<uint32_t>(frame - frames);
   exit.trap = std::move(t);
   return;
 }
@@ -827,6 +867,8 @@ trap : {
 #undef OP
 #undef S
 #undef RELOAD_MEM
+#undef POLL
+#undef TAKE_BRANCH
 }
 
 const void* const* labels() {
@@ -858,13 +900,69 @@ std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
   Slot* saved_sp = st.sp;
   std::memcpy(fp, slots, code->param_slots * sizeof(Slot));
   std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
-  st.frames[st.num_frames++] = CallFrame{nullptr, nullptr, nullptr, nullptr};
+  st.frames[st.num_frames++] = CallFrame{nullptr, nullptr, nullptr, nullptr, nullptr};
   Exit exit;
-  run(&store, &st, code->start(), fp, code, func->instance, exit, false);
+  ++store.call_depth;  // nesting of activations (host -> wasm -> host -> wasm)
+  run(&store, &st, code->entry, fp, code, func->instance, exit, false);
+  --store.call_depth;
   st.sp = saved_sp;
   if (exit.trap) return std::move(exit.trap);
   std::memcpy(slots, fp, code->result_slots * sizeof(Slot));
   return std::nullopt;
+}
+
+}  // namespace wrun::interp
+
+namespace wrun::interp {
+
+std::string disassemble(const Code& code) {
+  // Reverse map from handler words to instruction ids.
+  std::vector<std::pair<uint64_t, uint16_t>> ids;
+  for (uint16_t id = 0; id < kNumInstrIds; ++id) ids.push_back({handler_word(id), id});
+  auto name_of = [&](uint64_t word) -> std::string {
+    for (auto [w, id] : ids) {
+      if (w != word || w == handler_word(kInvalid)) continue;
+      if (id < kOpCount) return op_name(static_cast<Op>(id));
+      switch (id) {
+        case kCopy: return "copy";
+        case kCopy2: return "copy2";
+        case kCopyN: return "copy_n";
+        case kBrIfZ: return "br_if_z";
+        case kBrIfNz: return "br_if_nz";
+        case kSelect2: return "select2";
+        case kGlobalGet2: return "global.get2";
+        case kGlobalSet2: return "global.set2";
+        case kCheck: return "check";
+        case kRSubImm32: return "i32.rsub_imm";
+        case kRSubImm64: return "i64.rsub_imm";
+#define WRUN_IMM_NAME(name) \
+  case kImm_##name:         \
+    return std::string(op_name(Op::name)) + "_imm";
+          WRUN_IMM_BINARY_OPS(WRUN_IMM_NAME)
+#undef WRUN_IMM_NAME
+#define WRUN_BR_NAME(name, neg, swap) \
+  case kBrIf_##name:                  \
+    return std::string("br_if_") + op_name(Op::name); \
+  case kBrIfImm_##name:               \
+    return std::string("br_if_") + op_name(Op::name) + "_imm";
+          WRUN_FUSED_COMPARES(WRUN_BR_NAME)
+#undef WRUN_BR_NAME
+        default: return "id" + std::to_string(id);
+      }
+    }
+    return "?";
+  };
+  std::string out;
+  const uint8_t* base = code.start();
+  size_t total = code.words.size() * 8;
+  for (size_t i = 0; i < code.offsets.size(); ++i) {
+    size_t pos = code.offsets[i].first;
+    size_t end = i + 1 < code.offsets.size() ? code.offsets[i + 1].first : total;
+    out += std::to_string(pos) + ": " + name_of(u64_at(base + pos));
+    for (size_t p = pos + 8; p + 4 <= end; p += 4) out += " " + std::to_string(static_cast<int32_t>(u32_at(base + p)));
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace wrun::interp

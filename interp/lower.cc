@@ -95,6 +95,8 @@ class Lowering {
     size_t words = (buf_.size() + 7) / 8;
     code_.words.assign(words, 0);
     std::memcpy(code_.words.data(), buf_.data(), buf_.size());
+    code_.entry = code_.start();
+    code_.zero_slots = code_.local_slots - code_.param_slots;
   }
 
   // --- Control -----------------------------------------------------------------------------
@@ -104,12 +106,9 @@ class Lowering {
   }
   void on_loop(const CtrlFrame&) {
     if (!dead_) flush_all();
+    // Back edges poll for fuel and interrupts themselves (exec.cc, TAKE_BRANCH).
     labels_.push_back(new_label(true));
-    // Back edges land on a fuel/interrupt check, so no loop runs unchecked.
-    if (!dead_) {
-      begin_instr(kCheck);
-      end_instr();
-    }
+    no_peephole();
   }
   void on_if(const CtrlFrame&, uint32_t cond) {
     Label l = new_label(false);
@@ -322,10 +321,16 @@ class Lowering {
         imm = imm_id(op);
       }
     }
+    bool wide = sig_info(op_info(op).sig).params[0] == ValType::I64;
+    if ((op == Op::I32Sub || op == Op::I64Sub) && fits_imm(a) && !fits_imm(b)) {
+      emit_binary_imm(wide ? kRSubImm64 : kRSubImm32, dst, use(b), at(a).value, wide);
+      last_op_ = Op::Nop;
+      define(dst, 1);
+      return;
+    }
     if (imm && fits_imm(b)) {
-      uint32_t value = static_cast<uint32_t>(at(b).value);
-      uint32_t x = use(a);
-      emit_producer(imm, dst, {x, value});
+      uint64_t value = at(b).value;
+      emit_binary_imm(imm, dst, use(a), value, wide);
       last_compare_imm_ = true;
     } else {
       uint32_t y = use(b), x = use(a);
@@ -473,12 +478,11 @@ class Lowering {
   void define_range(uint32_t slot, uint32_t n) {
     for (uint32_t i = 0; i < n; ++i) at(slot + i) = Pending{};
   }
-  bool fits_imm(uint32_t slot) {
-    const Pending& p = at(slot);
-    if (p.kind != Pending::Const) return false;
-    if (!p.wide) return true;
-    int64_t v = static_cast<int64_t>(p.value);
-    return v >= INT32_MIN && v <= INT32_MAX;
+  // Binary instructions take any constant right operand (32- or 64-bit field by width).
+  bool fits_imm(uint32_t slot) { return at(slot).kind == Pending::Const; }
+  static bool fits_i32(uint64_t v) {
+    int64_t x = static_cast<int64_t>(v);
+    return x >= INT32_MIN && x <= INT32_MAX;
   }
   // The slot an instruction should read for the operand at `slot`.
   uint32_t use(uint32_t slot) {
@@ -570,6 +574,17 @@ class Lowering {
     }
   }
 
+  // `imm_op dst a imm` with a 32- or 64-bit immediate field.
+  void emit_binary_imm(uint16_t id, uint32_t dst, uint32_t a, uint64_t value, bool wide) {
+    size_t at_ = begin_instr(id);
+    size_t dst_field = put32(dst);
+    put32(a);
+    put32(static_cast<uint32_t>(value));
+    if (wide) put32(static_cast<uint32_t>(value >> 32));
+    end_instr();
+    set_producer(at_, dst_field, dst);
+  }
+
   // Removes a compare that just computed `cond`, so the branch can do the comparison itself.
   std::optional<FusedCompare> take_compare(uint32_t cond) {
     if (last_dst_field_ == kNone || last_dst_slot_ != cond) return std::nullopt;
@@ -580,6 +595,12 @@ class Lowering {
     std::memcpy(&c.a, buf_.data() + last_instr_ + 12, 4);
     std::memcpy(&c.b, buf_.data() + last_instr_ + 16, 4);
     c.is_imm = last_compare_imm_;
+    if (c.is_imm && sig_info(op_info(c.op).sig).params[0] == ValType::I64) {
+      // Fused branches carry a 32-bit immediate; wider i64 constants keep the compare.
+      uint64_t v;
+      std::memcpy(&v, buf_.data() + last_instr_ + 16, 8);
+      if (!fits_i32(v)) return std::nullopt;
+    }
     buf_.resize(last_instr_);
     while (!code_.offsets.empty() && code_.offsets.back().first >= last_instr_) code_.offsets.pop_back();
     no_peephole();
