@@ -53,8 +53,19 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
   X(I64GtU, I64LeU, I64LtU) X(I64LeS, I64GtS, I64GeS) X(I64LeU, I64GtU, I64GeU) \
   X(I64GeS, I64LtS, I64LeS) X(I64GeU, I64LtU, I64LeU)
 
+// Loads and stores that also exist with an address add folded in (`addr = a + c`, wrapping
+// to 32 bits exactly like the separate i32.add): arrays at constant addresses are everywhere.
+#define WRUN_MEMORY_OPS(X)                                                                \
+  X(I32Load) X(I64Load) X(F32Load) X(F64Load) X(I32Load8S) X(I32Load8U) X(I32Load16S)     \
+  X(I32Load16U) X(I64Load8S) X(I64Load8U) X(I64Load16S) X(I64Load16U) X(I64Load32S)       \
+  X(I64Load32U) X(I32Store) X(I64Store) X(F32Store) X(F64Store) X(I32Store8) X(I32Store16) \
+  X(I64Store8) X(I64Store16) X(I64Store32)
+
 enum : uint16_t {
   kImmFirst_ = kBaseIdsEnd - 1,
+#define WRUN_ADDR_ID(name) kAddr_##name,
+  WRUN_MEMORY_OPS(WRUN_ADDR_ID)
+#undef WRUN_ADDR_ID
 #define WRUN_IMM_ID(name) kImm_##name,
   WRUN_IMM_BINARY_OPS(WRUN_IMM_ID)
 #undef WRUN_IMM_ID

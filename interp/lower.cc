@@ -342,14 +342,26 @@ class Lowering {
   }
   void on_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr) {
     if (dead_) return;
-    uint32_t x = use(addr);
-    emit_producer(id_of(op), dst, {x, static_cast<uint32_t>(m.offset)});
+    uint32_t off = static_cast<uint32_t>(m.offset);
+    if (std::optional<AddrAdd> add = take_addr_add(addr)) {
+      emit_producer(addr_id(op), dst, {add->base, off, add->value});
+    } else {
+      uint32_t x = use(addr);
+      emit_producer(id_of(op), dst, {x, off});
+    }
     define(dst, 1);
   }
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
     if (dead_) return;
-    uint32_t v = use(val), x = use(addr);
-    emit3(id_of(op), x, v, static_cast<uint32_t>(m.offset));
+    uint32_t off = static_cast<uint32_t>(m.offset);
+    std::optional<AddrAdd> add = take_addr_add(addr);
+    uint32_t v = use(val);
+    if (add) {
+      emit4(addr_id(op), add->base, v, off, add->value);
+    } else {
+      uint32_t x = use(addr);
+      emit3(id_of(op), x, v, off);
+    }
   }
 
   // --- Memory, tables, references ------------------------------------------------------------
@@ -456,6 +468,7 @@ class Lowering {
     uint32_t a;
     uint32_t b;  // a slot, or the immediate when is_imm
     bool is_imm;
+    bool eqz;  // i32.eqz a: branch when a == 0
   };
 
   Label new_label(bool is_loop) const {
@@ -574,6 +587,39 @@ class Lowering {
     }
   }
 
+  struct AddrAdd {
+    uint32_t base;   // slot of the address operand of the add
+    uint32_t value;  // the added constant
+  };
+  static uint16_t addr_id(Op op) {
+    switch (op) {
+#define WRUN_ADDR_CASE(name) \
+  case Op::name:             \
+    return kAddr_##name;
+      WRUN_MEMORY_OPS(WRUN_ADDR_CASE)
+#undef WRUN_ADDR_CASE
+      default:
+        return 0;
+    }
+  }
+  // Removes an `i32.add x, const` that just computed the address in `addr`, so the memory
+  // instruction can add the constant itself.
+  std::optional<AddrAdd> take_addr_add(uint32_t addr) {
+    if (last_dst_field_ == kNone || last_dst_slot_ != addr || last_instr_id_ != kImm_I32Add ||
+        at(addr).kind != Pending::InSlot)
+      return std::nullopt;
+    AddrAdd a;
+    std::memcpy(&a.base, buf_.data() + last_instr_ + 12, 4);
+    std::memcpy(&a.value, buf_.data() + last_instr_ + 16, 4);
+    drop_last_instr();
+    return a;
+  }
+  void drop_last_instr() {
+    buf_.resize(last_instr_);
+    while (!code_.offsets.empty() && code_.offsets.back().first >= last_instr_) code_.offsets.pop_back();
+    no_peephole();
+  }
+
   // `imm_op dst a imm` with a 32- or 64-bit immediate field.
   void emit_binary_imm(uint16_t id, uint32_t dst, uint32_t a, uint64_t value, bool wide) {
     size_t at_ = begin_instr(id);
@@ -588,6 +634,13 @@ class Lowering {
   // Removes a compare that just computed `cond`, so the branch can do the comparison itself.
   std::optional<FusedCompare> take_compare(uint32_t cond) {
     if (last_dst_field_ == kNone || last_dst_slot_ != cond) return std::nullopt;
+    if (last_instr_id_ == id_of(Op::I32Eqz)) {  // branch on the operand being zero
+      FusedCompare c{};
+      c.eqz = true;
+      std::memcpy(&c.a, buf_.data() + last_instr_ + 12, 4);
+      drop_last_instr();
+      return c;
+    }
     if (!compare_info(last_op_).fusable || last_instr_id_ != (last_compare_imm_ ? imm_id(last_op_) : id_of(last_op_)))
       return std::nullopt;
     FusedCompare c;
@@ -595,18 +648,24 @@ class Lowering {
     std::memcpy(&c.a, buf_.data() + last_instr_ + 12, 4);
     std::memcpy(&c.b, buf_.data() + last_instr_ + 16, 4);
     c.is_imm = last_compare_imm_;
+    c.eqz = false;
     if (c.is_imm && sig_info(op_info(c.op).sig).params[0] == ValType::I64) {
       // Fused branches carry a 32-bit immediate; wider i64 constants keep the compare.
       uint64_t v;
       std::memcpy(&v, buf_.data() + last_instr_ + 16, 8);
       if (!fits_i32(v)) return std::nullopt;
     }
-    buf_.resize(last_instr_);
-    while (!code_.offsets.empty() && code_.offsets.back().first >= last_instr_) code_.offsets.pop_back();
-    no_peephole();
+    drop_last_instr();
     return c;
   }
   Fixup emit_fused_branch(const FusedCompare& c, bool negate) {
+    if (c.eqz) {
+      size_t at = begin_instr(negate ? kBrIfNz : kBrIfZ);
+      put32(c.a);
+      Fixup fx{at, put32(0)};
+      end_instr();
+      return fx;
+    }
     CompareInfo info = compare_info(c.op);
     Op op = negate ? info.negated : c.op;
     CompareInfo target = compare_info(op);
