@@ -304,10 +304,11 @@ class Lowering {
   }
   void on_numeric(Op op, uint32_t dst, uint32_t a, uint32_t b) {
     if (dead_) return;
-    if (sig_info(op_info(op).sig).num_params != 2) {
+    SigInfo sig = sig_info(op_info(op).sig);
+    if (sig.num_params != 2) {
       uint32_t x = use(a);
       emit_producer(id_of(op), dst, {x});
-      define(dst, 1);
+      define(dst, result_slots(op));
       return;
     }
     // A constant right operand (or left, for commutative ops) becomes an immediate.
@@ -338,23 +339,24 @@ class Lowering {
       last_compare_imm_ = false;
     }
     last_op_ = op;
-    define(dst, 1);
+    define(dst, result_slots(op));
   }
   void on_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr) {
     if (dead_) return;
     uint32_t off = static_cast<uint32_t>(m.offset);
-    if (std::optional<AddrAdd> add = take_addr_add(addr)) {
+    std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr) : std::nullopt;
+    if (add) {
       emit_producer(addr_id(op), dst, {add->base, off, add->value});
     } else {
       uint32_t x = use(addr);
       emit_producer(id_of(op), dst, {x, off});
     }
-    define(dst, 1);
+    define(dst, result_slots(op));
   }
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
     if (dead_) return;
     uint32_t off = static_cast<uint32_t>(m.offset);
-    std::optional<AddrAdd> add = take_addr_add(addr);
+    std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr) : std::nullopt;
     uint32_t v = use(val);
     if (add) {
       emit4(addr_id(op), add->base, v, off, add->value);
@@ -470,6 +472,11 @@ class Lowering {
     bool is_imm;
     bool eqz;  // i32.eqz a: branch when a == 0
   };
+
+  static uint32_t result_slots(Op op) {
+    SigInfo sig = sig_info(op_info(op).sig);
+    return sig.has_result ? slots_of(sig.result) : 0;
+  }
 
   Label new_label(bool is_loop) const {
     Label l;
