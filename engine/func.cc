@@ -59,8 +59,10 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
   }
   if (trap) {
     // An interrupt is delivered once: the next call from the embedder runs normally.
-    if (trap->kind == TrapKind::Interrupted && s.call_depth == 0)
+    if (trap->kind == TrapKind::Interrupted && s.call_depth == 0) {
       s.interrupt_requested.store(false);
+      s.poll.fetch_and(~rt::Store::kPollInterrupt);
+    }
     return std::move(*trap);
   }
 

@@ -40,10 +40,11 @@ Result<Module> Module::compile(Engine& /*engine*/, std::span<const uint8_t> byte
   auto compiled = std::make_shared<CompiledModule>();
   compiled->ir = ir;
   compiled->code.reserve(num_defined);
+  const std::vector<bool> declared_refs = declared_func_refs(*ir);  // once, not per function
   for (size_t i = 0; i < num_defined; ++i) {
     const uint32_t func_index = static_cast<uint32_t>(ir->num_imported_funcs + i);
     try {
-      compiled->code.push_back(interp::compile_function(*ir, func_index));
+      compiled->code.push_back(interp::compile_function(*ir, func_index, declared_refs));
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
     } catch (const std::exception& e) {

@@ -121,6 +121,10 @@ struct Store {
   bool fuel_enabled = false;
   uint64_t fuel = 0;
   std::atomic<bool> interrupt_requested{false};
+  // Non-zero while fuel is metered or an interrupt is pending: executors poll this one word
+  // and look at fuel_enabled / interrupt_requested only when it is set.
+  std::atomic<uint32_t> poll{0};
+  static constexpr uint32_t kPollFuel = 1, kPollInterrupt = 2;
   std::optional<uint64_t> max_memory_bytes;
   wrun::Store* public_store = nullptr;  // the public Store wrapping this one (for Caller)
   // The interpreter's value and call stacks (interp/exec.cc), created on first use.

@@ -13,6 +13,8 @@ Store::~Store() = default;
 
 void Store::set_fuel(std::optional<uint64_t> fuel) {
   s_->fuel_enabled = fuel.has_value();
+  if (fuel) s_->poll.fetch_or(rt::Store::kPollFuel);
+  else s_->poll.fetch_and(~rt::Store::kPollFuel);
   s_->fuel = fuel.value_or(0);
 }
 
@@ -21,7 +23,10 @@ std::optional<uint64_t> Store::fuel() const {
   return s_->fuel;
 }
 
-void Store::interrupt() { s_->interrupt_requested.store(true); }
+void Store::interrupt() {
+  s_->interrupt_requested.store(true);
+  s_->poll.fetch_or(rt::Store::kPollInterrupt);
+}
 
 void Store::set_max_memory_bytes(std::optional<uint64_t> bytes) {
   s_->max_memory_bytes = bytes;

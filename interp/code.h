@@ -28,7 +28,54 @@ constexpr uint16_t kGlobalGet2 = kCopy + 6;  // dst idx        v128 global
 constexpr uint16_t kGlobalSet2 = kCopy + 7;  // idx src
 constexpr uint16_t kCheck = kCopy + 8;       // (none) fuel/interrupt check at loop headers
 constexpr uint16_t kInvalid = kCopy + 9;     // never emitted; traps if reached
-constexpr uint16_t kNumInstrIds = kCopy + 10;
+constexpr uint16_t kBaseIdsEnd = kCopy + 10;
+
+// Integer binary instructions that also exist with an immediate right operand
+// (`dst a imm`: a 32-bit field for i32 ops, a 64-bit field for i64 ops): `x + 1`, `x & mask`,
+// `i < n` make up much of real loops, and folding the constant saves a dispatch.
+// kRSubImm32/64 compute `imm - a` (`0 - x` is common in compiled code).
+#define WRUN_IMM_BINARY_OPS(X)                                                                \
+  X(I32Add) X(I32Sub) X(I32Mul) X(I32And) X(I32Or) X(I32Xor) X(I32Shl) X(I32ShrS) X(I32ShrU)  \
+  X(I32Rotl) X(I32Rotr) X(I32Eq) X(I32Ne) X(I32LtS) X(I32LtU) X(I32GtS) X(I32GtU) X(I32LeS)   \
+  X(I32LeU) X(I32GeS) X(I32GeU) X(I64Add) X(I64Sub) X(I64Mul) X(I64And) X(I64Or) X(I64Xor)    \
+  X(I64Shl) X(I64ShrS) X(I64ShrU) X(I64Rotl) X(I64Rotr) X(I64Eq) X(I64Ne) X(I64LtS) X(I64LtU) \
+  X(I64GtS) X(I64GtU) X(I64LeS) X(I64LeU) X(I64GeS) X(I64GeU)
+
+// Compare-and-branch fusions: (compare, the compare that is its negation, the compare that
+// gives the same result with swapped operands). `br_if` on a compare branches on the
+// compare; `if` on a compare branches to its else on the negation.
+#define WRUN_FUSED_COMPARES(X)                                         \
+  X(I32Eq, I32Ne, I32Eq) X(I32Ne, I32Eq, I32Ne) X(I32LtS, I32GeS, I32GtS) \
+  X(I32LtU, I32GeU, I32GtU) X(I32GtS, I32LeS, I32LtS) X(I32GtU, I32LeU, I32LtU) \
+  X(I32LeS, I32GtS, I32GeS) X(I32LeU, I32GtU, I32GeU) X(I32GeS, I32LtS, I32LeS) \
+  X(I32GeU, I32LtU, I32LeU) X(I64Eq, I64Ne, I64Eq) X(I64Ne, I64Eq, I64Ne)   \
+  X(I64LtS, I64GeS, I64GtS) X(I64LtU, I64GeU, I64GtU) X(I64GtS, I64LeS, I64LtS) \
+  X(I64GtU, I64LeU, I64LtU) X(I64LeS, I64GtS, I64GeS) X(I64LeU, I64GtU, I64GeU) \
+  X(I64GeS, I64LtS, I64LeS) X(I64GeU, I64LtU, I64LeU)
+
+// Loads and stores that also exist with an address add folded in (`addr = a + c`, wrapping
+// to 32 bits exactly like the separate i32.add): arrays at constant addresses are everywhere.
+#define WRUN_MEMORY_OPS(X)                                                                \
+  X(I32Load) X(I64Load) X(F32Load) X(F64Load) X(I32Load8S) X(I32Load8U) X(I32Load16S)     \
+  X(I32Load16U) X(I64Load8S) X(I64Load8U) X(I64Load16S) X(I64Load16U) X(I64Load32S)       \
+  X(I64Load32U) X(I32Store) X(I64Store) X(F32Store) X(F64Store) X(I32Store8) X(I32Store16) \
+  X(I64Store8) X(I64Store16) X(I64Store32)
+
+enum : uint16_t {
+  kImmFirst_ = kBaseIdsEnd - 1,
+#define WRUN_ADDR_ID(name) kAddr_##name,
+  WRUN_MEMORY_OPS(WRUN_ADDR_ID)
+#undef WRUN_ADDR_ID
+#define WRUN_IMM_ID(name) kImm_##name,
+  WRUN_IMM_BINARY_OPS(WRUN_IMM_ID)
+#undef WRUN_IMM_ID
+#define WRUN_BR_ID(name, neg, swap) kBrIf_##name, kBrIfImm_##name,
+  WRUN_FUSED_COMPARES(WRUN_BR_ID)
+#undef WRUN_BR_ID
+  kRSubImm32,
+  kRSubImm64,
+  kNumInstrIds
+};
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }
 
 struct Code {
@@ -37,7 +84,9 @@ struct Code {
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;   // params + declared locals
   uint32_t result_slots = 0;
+  uint32_t zero_slots = 0;    // declared locals' slots, zeroed on entry
   uint32_t frame_slots = 0;   // highest slot the body can touch (locals + max stack)
+  const uint8_t* entry = nullptr;  // words.data(), cached for calls
   const DecodedModule* module = nullptr;
   // (byte position in the stream, module offset of the wasm instruction), ascending.
   std::vector<std::pair<uint32_t, uint32_t>> offsets;

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "interp/code.h"
 #include "interp/float_ops.h"
@@ -39,6 +41,7 @@ struct CallFrame {
   Slot* fp;
   const Code* code;
   rt::Instance* inst;
+  rt::MemoryInst* mem;  // the caller's memory 0 (cached: instance switches are rare)
 };
 
 // Per-store interpreter state, shared by nested activations.
@@ -86,9 +89,15 @@ inline Slot PI64(uint64_t v) { return v; }
 inline Slot PF32(float v) { return std::bit_cast<uint32_t>(v); }
 inline Slot PF64(double v) { return std::bit_cast<uint64_t>(v); }
 inline Slot PBool(bool b) { return b ? 1 : 0; }
+// Immediate operands are 32-bit fields, sign-extended to the operand width.
+inline uint32_t IMM_I32(uint32_t v) { return v; }
+inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(v))); }
+// Immediates of binary instructions (at byte 16): 32 bits for i32 ops, 64 bits for i64 ops.
+#define BIN_IMM_I32(ip) u32_at((ip) + 16)
+#define BIN_IMM_I64(ip) u64_at((ip) + 16)
 
 // Numeric instructions without traps: (name, operand view, result view, expression of a, b).
-#define WRUN_BINARY(X)                                                                     \
+#define WRUN_BINARY_INT(X)                                                                   \
   X(I32Add, I32, PI32, a + b) X(I32Sub, I32, PI32, a - b) X(I32Mul, I32, PI32, a * b)      \
   X(I32And, I32, PI32, a & b) X(I32Or, I32, PI32, a | b) X(I32Xor, I32, PI32, a ^ b)       \
   X(I32Shl, I32, PI32, a << (b & 31)) X(I32ShrU, I32, PI32, a >> (b & 31))                 \
@@ -118,7 +127,8 @@ inline Slot PBool(bool b) { return b ? 1 : 0; }
   X(I64LeS, I64, PBool, static_cast<int64_t>(a) <= static_cast<int64_t>(b))                \
   X(I64LeU, I64, PBool, a <= b)                                                            \
   X(I64GeS, I64, PBool, static_cast<int64_t>(a) >= static_cast<int64_t>(b))                \
-  X(I64GeU, I64, PBool, a >= b)                                                            \
+  X(I64GeU, I64, PBool, a >= b)
+#define WRUN_BINARY_FLOAT(X)                                                               \
   X(F32Add, F32, PF32, a + b) X(F32Sub, F32, PF32, a - b) X(F32Mul, F32, PF32, a * b)      \
   X(F32Div, F32, PF32, a / b) X(F32Min, F32, PF32, wasm_min(a, b))                         \
   X(F32Max, F32, PF32, wasm_max(a, b)) X(F32Copysign, F32, PF32, f32_copysign(a, b))       \
@@ -129,6 +139,21 @@ inline Slot PBool(bool b) { return b ? 1 : 0; }
   X(F64Max, F64, PF64, wasm_max(a, b)) X(F64Copysign, F64, PF64, f64_copysign(a, b))       \
   X(F64Eq, F64, PBool, a == b) X(F64Ne, F64, PBool, a != b) X(F64Lt, F64, PBool, a < b)    \
   X(F64Gt, F64, PBool, a > b) X(F64Le, F64, PBool, a <= b) X(F64Ge, F64, PBool, a >= b)
+
+// Compares that fuse with a following br_if/if: (name, operand view, condition over a, b).
+#define WRUN_COMPARES(X)                                                                   \
+  X(I32Eq, I32, a == b) X(I32Ne, I32, a != b)                                              \
+  X(I32LtS, I32, static_cast<int32_t>(a) < static_cast<int32_t>(b)) X(I32LtU, I32, a < b)  \
+  X(I32GtS, I32, static_cast<int32_t>(a) > static_cast<int32_t>(b)) X(I32GtU, I32, a > b)  \
+  X(I32LeS, I32, static_cast<int32_t>(a) <= static_cast<int32_t>(b)) X(I32LeU, I32, a <= b) \
+  X(I32GeS, I32, static_cast<int32_t>(a) >= static_cast<int32_t>(b)) X(I32GeU, I32, a >= b) \
+  X(I64Eq, I64, a == b) X(I64Ne, I64, a != b)                                              \
+  X(I64LtS, I64, static_cast<int64_t>(a) < static_cast<int64_t>(b)) X(I64LtU, I64, a < b)  \
+  X(I64GtS, I64, static_cast<int64_t>(a) > static_cast<int64_t>(b)) X(I64GtU, I64, a > b)  \
+  X(I64LeS, I64, static_cast<int64_t>(a) <= static_cast<int64_t>(b)) X(I64LeU, I64, a <= b) \
+  X(I64GeS, I64, static_cast<int64_t>(a) >= static_cast<int64_t>(b)) X(I64GeU, I64, a >= b)
+
+#define WRUN_BINARY(X) WRUN_BINARY_INT(X) WRUN_BINARY_FLOAT(X)
 
 #define WRUN_UNARY(X)                                                                        \
   X(I32Eqz, I32, PBool, a == 0) X(I64Eqz, I64, PBool, a == 0)                                \
@@ -386,6 +411,15 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
     WRUN_OTHER(WRUN_SET)
     WRUN_BINARY(WRUN_SET_NUM) WRUN_UNARY(WRUN_SET_NUM) WRUN_LOADS(WRUN_SET_NUM) WRUN_STORES(WRUN_SET_NUM)
     WRUN_SIMD_ALL(WRUN_SET_NUM)
+#define WRUN_SET_IMM(name, ...) labels[kImm_##name] = &&L_Imm_##name;
+#define WRUN_SET_BR(name, ...)        \
+  labels[kBrIf_##name] = &&L_BrIf_##name; \
+  labels[kBrIfImm_##name] = &&L_BrIfImm_##name;
+    WRUN_BINARY_INT(WRUN_SET_IMM) WRUN_COMPARES(WRUN_SET_BR)
+    labels[kRSubImm32] = &&L_RSubImm32;
+#define WRUN_SET_ADDR(name, ...) labels[kAddr_##name] = &&L_Addr_##name;
+    WRUN_LOADS(WRUN_SET_ADDR) WRUN_STORES(WRUN_SET_ADDR)
+    labels[kRSubImm64] = &&L_RSubImm64;
     labels[id_of(Op::F32Const)] = &&L_I32Const;
     labels[id_of(Op::F64Const)] = &&L_I64Const;
     g_labels = labels;
@@ -411,6 +445,12 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
 
   rt::Store& store = *store_ptr;
   State& st = *state_ptr;
+  // The call-frame stack pointer lives in a local; st.num_frames is synced around host calls
+  // (which may start nested activations) and on exit.
+  CallFrame* frames = st.frames.get();
+  CallFrame* frame = frames + st.num_frames;
+  CallFrame* const frame_limit = frames + st.max_frames;
+  rt::MemoryInst* mem_inst = inst->memories.empty() ? nullptr : inst->memories[0];
   uint8_t* mem = nullptr;
   uint64_t mem_size = 0;
   TrapKind trap_kind = TrapKind::Unreachable;
@@ -419,12 +459,36 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   rt::FuncInst* callee = nullptr;
   Slot* args = nullptr;
   const uint8_t* next = nullptr;
-#define RELOAD_MEM()                                          \
-  do {                                                        \
-    if (!inst->memories.empty()) {                            \
-      mem = inst->memories[0]->base;                          \
-      mem_size = inst->memories[0]->size_bytes;               \
-    }                                                         \
+// Memory 0 may have grown (or the instance changed) after calls and memory.grow.
+#define RELOAD_MEM()                \
+  do {                              \
+    if (mem_inst) {                 \
+      mem = mem_inst->base;         \
+      mem_size = mem_inst->size_bytes; \
+    } else {                        \
+      mem = nullptr;                \
+      mem_size = 0;                 \
+    }                               \
+  } while (0)
+// A taken branch. Backward branches (loop back edges) poll for fuel and interrupts, so no
+// loop runs unchecked without a separate check instruction in its body.
+#define TAKE_BRANCH(rel_word)                    \
+  do {                                           \
+    int32_t rel = static_cast<int32_t>(rel_word); \
+    if (rel <= 0) POLL();                        \
+    ip += rel;                                   \
+    DISPATCH();                                  \
+  } while (0)
+// Fuel and interrupts: one relaxed load on the fast path (rt::Store::poll).
+#define POLL()                                                                         \
+  do {                                                                                 \
+    if (WRUN_UNLIKELY(store.poll.load(std::memory_order_relaxed))) {                   \
+      if (store.fuel_enabled) {                                                        \
+        if (store.fuel == 0) TRAP(OutOfFuel);                                          \
+        --store.fuel;                                                                  \
+      }                                                                                \
+      if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
+    }                                                                                  \
   } while (0)
   RELOAD_MEM();
 
@@ -442,6 +506,21 @@ dispatch:
     WRUN_OTHER(WRUN_CASE)
     WRUN_BINARY(WRUN_CASE_NUM) WRUN_UNARY(WRUN_CASE_NUM) WRUN_LOADS(WRUN_CASE_NUM) WRUN_STORES(WRUN_CASE_NUM)
     WRUN_SIMD_ALL(WRUN_CASE_NUM)
+#define WRUN_CASE_IMM(name, ...) \
+  case kImm_##name:              \
+    goto L_Imm_##name;
+#define WRUN_CASE_BR(name, ...) \
+  case kBrIf_##name:            \
+    goto L_BrIf_##name;         \
+  case kBrIfImm_##name:         \
+    goto L_BrIfImm_##name;
+    WRUN_BINARY_INT(WRUN_CASE_IMM) WRUN_COMPARES(WRUN_CASE_BR)
+    case kRSubImm32: goto L_RSubImm32;
+#define WRUN_CASE_ADDR(name, ...) \
+  case kAddr_##name:              \
+    goto L_Addr_##name;
+    WRUN_LOADS(WRUN_CASE_ADDR) WRUN_STORES(WRUN_CASE_ADDR)
+    case kRSubImm64: goto L_RSubImm64;
     case id_of(Op::F32Const): goto L_I32Const;
     case id_of(Op::F64Const): goto L_I64Const;
     default: goto L_Invalid;
@@ -464,6 +543,37 @@ dispatch:
   }
   WRUN_BINARY(WRUN_DEF_BIN)
   WRUN_UNARY(WRUN_DEF_UN)
+#define WRUN_DEF_IMM(name, view, put, expr) \
+  L_Imm_##name : {                          \
+    auto a = view(S(12));                   \
+    auto b = BIN_IMM_##view(ip);            \
+    S(8) = put(expr);                       \
+    NEXT(24);                               \
+  }
+  WRUN_BINARY_INT(WRUN_DEF_IMM)
+  L_RSubImm32 : {
+    S(8) = PI32(u32_at(ip + 16) - I32(S(12)));
+    NEXT(24);
+  }
+  L_RSubImm64 : {
+    S(8) = PI64(u64_at(ip + 16) - I64(S(12)));
+    NEXT(24);
+  }
+  // Compare-and-branch: a b rel / a imm rel.
+#define WRUN_DEF_BR(name, view, expr)                       \
+  L_BrIf_##name : {                                         \
+    auto a = view(S(8));                                    \
+    auto b = view(S(12));                                   \
+    if (expr) TAKE_BRANCH(OP(16));                          \
+    NEXT(24);                                               \
+  }                                                         \
+  L_BrIfImm_##name : {                                      \
+    auto a = view(S(8));                                    \
+    auto b = IMM_##view(OP(12));                            \
+    if (expr) TAKE_BRANCH(OP(16));                          \
+    NEXT(24);                                               \
+  }
+  WRUN_COMPARES(WRUN_DEF_BR)
 
   L_I32DivS : {
     int32_t a = static_cast<int32_t>(I32(S(12))), b = static_cast<int32_t>(I32(S(16)));
@@ -556,6 +666,26 @@ dispatch:
   }
   WRUN_LOADS(WRUN_DEF_LOAD)
   WRUN_STORES(WRUN_DEF_STORE)
+  // The same with a folded address add: the i32 sum wraps, then the offset is added in 64 bits.
+#define WRUN_DEF_LOAD_ADDR(name, T, value)                                \
+  L_Addr_##name : {                                                       \
+    uint64_t ea = uint64_t{I32(S(12)) + OP(20)} + OP(16);                 \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v;                                                                  \
+    std::memcpy(&v, mem + ea, sizeof(T));                                 \
+    S(8) = value;                                                         \
+    NEXT(24);                                                             \
+  }
+#define WRUN_DEF_STORE_ADDR(name, T)                                      \
+  L_Addr_##name : {                                                       \
+    uint64_t ea = uint64_t{I32(S(8)) + OP(20)} + OP(16);                  \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v = static_cast<T>(S(12));                                          \
+    std::memcpy(mem + ea, &v, sizeof(T));                                 \
+    NEXT(24);                                                             \
+  }
+  WRUN_LOADS(WRUN_DEF_LOAD_ADDR)
+  WRUN_STORES(WRUN_DEF_STORE_ADDR)
 
   L_MemorySize : {
     S(8) = PI32(static_cast<uint32_t>(mem_size / kPageSize));
@@ -821,26 +951,17 @@ dispatch:
   L_Unreachable : TRAP(Unreachable);
   L_Invalid : TRAP(Unreachable);
   L_Check : {
-    if (WRUN_UNLIKELY(store.fuel_enabled)) {
-      if (store.fuel == 0) TRAP(OutOfFuel);
-      --store.fuel;
-    }
-    if (WRUN_UNLIKELY(store.interrupt_requested.load(std::memory_order_relaxed))) TRAP(Interrupted);
+    POLL();
     NEXT(8);
   }
-  L_Br : {
-    ip += static_cast<int32_t>(OP(8));
-    DISPATCH();
-  }
+  L_Br : TAKE_BRANCH(OP(8));
   L_BrIfZ : {
-    if (I32(S(8)) == 0) ip += static_cast<int32_t>(OP(12));
-    else ip += 16;
-    DISPATCH();
+    if (I32(S(8)) == 0) TAKE_BRANCH(OP(12));
+    NEXT(16);
   }
   L_BrIfNz : {
-    if (I32(S(8)) != 0) ip += static_cast<int32_t>(OP(12));
-    else ip += 16;
-    DISPATCH();
+    if (I32(S(8)) != 0) TAKE_BRANCH(OP(12));
+    NEXT(16);
   }
   L_BrTable : {
     uint32_t i = I32(S(8));
@@ -849,22 +970,22 @@ dispatch:
     const uint8_t* entry = ip + 24 + 8 * size_t{i};
     uint32_t src = OP(16), n = OP(20), dst = u32_at(entry + 4);
     if (n && dst != src) std::memmove(fp + dst, fp + src, n * sizeof(Slot));
-    ip += static_cast<int32_t>(u32_at(entry));
-    DISPATCH();
+    TAKE_BRANCH(u32_at(entry));
   }
   L_Return : {
     uint32_t src = OP(8), n = OP(12);
-    if (n && src) std::memmove(fp, fp + src, n * sizeof(Slot));
-    CallFrame& f = st.frames[--st.num_frames];
-    if (f.ret_ip == nullptr) return;  // back to invoke()
+    if (n == 1) fp[0] = fp[src];
+    else if (n && src) std::memmove(fp, fp + src, n * sizeof(Slot));
+    const CallFrame& f = *--frame;
+    if (f.ret_ip == nullptr) {  // back to invoke()
+      st.num_frames = static_cast<uint32_t>(frame - frames);
+      return;
+    }
     ip = f.ret_ip;
     fp = f.fp;
     code = f.code;
-    if (f.inst != inst) {
-      inst = f.inst;
-      mem = nullptr;
-      mem_size = 0;
-    }
+    inst = f.inst;
+    mem_inst = f.mem;
     RELOAD_MEM();
     DISPATCH();
   }
@@ -876,32 +997,32 @@ dispatch:
   do_call:
     if (callee->is_host()) {
       st.sp = fp + code->frame_slots;
+      st.num_frames = static_cast<uint32_t>(frame - frames);
       host_trap = callee->host_thunk(store, callee, inst, args);
       if (host_trap) goto trap;
       RELOAD_MEM();
       ip = next;
       DISPATCH();
     }
-    const Code* callee_code = callee->code;
-    if (WRUN_UNLIKELY(st.num_frames >= st.max_frames)) TRAP(StackExhausted);
-    if (WRUN_UNLIKELY(store.fuel_enabled)) {
-      if (store.fuel == 0) TRAP(OutOfFuel);
-      --store.fuel;
+    {
+      const Code* callee_code = callee->code;
+      if (WRUN_UNLIKELY(frame == frame_limit)) TRAP(StackExhausted);
+      if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
+      POLL();
+      *frame++ = CallFrame{next, fp, code, inst, mem_inst};
+      fp = args;
+      code = callee_code;
+      if (WRUN_UNLIKELY(callee->instance != inst)) {
+        inst = callee->instance;
+        mem_inst = inst->memories.empty() ? nullptr : inst->memories[0];
+        RELOAD_MEM();
+      }
+      // Declared locals start at zero; most functions have only a few.
+      Slot* local = fp + code->param_slots;
+      for (uint32_t n = code->zero_slots; n > 0; --n) *local++ = 0;
+      ip = code->entry;
+      DISPATCH();
     }
-    if (WRUN_UNLIKELY(store.interrupt_requested.load(std::memory_order_relaxed))) TRAP(Interrupted);
-    if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
-    st.frames[st.num_frames++] = CallFrame{next, fp, code, inst};
-    fp = args;
-    code = callee_code;
-    if (callee->instance != inst) {
-      inst = callee->instance;
-      mem = nullptr;
-      mem_size = 0;
-      RELOAD_MEM();
-    }
-    std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
-    ip = code->start();
-    DISPATCH();
   }
   L_CallIndirect : {
     rt::TableInst* t = inst->tables[OP(12)];
@@ -919,11 +1040,12 @@ trap : {
   Trap t = host_trap ? std::move(*host_trap) : make_trap(trap_kind);
   // Backtrace: the trapping instruction, then each caller up to this activation's entry.
   add_frame(t, code, ip);
-  while (st.num_frames > 0) {
-    CallFrame& f = st.frames[--st.num_frames];
+  while (frame > frames) {
+    const CallFrame& f = *--frame;
     if (f.ret_ip == nullptr) break;
     add_frame(t, f.code, f.ret_ip - 8);
   }
+  st.num_frames = static_cast<uint32_t>(frame - frames);
   exit.trap = std::move(t);
   return;
 }
@@ -933,6 +1055,8 @@ trap : {
 #undef OP
 #undef S
 #undef RELOAD_MEM
+#undef POLL
+#undef TAKE_BRANCH
 }
 
 const void* const* labels() {
@@ -964,13 +1088,74 @@ std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
   Slot* saved_sp = st.sp;
   std::memcpy(fp, slots, code->param_slots * sizeof(Slot));
   std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
-  st.frames[st.num_frames++] = CallFrame{nullptr, nullptr, nullptr, nullptr};
+  st.frames[st.num_frames++] = CallFrame{nullptr, nullptr, nullptr, nullptr, nullptr};
   Exit exit;
-  run(&store, &st, code->start(), fp, code, func->instance, exit, false);
+  ++store.call_depth;  // nesting of activations (host -> wasm -> host -> wasm)
+  run(&store, &st, code->entry, fp, code, func->instance, exit, false);
+  --store.call_depth;
   st.sp = saved_sp;
   if (exit.trap) return std::move(exit.trap);
   std::memcpy(slots, fp, code->result_slots * sizeof(Slot));
   return std::nullopt;
+}
+
+}  // namespace wrun::interp
+
+namespace wrun::interp {
+
+std::string disassemble(const Code& code) {
+  // Reverse map from handler words to instruction ids.
+  std::vector<std::pair<uint64_t, uint16_t>> ids;
+  for (uint16_t id = 0; id < kNumInstrIds; ++id) ids.push_back({handler_word(id), id});
+  auto name_of = [&](uint64_t word) -> std::string {
+    for (auto [w, id] : ids) {
+      if (w != word || w == handler_word(kInvalid)) continue;
+      if (id < kOpCount) return op_name(static_cast<Op>(id));
+      switch (id) {
+        case kCopy: return "copy";
+        case kCopy2: return "copy2";
+        case kCopyN: return "copy_n";
+        case kBrIfZ: return "br_if_z";
+        case kBrIfNz: return "br_if_nz";
+        case kSelect2: return "select2";
+        case kGlobalGet2: return "global.get2";
+        case kGlobalSet2: return "global.set2";
+        case kCheck: return "check";
+        case kRSubImm32: return "i32.rsub_imm";
+#define WRUN_ADDR_NAME(name) \
+  case kAddr_##name:         \
+    return std::string(op_name(Op::name)) + "_addr";
+          WRUN_MEMORY_OPS(WRUN_ADDR_NAME)
+#undef WRUN_ADDR_NAME
+        case kRSubImm64: return "i64.rsub_imm";
+#define WRUN_IMM_NAME(name) \
+  case kImm_##name:         \
+    return std::string(op_name(Op::name)) + "_imm";
+          WRUN_IMM_BINARY_OPS(WRUN_IMM_NAME)
+#undef WRUN_IMM_NAME
+#define WRUN_BR_NAME(name, neg, swap) \
+  case kBrIf_##name:                  \
+    return std::string("br_if_") + op_name(Op::name); \
+  case kBrIfImm_##name:               \
+    return std::string("br_if_") + op_name(Op::name) + "_imm";
+          WRUN_FUSED_COMPARES(WRUN_BR_NAME)
+#undef WRUN_BR_NAME
+        default: return "id" + std::to_string(id);
+      }
+    }
+    return "?";
+  };
+  std::string out;
+  const uint8_t* base = code.start();
+  size_t total = code.words.size() * 8;
+  for (size_t i = 0; i < code.offsets.size(); ++i) {
+    size_t pos = code.offsets[i].first;
+    size_t end = i + 1 < code.offsets.size() ? code.offsets[i + 1].first : total;
+    out += std::to_string(pos) + ": " + name_of(u64_at(base + pos));
+    for (size_t p = pos + 8; p + 4 <= end; p += 4) out += " " + std::to_string(static_cast<int32_t>(u32_at(base + p)));
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace wrun::interp

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "decoder/module.h"
 #include "engine/runtime.h"
@@ -21,6 +22,13 @@ using CodePtr = std::unique_ptr<Code, CodeDeleter>;
 // space, so imports come first) and lowers it. Throws DecodeError on malformed or invalid code.
 // `validate_module` must have accepted the module first.
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index);
+// The same with C.refs (validator.h: declared_func_refs) computed once for the whole module.
+CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
+                         const std::vector<bool>& declared_refs);
+
+// A readable listing of lowered code (one instruction a line: position, name, operand words),
+// for debugging the lowering and studying hot loops.
+std::string disassemble(const Code& code);
 
 // Runs a wasm function (func->code set) with its arguments in slots[0..param_slots); the
 // results are written to slots[0..result_slots). Host functions go through their thunk.

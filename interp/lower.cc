@@ -1,7 +1,17 @@
 // Lowering: a visitor on the validator's walker that emits the interpreter's internal code
 // (interp/code.h) while the walker validates, so each body is read exactly once.
+//
+// Operand forwarding. `local.get` and constants emit nothing: the lowering remembers, per
+// operand-stack slot, that the value "is local x" or "is constant c" (a pending operand) and
+// lets the consuming instruction read the local's slot directly or take the constant as an
+// immediate. A pending operand is written to its own slot (materialised) only when something
+// needs it there: control-flow boundaries, calls, a write to the local it stands for, or an
+// instruction without a suitable operand form. Two peepholes use the last emitted instruction:
+// `local.set`/`local.tee` retarget a just-computed result straight into the local, and
+// `br_if`/`if` on a just-computed compare become one compare-and-branch instruction.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -11,6 +21,58 @@
 namespace wrun::interp {
 
 namespace {
+
+uint16_t imm_id(Op op) {
+  switch (op) {
+#define WRUN_IMM_CASE(name) \
+  case Op::name:            \
+    return kImm_##name;
+    WRUN_IMM_BINARY_OPS(WRUN_IMM_CASE)
+#undef WRUN_IMM_CASE
+    default:
+      return 0;
+  }
+}
+
+bool is_commutative(Op op) {
+  switch (op) {
+    case Op::I32Add: case Op::I32Mul: case Op::I32And: case Op::I32Or: case Op::I32Xor:
+    case Op::I32Eq: case Op::I32Ne: case Op::I64Add: case Op::I64Mul: case Op::I64And:
+    case Op::I64Or: case Op::I64Xor: case Op::I64Eq: case Op::I64Ne:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct CompareInfo {
+  bool fusable = false;
+  Op negated = Op::Nop;
+  Op swapped = Op::Nop;
+  uint16_t br = 0, br_imm = 0;
+};
+CompareInfo compare_info(Op op) {
+  switch (op) {
+#define WRUN_CMP_CASE(name, neg, swap) \
+  case Op::name:                       \
+    return {true, Op::neg, Op::swap, kBrIf_##name, kBrIfImm_##name};
+    WRUN_FUSED_COMPARES(WRUN_CMP_CASE)
+#undef WRUN_CMP_CASE
+    default:
+      return {};
+  }
+}
+
+// What an operand-stack slot holds at this point of the code.
+struct Pending {
+  enum Kind : uint8_t { InSlot, Local, Const } kind = InSlot;
+  uint8_t width = 1;    // slots (2 for v128)
+  bool wide = false;    // Const: a 64-bit value (i64/f64/ref), else 32-bit
+  uint32_t local = 0;   // Local: the local's slot
+  uint64_t value = 0;   // Const
+};
+
+constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
 class Lowering {
  public:
@@ -33,94 +95,128 @@ class Lowering {
     size_t words = (buf_.size() + 7) / 8;
     code_.words.assign(words, 0);
     std::memcpy(code_.words.data(), buf_.data(), buf_.size());
+    code_.entry = code_.start();
+    code_.zero_slots = code_.local_slots - code_.param_slots;
   }
 
   // --- Control -----------------------------------------------------------------------------
-  void on_block(const CtrlFrame&) { labels_.push_back(new_label(false)); }
+  void on_block(const CtrlFrame&) {
+    if (!dead_) flush_all();
+    labels_.push_back(new_label(false));
+  }
   void on_loop(const CtrlFrame&) {
+    if (!dead_) flush_all();
+    // Back edges poll for fuel and interrupts themselves (exec.cc, TAKE_BRANCH).
     labels_.push_back(new_label(true));
-    // Back edges land on a fuel/interrupt check, so no loop runs unchecked.
-    if (!dead_) {
-      begin(kCheck);
-      end();
-    }
+    no_peephole();
   }
   void on_if(const CtrlFrame&, uint32_t cond) {
     Label l = new_label(false);
     if (!dead_) {
-      size_t at = begin(kBrIfZ);
-      put32(cond);
-      l.if_fixup = {at, put32(0)};
-      end();
+      std::optional<FusedCompare> cmp = take_compare(cond);
+      flush_all();
+      if (cmp) {
+        l.if_fixup = emit_fused_branch(*cmp, /*negate=*/true);
+      } else {
+        uint32_t c = use(cond);
+        size_t at = begin_instr(kBrIfZ);
+        put32(c);
+        l.if_fixup = Fixup{at, put32(0)};
+        end_instr();
+      }
     }
     labels_.push_back(std::move(l));
   }
-  void on_else(const CtrlFrame&) {
+  // The walker reports else/end after checking (popping) the frame's results, which must be
+  // in their slots where the paths meet.
+  void on_else(const CtrlFrame& f) {
     Label& l = labels_.back();
     if (!dead_) {
-      size_t at = begin(Op::Br);
+      materialize_range(f.slot_height, slots_of(f.results));
+      size_t at = begin_instr(Op::Br);
       l.fixups.push_back({at, put32(0)});
-      end();
+      end_instr();
     }
-    if (l.if_fixup) patch(*l.if_fixup, buf_.size());
+    if (l.if_fixup) patch(*l.if_fixup);
     l.if_fixup.reset();
     dead_ = l.entered_dead;
+    // The else branch starts from the if's params, in their slots (flushed at the if).
+    define_range(f.slot_height, slots_of(f.params));
   }
   void on_end(const CtrlFrame& f, bool function_end) {
+    if (!dead_) materialize_range(f.slot_height, slots_of(f.results));
     Label& l = labels_.back();
-    if (l.if_fixup) patch(*l.if_fixup, buf_.size());
-    for (const Fixup& fx : l.fixups) patch(fx, buf_.size());
+    if (l.if_fixup) patch(*l.if_fixup);
+    for (const Fixup& fx : l.fixups) patch(fx);
+    no_peephole();
     dead_ = l.entered_dead;
     labels_.pop_back();
+    // Past the label, every path has put the results in their slots.
+    define_range(f.slot_height, slots_of(f.results));
     if (function_end) {
       // Branches to the function's label land here too, so the return is always emitted.
       dead_ = false;
-      emit_return(f.slot_height);
+      emit2(id_of(Op::Return), f.slot_height, code_.result_slots);
     }
   }
 
   void on_br(uint32_t depth, uint32_t src) {
     if (dead_) return;
     const CtrlFrame& f = w_->ctrl(depth);
-    emit_copy(f.slot_height, src, f.label_slots());
+    move_values(f.slot_height, src, f.label_types());
     emit_jump(depth);
     dead_ = true;
   }
   void on_br_if(uint32_t depth, uint32_t cond, uint32_t src) {
     if (dead_) return;
     const CtrlFrame& f = w_->ctrl(depth);
+    std::optional<FusedCompare> cmp = take_compare(cond);
+    uint32_t c = cmp ? 0 : use(cond);
     uint32_t n = f.label_slots();
     if (n == 0 || f.slot_height == src) {
-      size_t at = begin(kBrIfNz);
-      put32(cond);
-      add_branch(depth, at, put32(0));
-      end();
+      materialize_range(src, n);
+      if (cmp) {
+        Fixup fx = emit_fused_branch(*cmp, /*negate=*/false);
+        add_branch(depth, fx);
+      } else {
+        size_t at = begin_instr(kBrIfNz);
+        put32(c);
+        add_branch(depth, Fixup{at, put32(0)});
+        end_instr();
+      }
       return;
     }
-    size_t at = begin(kBrIfZ);
-    put32(cond);
-    Fixup skip{at, put32(0)};
-    end();
-    emit_copy(f.slot_height, src, n);
+    Fixup skip;
+    if (cmp) {
+      skip = emit_fused_branch(*cmp, /*negate=*/true);
+    } else {
+      size_t at = begin_instr(kBrIfZ);
+      put32(c);
+      skip = Fixup{at, put32(0)};
+      end_instr();
+    }
+    move_values(f.slot_height, src, f.label_types());
     emit_jump(depth);
-    patch(skip, buf_.size());
+    patch(skip);
   }
   void on_br_table(const std::vector<uint32_t>& depths, uint32_t default_depth, uint32_t index,
                    uint32_t src) {
     if (dead_) return;
     uint32_t n = w_->ctrl(default_depth).label_slots();
-    size_t at = begin(Op::BrTable);
-    put32(index);
+    uint32_t idx = use(index);
+    materialize_range(src, n);
+    size_t at = begin_instr(Op::BrTable);
+    put32(idx);
     put32(static_cast<uint32_t>(depths.size()));
     put32(src);
     put32(n);
     auto entry = [&](uint32_t depth) {
-      add_branch(depth, at, put32(0));
+      add_branch(depth, Fixup{at, put32(0)});
       put32(w_->ctrl(depth).slot_height);
     };
     for (uint32_t d : depths) entry(d);
     entry(default_depth);
-    end();
+    end_instr();
     dead_ = true;
   }
   void on_return(uint32_t src) {
@@ -130,155 +226,291 @@ class Lowering {
   }
   void on_unreachable() {
     if (dead_) return;
-    begin(Op::Unreachable);
-    end();
+    begin_instr(Op::Unreachable);
+    end_instr();
     dead_ = true;
   }
 
   // --- Calls ---------------------------------------------------------------------------------
+  // Arguments must sit in their slots (the callee's frame starts there); values below them stay
+  // pending, since a call cannot change this frame's locals.
   void on_call(uint32_t func, uint32_t args) {
     if (dead_) return;
-    begin(Op::Call);
-    put32(func);
-    put32(args);
-    end();
+    const FuncType& ft = w_->module().func_type(func);
+    materialize_range(args, slots_of(ft.params));
+    emit2(id_of(Op::Call), func, args);
+    define_range(args, slots_of(ft.results));
   }
   void on_call_indirect(uint32_t type, uint32_t table, uint32_t args, uint32_t index) {
     if (dead_) return;
-    begin(Op::CallIndirect);
-    put32(type);
-    put32(table);
-    put32(args);
-    put32(index);
-    end();
+    const FuncType& ft = w_->module().types[type];
+    uint32_t idx = use(index);
+    materialize_range(args, slots_of(ft.params));
+    emit4(id_of(Op::CallIndirect), type, table, args, idx);
+    define_range(args, slots_of(ft.results));
   }
 
   // --- Values --------------------------------------------------------------------------------
   void on_select(ValType t, uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) {
     if (dead_) return;
-    emit4(t == ValType::V128 ? kSelect2 : id_of(Op::Select), dst, a, b, cond);
+    uint32_t c = use(cond), y = use(b), x = use(a);
+    bool wide = t == ValType::V128;
+    emit_producer(wide ? kSelect2 : id_of(Op::Select), dst, {x, y, c});
+    define(dst, wide ? 2 : 1);
   }
   void on_local_get(uint32_t local, uint32_t dst) {
     if (dead_) return;
-    emit_copy(dst, w_->local_slot(local), slots_of(w_->local_type(local)));
+    Pending& p = at(dst);
+    p = Pending{};
+    p.kind = Pending::Local;
+    p.local = w_->local_slot(local);
+    p.width = static_cast<uint8_t>(slots_of(w_->local_type(local)));
+    if (p.width == 2) at(dst + 1) = Pending{};
   }
   void on_local_set(uint32_t local, uint32_t src) {
     if (dead_) return;
-    emit_copy(w_->local_slot(local), src, slots_of(w_->local_type(local)));
+    store_local(local, src);
   }
-  void on_local_tee(uint32_t local, uint32_t src) { on_local_set(local, src); }
+  void on_local_tee(uint32_t local, uint32_t src) {
+    if (dead_) return;
+    // The value stays on the stack as "local x" (unless it is a constant, which stays one).
+    bool was_const = at(src).kind == Pending::Const;
+    store_local(local, src);
+    if (!was_const) on_local_get(local, src);
+  }
   void on_global_get(uint32_t idx, uint32_t dst) {
     if (dead_) return;
     bool wide = w_->module().global_types[idx].type == ValType::V128;
-    emit2(wide ? kGlobalGet2 : id_of(Op::GlobalGet), dst, idx);
+    size_t at_ = begin_instr(wide ? kGlobalGet2 : id_of(Op::GlobalGet));
+    size_t dst_field = put32(dst);
+    put32(idx);
+    end_instr();
+    set_producer(at_, dst_field, dst);
+    define(dst, wide ? 2 : 1);
   }
   void on_global_set(uint32_t idx, uint32_t src) {
     if (dead_) return;
     bool wide = w_->module().global_types[idx].type == ValType::V128;
-    emit2(wide ? kGlobalSet2 : id_of(Op::GlobalSet), idx, src);
+    uint32_t s = use(src);
+    emit2(wide ? kGlobalSet2 : id_of(Op::GlobalSet), idx, s);
   }
   void on_const(Op op, uint64_t bits, uint32_t dst) {
     if (dead_) return;
-    if (op == Op::I32Const || op == Op::F32Const) {
-      emit2(id_of(Op::I32Const), dst, static_cast<uint32_t>(bits));
-    } else {
-      begin(Op::I64Const);
-      put32(dst);
-      put32(static_cast<uint32_t>(bits));
-      put32(static_cast<uint32_t>(bits >> 32));
-      end();
-    }
+    Pending& p = at(dst);
+    p = Pending{};
+    p.kind = Pending::Const;
+    p.wide = op == Op::I64Const || op == Op::F64Const;
+    p.value = p.wide ? bits : (bits & 0xFFFFFFFFu);
   }
   void on_numeric(Op op, uint32_t dst, uint32_t a, uint32_t b) {
     if (dead_) return;
-    if (sig_info(op_info(op).sig).num_params == 2) emit3(id_of(op), dst, a, b);
-    else emit2(id_of(op), dst, a);
+    SigInfo sig = sig_info(op_info(op).sig);
+    if (sig.num_params != 2) {
+      uint32_t x = use(a);
+      emit_producer(id_of(op), dst, {x});
+      define(dst, result_slots(op));
+      return;
+    }
+    // A constant right operand (or left, for commutative ops) becomes an immediate.
+    uint16_t imm = imm_id(op);
+    if (imm && !fits_imm(b) && fits_imm(a)) {
+      if (is_commutative(op)) {
+        std::swap(a, b);
+      } else if (compare_info(op).fusable) {
+        std::swap(a, b);
+        op = compare_info(op).swapped;
+        imm = imm_id(op);
+      }
+    }
+    bool wide = sig_info(op_info(op).sig).params[0] == ValType::I64;
+    if ((op == Op::I32Sub || op == Op::I64Sub) && fits_imm(a) && !fits_imm(b)) {
+      emit_binary_imm(wide ? kRSubImm64 : kRSubImm32, dst, use(b), at(a).value, wide);
+      last_op_ = Op::Nop;
+      define(dst, 1);
+      return;
+    }
+    if (imm && fits_imm(b)) {
+      uint64_t value = at(b).value;
+      emit_binary_imm(imm, dst, use(a), value, wide);
+      last_compare_imm_ = true;
+    } else {
+      uint32_t y = use(b), x = use(a);
+      emit_producer(id_of(op), dst, {x, y});
+      last_compare_imm_ = false;
+    }
+    last_op_ = op;
+    define(dst, result_slots(op));
   }
   void on_ternary(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c) {
-    if (!dead_) emit4(id_of(op), dst, a, b, c);
+    if (dead_) return;
+    uint32_t z = use(c), y = use(b), x = use(a);
+    emit_producer(id_of(op), dst, {x, y, z});
+    define(dst, result_slots(op));
   }
 
   // --- SIMD immediates -----------------------------------------------------------------------
   void on_v128_const(uint64_t lo, uint64_t hi, uint32_t dst) {
     if (dead_) return;
-    begin(Op::V128Const);
+    begin_instr(Op::V128Const);
     put32(dst);
     put_bytes(&lo, 8);
     put_bytes(&hi, 8);
-    end();
+    end_instr();
+    define(dst, 2);
   }
   // extract_lane: dst vec lane; replace_lane: dst vec scalar lane.
   void on_lane(Op op, uint32_t lane, uint32_t dst, uint32_t vec, uint32_t scalar) {
     if (dead_) return;
-    if (sig_info(op_info(op).sig).num_params == 2) emit4(id_of(op), dst, vec, scalar, lane);
-    else emit3(id_of(op), dst, vec, lane);
+    if (sig_info(op_info(op).sig).num_params == 2) {
+      uint32_t y = use(scalar), x = use(vec);
+      emit4(id_of(op), dst, x, y, lane);
+    } else {
+      emit3(id_of(op), dst, use(vec), lane);
+    }
+    define(dst, result_slots(op));
   }
   void on_shuffle(const std::array<uint8_t, 16>& lanes, uint32_t dst, uint32_t a, uint32_t b) {
     if (dead_) return;
-    begin(Op::I8x16Shuffle);
+    uint32_t y = use(b), x = use(a);
+    begin_instr(Op::I8x16Shuffle);
     put32(dst);
-    put32(a);
-    put32(b);
+    put32(x);
+    put32(y);
     put_bytes(lanes.data(), lanes.size());
-    end();
+    end_instr();
+    define(dst, 2);
   }
   void on_load_lane(Op op, const MemArg& m, uint32_t lane, uint32_t dst, uint32_t addr,
                     uint32_t vec) {
     if (dead_) return;
-    begin(op);
-    for (uint32_t v : {dst, addr, vec, static_cast<uint32_t>(m.offset), lane}) put32(v);
-    end();
+    uint32_t v = use(vec), x = use(addr);
+    begin_instr(op);
+    for (uint32_t w : {dst, x, v, static_cast<uint32_t>(m.offset), lane}) put32(w);
+    end_instr();
+    define(dst, 2);
   }
   void on_store_lane(Op op, const MemArg& m, uint32_t lane, uint32_t addr, uint32_t vec) {
-    if (!dead_) emit4(id_of(op), addr, vec, static_cast<uint32_t>(m.offset), lane);
+    if (dead_) return;
+    uint32_t v = use(vec), x = use(addr);
+    emit4(id_of(op), x, v, static_cast<uint32_t>(m.offset), lane);
   }
 
   void on_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr) {
     if (dead_) return;
-    emit3(id_of(op), dst, addr, static_cast<uint32_t>(m.offset));
+    uint32_t off = static_cast<uint32_t>(m.offset);
+    std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr) : std::nullopt;
+    if (add) {
+      emit_producer(addr_id(op), dst, {add->base, off, add->value});
+    } else {
+      uint32_t x = use(addr);
+      emit_producer(id_of(op), dst, {x, off});
+    }
+    define(dst, result_slots(op));
   }
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
     if (dead_) return;
-    emit3(id_of(op), addr, val, static_cast<uint32_t>(m.offset));
+    uint32_t off = static_cast<uint32_t>(m.offset);
+    std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr) : std::nullopt;
+    uint32_t v = use(val);
+    if (add) {
+      emit4(addr_id(op), add->base, v, off, add->value);
+    } else {
+      uint32_t x = use(addr);
+      emit3(id_of(op), x, v, off);
+    }
   }
 
   // --- Memory, tables, references ------------------------------------------------------------
-  void on_memory_size(uint32_t dst) { if (!dead_) emit1(id_of(Op::MemorySize), dst); }
-  void on_memory_grow(uint32_t dst, uint32_t delta) {
-    if (!dead_) emit2(id_of(Op::MemoryGrow), dst, delta);
+  // Bulk instructions read their three operands as consecutive slots.
+  void on_memory_size(uint32_t dst) {
+    if (dead_) return;
+    emit_producer(id_of(Op::MemorySize), dst, {});
+    define(dst, 1);
   }
-  void on_memory_init(uint32_t seg, uint32_t d) { if (!dead_) emit2(id_of(Op::MemoryInit), seg, d); }
+  void on_memory_grow(uint32_t dst, uint32_t delta) {
+    if (dead_) return;
+    uint32_t d = use(delta);
+    emit_producer(id_of(Op::MemoryGrow), dst, {d});
+    define(dst, 1);
+  }
+  void on_memory_init(uint32_t seg, uint32_t d) {
+    if (dead_) return;
+    materialize_range(d, 3);
+    emit2(id_of(Op::MemoryInit), seg, d);
+  }
   void on_data_drop(uint32_t seg) { if (!dead_) emit1(id_of(Op::DataDrop), seg); }
-  void on_memory_copy(uint32_t d) { if (!dead_) emit1(id_of(Op::MemoryCopy), d); }
-  void on_memory_fill(uint32_t d) { if (!dead_) emit1(id_of(Op::MemoryFill), d); }
+  void on_memory_copy(uint32_t d) {
+    if (dead_) return;
+    materialize_range(d, 3);
+    emit1(id_of(Op::MemoryCopy), d);
+  }
+  void on_memory_fill(uint32_t d) {
+    if (dead_) return;
+    materialize_range(d, 3);
+    emit1(id_of(Op::MemoryFill), d);
+  }
   void on_table_get(uint32_t t, uint32_t dst, uint32_t i) {
-    if (!dead_) emit3(id_of(Op::TableGet), dst, i, t);
+    if (dead_) return;
+    uint32_t x = use(i);
+    emit_producer(id_of(Op::TableGet), dst, {x, t});
+    define(dst, 1);
   }
   void on_table_set(uint32_t t, uint32_t i, uint32_t val) {
-    if (!dead_) emit3(id_of(Op::TableSet), t, i, val);
+    if (dead_) return;
+    uint32_t v = use(val), x = use(i);
+    emit3(id_of(Op::TableSet), t, x, v);
   }
-  void on_table_size(uint32_t t, uint32_t dst) { if (!dead_) emit2(id_of(Op::TableSize), dst, t); }
+  void on_table_size(uint32_t t, uint32_t dst) {
+    if (dead_) return;
+    emit_producer(id_of(Op::TableSize), dst, {t});
+    define(dst, 1);
+  }
   void on_table_grow(uint32_t t, uint32_t init) {
-    if (!dead_) emit2(id_of(Op::TableGrow), init, t);
+    if (dead_) return;
+    materialize_range(init, 2);
+    emit2(id_of(Op::TableGrow), init, t);
+    define(init, 1);
   }
-  void on_table_fill(uint32_t t, uint32_t i) { if (!dead_) emit2(id_of(Op::TableFill), t, i); }
+  void on_table_fill(uint32_t t, uint32_t i) {
+    if (dead_) return;
+    materialize_range(i, 3);
+    emit2(id_of(Op::TableFill), t, i);
+  }
   void on_table_copy(uint32_t dst, uint32_t src, uint32_t d) {
-    if (!dead_) emit3(id_of(Op::TableCopy), dst, src, d);
+    if (dead_) return;
+    materialize_range(d, 3);
+    emit3(id_of(Op::TableCopy), dst, src, d);
   }
   void on_table_init(uint32_t seg, uint32_t t, uint32_t d) {
-    if (!dead_) emit3(id_of(Op::TableInit), seg, t, d);
+    if (dead_) return;
+    materialize_range(d, 3);
+    emit3(id_of(Op::TableInit), seg, t, d);
   }
   void on_elem_drop(uint32_t seg) { if (!dead_) emit1(id_of(Op::ElemDrop), seg); }
-  void on_ref_null(uint32_t dst) { if (!dead_) emit1(id_of(Op::RefNull), dst); }
-  void on_ref_is_null(uint32_t dst, uint32_t src) {
-    if (!dead_) emit2(id_of(Op::RefIsNull), dst, src);
+  void on_ref_null(uint32_t dst) {
+    if (dead_) return;
+    Pending& p = at(dst);
+    p = Pending{};
+    p.kind = Pending::Const;
+    p.wide = true;
+    p.value = 0;
   }
-  void on_ref_func(uint32_t f, uint32_t dst) { if (!dead_) emit2(id_of(Op::RefFunc), dst, f); }
+  void on_ref_is_null(uint32_t dst, uint32_t src) {
+    if (dead_) return;
+    uint32_t x = use(src);
+    emit_producer(id_of(Op::RefIsNull), dst, {x});
+    define(dst, 1);
+  }
+  void on_ref_func(uint32_t f, uint32_t dst) {
+    if (dead_) return;
+    emit_producer(id_of(Op::RefFunc), dst, {f});
+    define(dst, 1);
+  }
 
  private:
   struct Fixup {
-    size_t instr;  // start of the branching instruction
-    size_t field;  // position of its 32-bit relative offset
+    size_t instr = 0;  // start of the branching instruction
+    size_t field = 0;  // position of its 32-bit relative offset
   };
   struct Label {
     bool is_loop = false;
@@ -287,6 +519,18 @@ class Lowering {
     std::vector<Fixup> fixups;      // forward branches to this label's end
     std::optional<Fixup> if_fixup;  // an if's branch to its else/end
   };
+  struct FusedCompare {
+    Op op;
+    uint32_t a;
+    uint32_t b;  // a slot, or the immediate when is_imm
+    bool is_imm;
+    bool eqz;  // i32.eqz a: branch when a == 0
+  };
+
+  static uint32_t result_slots(Op op) {
+    SigInfo sig = sig_info(op_info(op).sig);
+    return sig.has_result ? slots_of(sig.result) : 0;
+  }
 
   Label new_label(bool is_loop) const {
     Label l;
@@ -296,50 +540,265 @@ class Lowering {
     return l;
   }
 
+  // --- Pending operands ------------------------------------------------------------------------
+  Pending& at(uint32_t slot) {
+    if (slot >= pending_.size()) pending_.resize(slot + 16);
+    return pending_[slot];
+  }
+  void define(uint32_t slot, uint32_t width) {
+    for (uint32_t i = 0; i < width; ++i) at(slot + i) = Pending{};
+    at(slot).width = static_cast<uint8_t>(width);
+  }
+  void define_range(uint32_t slot, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) at(slot + i) = Pending{};
+  }
+  // Binary instructions take any constant right operand (32- or 64-bit field by width).
+  bool fits_imm(uint32_t slot) { return at(slot).kind == Pending::Const; }
+  static bool fits_i32(uint64_t v) {
+    int64_t x = static_cast<int64_t>(v);
+    return x >= INT32_MIN && x <= INT32_MAX;
+  }
+  // The slot an instruction should read for the operand at `slot`.
+  uint32_t use(uint32_t slot) {
+    Pending& p = at(slot);
+    if (p.kind == Pending::Local) return p.local;
+    if (p.kind == Pending::Const) materialize(slot);
+    return slot;
+  }
+  void materialize(uint32_t slot) {
+    Pending p = at(slot);
+    if (p.kind == Pending::InSlot) return;
+    at(slot).kind = Pending::InSlot;  // before emitting: emission resets peepholes only
+    if (p.kind == Pending::Local) {
+      emit_copy(slot, p.local, p.width);
+    } else if (p.wide) {
+      begin_instr(Op::I64Const);
+      put32(slot);
+      put32(static_cast<uint32_t>(p.value));
+      put32(static_cast<uint32_t>(p.value >> 32));
+      end_instr();
+    } else {
+      emit2(id_of(Op::I32Const), slot, static_cast<uint32_t>(p.value));
+    }
+  }
+  void materialize_range(uint32_t slot, uint32_t n) {
+    for (uint32_t s = slot; s < slot + n; ++s) materialize(s);
+  }
+  void flush_all() { materialize_range(w_->num_local_slots(), w_->slot_height() - w_->num_local_slots()); }
+  // Before local `slot` changes, stack entries that stand for it must take its old value.
+  void flush_local(uint32_t local_slot, uint32_t below) {
+    for (uint32_t s = w_->num_local_slots(); s < below; ++s) {
+      Pending& p = at(s);
+      if (p.kind == Pending::Local && p.local == local_slot) materialize(s);
+    }
+  }
+  bool has_pending_local(uint32_t local_slot, uint32_t below) {
+    for (uint32_t s = w_->num_local_slots(); s < below; ++s) {
+      const Pending& p = at(s);
+      if (p.kind == Pending::Local && p.local == local_slot) return true;
+    }
+    return false;
+  }
+  void store_local(uint32_t local, uint32_t src) {
+    uint32_t ls = w_->local_slot(local);
+    uint32_t width = slots_of(w_->local_type(local));
+    Pending p = at(src);
+    // Peephole: the value was just computed into `src`; compute it into the local instead.
+    if (p.kind == Pending::InSlot && last_dst_field_ != kNone && last_dst_slot_ == src &&
+        !has_pending_local(ls, src)) {
+      uint32_t v = ls;
+      std::memcpy(buf_.data() + last_dst_field_, &v, 4);
+      no_peephole();
+      return;
+    }
+    flush_local(ls, src);
+    if (p.kind == Pending::Const) {
+      Pending saved = p;
+      materialize_into(ls, saved);
+    } else {
+      emit_copy(ls, p.kind == Pending::Local ? p.local : src, width);
+    }
+  }
+  void materialize_into(uint32_t slot, const Pending& p) {
+    if (p.wide) {
+      begin_instr(Op::I64Const);
+      put32(slot);
+      put32(static_cast<uint32_t>(p.value));
+      put32(static_cast<uint32_t>(p.value >> 32));
+      end_instr();
+    } else {
+      emit2(id_of(Op::I32Const), slot, static_cast<uint32_t>(p.value));
+    }
+  }
+  // Moves branch values (at src...) to a label's slots (dst...), reading pending ones at their
+  // source so a forwarded local or constant costs one instruction.
+  void move_values(uint32_t dst, uint32_t src, std::span<const ValType> types) {
+    if (dst == src) {
+      materialize_range(src, slots_of(types));
+      return;
+    }
+    uint32_t s = src, d = dst;
+    for (ValType t : types) {
+      uint32_t w = slots_of(t);
+      Pending p = at(s);
+      if (p.kind == Pending::Const) materialize_into(d, p);
+      else emit_copy(d, p.kind == Pending::Local ? p.local : s, w);
+      s += w;
+      d += w;
+    }
+  }
+
+  struct AddrAdd {
+    uint32_t base;   // slot of the address operand of the add
+    uint32_t value;  // the added constant
+  };
+  static uint16_t addr_id(Op op) {
+    switch (op) {
+#define WRUN_ADDR_CASE(name) \
+  case Op::name:             \
+    return kAddr_##name;
+      WRUN_MEMORY_OPS(WRUN_ADDR_CASE)
+#undef WRUN_ADDR_CASE
+      default:
+        return 0;
+    }
+  }
+  // Removes an `i32.add x, const` that just computed the address in `addr`, so the memory
+  // instruction can add the constant itself.
+  std::optional<AddrAdd> take_addr_add(uint32_t addr) {
+    if (last_dst_field_ == kNone || last_dst_slot_ != addr || last_instr_id_ != kImm_I32Add ||
+        at(addr).kind != Pending::InSlot)
+      return std::nullopt;
+    AddrAdd a;
+    std::memcpy(&a.base, buf_.data() + last_instr_ + 12, 4);
+    std::memcpy(&a.value, buf_.data() + last_instr_ + 16, 4);
+    drop_last_instr();
+    return a;
+  }
+  void drop_last_instr() {
+    buf_.resize(last_instr_);
+    while (!code_.offsets.empty() && code_.offsets.back().first >= last_instr_) code_.offsets.pop_back();
+    no_peephole();
+  }
+
+  // `imm_op dst a imm` with a 32- or 64-bit immediate field.
+  void emit_binary_imm(uint16_t id, uint32_t dst, uint32_t a, uint64_t value, bool wide) {
+    size_t at_ = begin_instr(id);
+    size_t dst_field = put32(dst);
+    put32(a);
+    put32(static_cast<uint32_t>(value));
+    if (wide) put32(static_cast<uint32_t>(value >> 32));
+    end_instr();
+    set_producer(at_, dst_field, dst);
+  }
+
+  // Removes a compare that just computed `cond`, so the branch can do the comparison itself.
+  std::optional<FusedCompare> take_compare(uint32_t cond) {
+    if (last_dst_field_ == kNone || last_dst_slot_ != cond) return std::nullopt;
+    if (last_instr_id_ == id_of(Op::I32Eqz)) {  // branch on the operand being zero
+      FusedCompare c{};
+      c.eqz = true;
+      std::memcpy(&c.a, buf_.data() + last_instr_ + 12, 4);
+      drop_last_instr();
+      return c;
+    }
+    if (!compare_info(last_op_).fusable || last_instr_id_ != (last_compare_imm_ ? imm_id(last_op_) : id_of(last_op_)))
+      return std::nullopt;
+    FusedCompare c;
+    c.op = last_op_;
+    std::memcpy(&c.a, buf_.data() + last_instr_ + 12, 4);
+    std::memcpy(&c.b, buf_.data() + last_instr_ + 16, 4);
+    c.is_imm = last_compare_imm_;
+    c.eqz = false;
+    if (c.is_imm && sig_info(op_info(c.op).sig).params[0] == ValType::I64) {
+      // Fused branches carry a 32-bit immediate; wider i64 constants keep the compare.
+      uint64_t v;
+      std::memcpy(&v, buf_.data() + last_instr_ + 16, 8);
+      if (!fits_i32(v)) return std::nullopt;
+    }
+    drop_last_instr();
+    return c;
+  }
+  Fixup emit_fused_branch(const FusedCompare& c, bool negate) {
+    if (c.eqz) {
+      size_t at = begin_instr(negate ? kBrIfNz : kBrIfZ);
+      put32(c.a);
+      Fixup fx{at, put32(0)};
+      end_instr();
+      return fx;
+    }
+    CompareInfo info = compare_info(c.op);
+    Op op = negate ? info.negated : c.op;
+    CompareInfo target = compare_info(op);
+    size_t at = begin_instr(c.is_imm ? target.br_imm : target.br);
+    put32(c.a);
+    put32(c.b);
+    Fixup fx{at, put32(0)};
+    end_instr();
+    return fx;
+  }
+
   // --- Emission ------------------------------------------------------------------------------
-  size_t begin(uint16_t id) {
+  size_t begin_instr(uint16_t id) {
     size_t at = buf_.size();
     code_.offsets.push_back({static_cast<uint32_t>(at), static_cast<uint32_t>(w_->instr_offset())});
     uint64_t h = handler_word(id);
     put_bytes(&h, 8);
+    no_peephole();
+    last_instr_ = at;
+    last_instr_id_ = id;
     return at;
   }
-  size_t begin(Op op) { return begin(id_of(op)); }
+  size_t begin_instr(Op op) { return begin_instr(id_of(op)); }
   size_t put32(uint32_t v) {
     size_t at = buf_.size();
     put_bytes(&v, 4);
     return at;
   }
-  void end() { buf_.resize((buf_.size() + 7) & ~size_t{7}, 0); }
+  void end_instr() { buf_.resize((buf_.size() + 7) & ~size_t{7}, 0); }
   void put_bytes(const void* p, size_t n) {
     const uint8_t* b = static_cast<const uint8_t*>(p);
     buf_.insert(buf_.end(), b, b + n);
   }
+  void no_peephole() { last_dst_field_ = kNone; }
+  void set_producer(size_t instr, size_t dst_field, uint32_t dst) {
+    last_instr_ = instr;
+    last_dst_field_ = dst_field;
+    last_dst_slot_ = dst;
+  }
+  // `id dst operands...`: an instruction whose result may be retargeted by a peephole.
+  void emit_producer(uint16_t id, uint32_t dst, std::initializer_list<uint32_t> operands) {
+    size_t at = begin_instr(id);
+    size_t dst_field = put32(dst);
+    for (uint32_t o : operands) put32(o);
+    end_instr();
+    set_producer(at, dst_field, dst);
+  }
   void emit1(uint16_t id, uint32_t a) {
-    begin(id);
+    begin_instr(id);
     put32(a);
-    end();
+    end_instr();
   }
   void emit2(uint16_t id, uint32_t a, uint32_t b) {
-    begin(id);
+    begin_instr(id);
     put32(a);
     put32(b);
-    end();
+    end_instr();
   }
   void emit3(uint16_t id, uint32_t a, uint32_t b, uint32_t c) {
-    begin(id);
+    begin_instr(id);
     put32(a);
     put32(b);
     put32(c);
-    end();
+    end_instr();
   }
   void emit4(uint16_t id, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
-    begin(id);
+    begin_instr(id);
     put32(a);
     put32(b);
     put32(c);
     put32(d);
-    end();
+    end_instr();
   }
   void emit_copy(uint32_t dst, uint32_t src, uint32_t n) {
     if (n == 0 || dst == src) return;
@@ -347,20 +806,26 @@ class Lowering {
     else if (n == 2) emit2(kCopy2, dst, src);
     else emit3(kCopyN, dst, src, n);
   }
-  void emit_return(uint32_t src) { emit2(id_of(Op::Return), src, code_.result_slots); }
+  void emit_return(uint32_t src) {
+    materialize_range(src, code_.result_slots);
+    emit2(id_of(Op::Return), src, code_.result_slots);
+  }
   void emit_jump(uint32_t depth) {
-    size_t at = begin(Op::Br);
-    add_branch(depth, at, put32(0));
-    end();
+    size_t at = begin_instr(Op::Br);
+    add_branch(depth, Fixup{at, put32(0)});
+    end_instr();
   }
   // Loops branch backwards (target known); blocks and ifs forwards (patched at their end).
-  void add_branch(uint32_t depth, size_t instr, size_t field) {
+  void add_branch(uint32_t depth, const Fixup& fx) {
     Label& l = labels_[labels_.size() - 1 - depth];
-    if (l.is_loop) write_rel(field, static_cast<int64_t>(l.loop_pos) - static_cast<int64_t>(instr));
-    else l.fixups.push_back({instr, field});
+    if (l.is_loop) write_rel(fx.field, static_cast<int64_t>(l.loop_pos) - static_cast<int64_t>(fx.instr));
+    else l.fixups.push_back(fx);
   }
-  void patch(const Fixup& f, size_t target) {
-    write_rel(f.field, static_cast<int64_t>(target) - static_cast<int64_t>(f.instr));
+  // Binds a forward branch to the current position, which becomes a jump target: no peephole
+  // may merge across it.
+  void patch(const Fixup& f) {
+    write_rel(f.field, static_cast<int64_t>(buf_.size()) - static_cast<int64_t>(f.instr));
+    no_peephole();
   }
   void write_rel(size_t field, int64_t rel) {
     int32_t r = static_cast<int32_t>(rel);
@@ -371,7 +836,16 @@ class Lowering {
   const Walker* w_ = nullptr;
   std::vector<uint8_t> buf_;
   std::vector<Label> labels_;
+  std::vector<Pending> pending_;  // by operand-stack slot
   bool dead_ = false;
+
+  // The last emitted instruction, for the peepholes.
+  size_t last_instr_ = 0;
+  uint16_t last_instr_id_ = 0;
+  size_t last_dst_field_ = kNone;  // its destination field, if it is a plain producer
+  uint32_t last_dst_slot_ = 0;
+  Op last_op_ = Op::Nop;           // the wasm op of the last numeric producer
+  bool last_compare_imm_ = false;
 };
 
 }  // namespace
@@ -386,10 +860,15 @@ uint32_t Code::module_offset_at(const uint8_t* ip) const {
 void destroy_code(Code* code) { delete code; }
 
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index) {
-  CodePtr code(new Code);
   std::vector<bool> refs = declared_func_refs(module);
+  return compile_function(module, func_index, refs);
+}
+
+CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
+                         const std::vector<bool>& declared_refs) {
+  CodePtr code(new Code);
   Lowering lowering(*code);
-  FuncWalker<Lowering> walker(module, func_index, lowering, refs);
+  FuncWalker<Lowering> walker(module, func_index, lowering, declared_refs);
   walker.run();
   return code;
 }

@@ -10,7 +10,8 @@
 //
 // The visitor is called for every control instruction (block, loop, if, else, end), even in
 // unreachable code, so it can keep its own control stack in step; every other instruction is
-// reported only when reachable (per the validator's notion of reachability).
+// reported only when reachable (per the validator's notion of reachability). An instruction is
+// reported only after its operands have been checked, so visitors never see invalid slots.
 #pragma once
 
 #include <array>
@@ -497,10 +498,9 @@ void FuncWalker<V>::step(Op op) {
 
     case Op::Br: {
       uint32_t depth = r_->u32();
-      const CtrlFrame& target = label(depth);
-      auto types = target.label_types();
-      if (live) v_.on_br(depth, cur_slot_ - slots_of(types));
-      pop_all(types);
+      auto types = label(depth).label_types();
+      uint32_t src = pop_all(types);  // validated before the visitor sees it
+      if (live) v_.on_br(depth, src);
       set_unreachable();
       return;
     }
@@ -526,15 +526,14 @@ void FuncWalker<V>::step(Op op) {
         if (types.size() != arity) fail("type mismatch");
         check_label_types_keep(types);
       }
-      auto types = label(default_depth).label_types();
-      if (live) v_.on_br_table(br_table_labels_, default_depth, index.slot, cur_slot_ - slots_of(types));
-      pop_all(types);
+      uint32_t src = pop_all(label(default_depth).label_types());
+      if (live) v_.on_br_table(br_table_labels_, default_depth, index.slot, src);
       set_unreachable();
       return;
     }
     case Op::Return: {
-      if (live) v_.on_return(cur_slot_ - slots_of(type_.results));
-      pop_all(type_.results);
+      uint32_t src = pop_all(type_.results);
+      if (live) v_.on_return(src);
       set_unreachable();
       return;
     }
