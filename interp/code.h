@@ -53,8 +53,9 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
   X(I64GtU, I64LeU, I64LtU) X(I64LeS, I64GtS, I64GeS) X(I64LeU, I64GtU, I64GeU) \
   X(I64GeS, I64LtS, I64LeS) X(I64GeU, I64LtU, I64LeU)
 
-// Loads and stores that also exist with an address add folded in (`addr = a + c`, wrapping
-// to 32 bits exactly like the separate i32.add): arrays at constant addresses are everywhere.
+// Loads and stores that also exist with an address add folded in, `addr = a + c` (kAddr_*)
+// or `addr = a + b` (kAddr2_*), wrapping to 32 bits exactly like the separate i32.add:
+// arrays at constant addresses and pointer + index are everywhere in compiled code.
 #define WRUN_MEMORY_OPS(X)                                                                \
   X(I32Load) X(I64Load) X(F32Load) X(F64Load) X(I32Load8S) X(I32Load8U) X(I32Load16S)     \
   X(I32Load16U) X(I64Load8S) X(I64Load8U) X(I64Load16S) X(I64Load16U) X(I64Load32S)       \
@@ -63,7 +64,7 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
 
 enum : uint16_t {
   kImmFirst_ = kBaseIdsEnd - 1,
-#define WRUN_ADDR_ID(name) kAddr_##name,
+#define WRUN_ADDR_ID(name) kAddr_##name, kAddr2_##name,
   WRUN_MEMORY_OPS(WRUN_ADDR_ID)
 #undef WRUN_ADDR_ID
 #define WRUN_IMM_ID(name) kImm_##name,

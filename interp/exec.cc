@@ -417,7 +417,9 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   labels[kBrIfImm_##name] = &&L_BrIfImm_##name;
     WRUN_BINARY_INT(WRUN_SET_IMM) WRUN_COMPARES(WRUN_SET_BR)
     labels[kRSubImm32] = &&L_RSubImm32;
-#define WRUN_SET_ADDR(name, ...) labels[kAddr_##name] = &&L_Addr_##name;
+#define WRUN_SET_ADDR(name, ...)           \
+  labels[kAddr_##name] = &&L_Addr_##name; \
+  labels[kAddr2_##name] = &&L_Addr2_##name;
     WRUN_LOADS(WRUN_SET_ADDR) WRUN_STORES(WRUN_SET_ADDR)
     labels[kRSubImm64] = &&L_RSubImm64;
     labels[id_of(Op::F32Const)] = &&L_I32Const;
@@ -518,7 +520,9 @@ dispatch:
     case kRSubImm32: goto L_RSubImm32;
 #define WRUN_CASE_ADDR(name, ...) \
   case kAddr_##name:              \
-    goto L_Addr_##name;
+    goto L_Addr_##name;           \
+  case kAddr2_##name:             \
+    goto L_Addr2_##name;
     WRUN_LOADS(WRUN_CASE_ADDR) WRUN_STORES(WRUN_CASE_ADDR)
     case kRSubImm64: goto L_RSubImm64;
     case id_of(Op::F32Const): goto L_I32Const;
@@ -686,6 +690,25 @@ dispatch:
   }
   WRUN_LOADS(WRUN_DEF_LOAD_ADDR)
   WRUN_STORES(WRUN_DEF_STORE_ADDR)
+#define WRUN_DEF_LOAD_ADDR2(name, T, value)                               \
+  L_Addr2_##name : {                                                      \
+    uint64_t ea = uint64_t{I32(S(12)) + I32(S(20))} + OP(16);             \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v;                                                                  \
+    std::memcpy(&v, mem + ea, sizeof(T));                                 \
+    S(8) = value;                                                         \
+    NEXT(24);                                                             \
+  }
+#define WRUN_DEF_STORE_ADDR2(name, T)                                     \
+  L_Addr2_##name : {                                                      \
+    uint64_t ea = uint64_t{I32(S(8)) + I32(S(20))} + OP(16);              \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v = static_cast<T>(S(12));                                          \
+    std::memcpy(mem + ea, &v, sizeof(T));                                 \
+    NEXT(24);                                                             \
+  }
+  WRUN_LOADS(WRUN_DEF_LOAD_ADDR2)
+  WRUN_STORES(WRUN_DEF_STORE_ADDR2)
 
   L_MemorySize : {
     S(8) = PI32(static_cast<uint32_t>(mem_size / kPageSize));
@@ -1122,9 +1145,11 @@ std::string disassemble(const Code& code) {
         case kGlobalSet2: return "global.set2";
         case kCheck: return "check";
         case kRSubImm32: return "i32.rsub_imm";
-#define WRUN_ADDR_NAME(name) \
-  case kAddr_##name:         \
-    return std::string(op_name(Op::name)) + "_addr";
+#define WRUN_ADDR_NAME(name)                           \
+  case kAddr_##name:                                   \
+    return std::string(op_name(Op::name)) + "_addr";   \
+  case kAddr2_##name:                                  \
+    return std::string(op_name(Op::name)) + "_addr2";
           WRUN_MEMORY_OPS(WRUN_ADDR_NAME)
 #undef WRUN_ADDR_NAME
         case kRSubImm64: return "i64.rsub_imm";

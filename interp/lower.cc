@@ -400,7 +400,7 @@ class Lowering {
     uint32_t off = static_cast<uint32_t>(m.offset);
     std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr) : std::nullopt;
     if (add) {
-      emit_producer(addr_id(op), dst, {add->base, off, add->value});
+      emit_producer(addr_id(op, add->reg), dst, {add->base, off, add->value});
     } else {
       uint32_t x = use(addr);
       emit_producer(id_of(op), dst, {x, off});
@@ -410,10 +410,13 @@ class Lowering {
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
     if (dead_) return;
     uint32_t off = static_cast<uint32_t>(m.offset);
-    std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr) : std::nullopt;
+    // A constant value is materialised into slot addr+1, which may be the second operand of a
+    // register add: fold only the constant form then.
+    bool allow_reg = at(val).kind != Pending::Const;
+    std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr, allow_reg) : std::nullopt;
     uint32_t v = use(val);
     if (add) {
-      emit4(addr_id(op), add->base, v, off, add->value);
+      emit4(addr_id(op, add->reg), add->base, v, off, add->value);
     } else {
       uint32_t x = use(addr);
       emit3(id_of(op), x, v, off);
@@ -649,14 +652,15 @@ class Lowering {
   }
 
   struct AddrAdd {
-    uint32_t base;   // slot of the address operand of the add
-    uint32_t value;  // the added constant
+    uint32_t base;   // slot of the add's first operand
+    uint32_t value;  // the added constant, or (reg) the slot of the second operand
+    bool reg = false;
   };
-  static uint16_t addr_id(Op op) {
+  static uint16_t addr_id(Op op, bool reg = false) {
     switch (op) {
 #define WRUN_ADDR_CASE(name) \
   case Op::name:             \
-    return kAddr_##name;
+    return reg ? kAddr2_##name : kAddr_##name;
       WRUN_MEMORY_OPS(WRUN_ADDR_CASE)
 #undef WRUN_ADDR_CASE
       default:
@@ -665,11 +669,12 @@ class Lowering {
   }
   // Removes an `i32.add x, const` that just computed the address in `addr`, so the memory
   // instruction can add the constant itself.
-  std::optional<AddrAdd> take_addr_add(uint32_t addr) {
-    if (last_dst_field_ == kNone || last_dst_slot_ != addr || last_instr_id_ != kImm_I32Add ||
-        at(addr).kind != Pending::InSlot)
+  std::optional<AddrAdd> take_addr_add(uint32_t addr, bool allow_reg = true) {
+    if (last_dst_field_ == kNone || last_dst_slot_ != addr || at(addr).kind != Pending::InSlot ||
+        (last_instr_id_ != kImm_I32Add && (!allow_reg || last_instr_id_ != id_of(Op::I32Add))))
       return std::nullopt;
     AddrAdd a;
+    a.reg = last_instr_id_ == id_of(Op::I32Add);
     std::memcpy(&a.base, buf_.data() + last_instr_ + 12, 4);
     std::memcpy(&a.value, buf_.data() + last_instr_ + 16, 4);
     drop_last_instr();

@@ -1,0 +1,82 @@
+;; Edge cases of the interpreter's lowering (interp/lower.cc): operand forwarding, result
+;; retargeting, compare-and-branch fusion and folded address adds. Each function returns a
+;; value that is wrong if a peephole fires where it must not.
+
+(module
+  (memory 1)
+  ;; A forwarded local.get must keep the old value when the local is written before use.
+  (func (export "get-then-set") (param i32) (result i32)
+    (local.get 0) (local.set 0 (i32.const 5)) (local.get 0) (i32.sub))
+  ;; ...also when the write happens in a nested block on one path only.
+  (func (export "get-then-set-in-if") (param i32 i32) (result i32)
+    (local.get 0)
+    (if (local.get 1) (then (local.set 0 (i32.const 100))))
+    (local.get 0) (i32.sub))
+  ;; tee keeps the value on the stack while the local is overwritten later.
+  (func (export "tee-then-set") (param i32) (result i32)
+    (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+    (local.set 0 (i32.const 1000))
+    (local.get 0) (i32.add))
+  ;; local.set retargets the add, which reads the same local.
+  (func (export "self-update") (param i32) (result i32)
+    (local.set 0 (i32.add (local.get 0) (local.get 0))) (local.get 0))
+  ;; Constants flowing into a block result and out through a branch.
+  (func (export "const-through-br") (param i32) (result i32)
+    (block (result i32) (i32.const 7) (br_if 0 (local.get 0)) (drop) (i32.const 9)))
+  ;; br_if on a fused compare that carries a value to the label.
+  (func (export "fused-br-if-value") (param i32 i32) (result i32)
+    (block (result i32)
+      (i32.const 11) (br_if 0 (i32.lt_s (local.get 0) (local.get 1)))
+      (drop) (i32.const 22)))
+  ;; if on a compare with the constant on the left (swapped compare).
+  (func (export "swapped-compare") (param i32) (result i32)
+    (if (result i32) (i32.gt_u (i32.const 10) (local.get 0)) (then (i32.const 1)) (else (i32.const 0))))
+  ;; if on i32.eqz and on an i64 compare with a wide constant.
+  (func (export "eqz-if") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1)) (else (i32.const 2))))
+  (func (export "wide-compare") (param i64) (result i32)
+    (if (result i32) (i64.lt_u (local.get 0) (i64.const 0x100000000)) (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "wide-imm") (param i64) (result i64)
+    (i64.mul (local.get 0) (i64.const 0x100000001)))
+  (func (export "rsub") (param i32) (result i32) (i32.sub (i32.const 0) (local.get 0)))
+  ;; Folded address adds wrap to 32 bits before the offset is added.
+  ;; The offset is added in 64 bits, after the wrapped sum: no wrap back into memory.
+  (func (export "load-wrap") (param i32) (result i32)
+    (i32.load (i32.add (local.get 0) (i32.const 0xFFFFFFFC))))
+  (func (export "load-offset-no-wrap") (param i32) (result i32)
+    (i32.load offset=8 (i32.add (local.get 0) (i32.const 0xFFFFFFFC))))
+  (func (export "load-wrap-reg") (param i32 i32) (result i32)
+    (i32.load (i32.add (local.get 0) (local.get 1))))
+  ;; A constant stored through a register add: the constant must not clobber the index.
+  (func (export "store-const-reg") (param i32 i32) (result i32)
+    (i32.store (i32.add (local.get 0) (i32.mul (local.get 1) (i32.const 4))) (i32.const 77))
+    (i32.load (i32.const 40)))
+  (func (export "store-reg-offset") (param i32 i32) (result i32)
+    (i32.store offset=4 (i32.add (local.get 0) (local.get 1)) (i32.const 99))
+    (i32.load (i32.const 24)))
+  (data (i32.const 4) "\2a\00\00\00")
+)
+
+(assert_return (invoke "get-then-set" (i32.const 12)) (i32.const 7))
+(assert_return (invoke "get-then-set-in-if" (i32.const 30) (i32.const 1)) (i32.const -70))
+(assert_return (invoke "get-then-set-in-if" (i32.const 30) (i32.const 0)) (i32.const 0))
+(assert_return (invoke "tee-then-set" (i32.const 4)) (i32.const 1005))
+(assert_return (invoke "self-update" (i32.const 21)) (i32.const 42))
+(assert_return (invoke "const-through-br" (i32.const 1)) (i32.const 7))
+(assert_return (invoke "const-through-br" (i32.const 0)) (i32.const 9))
+(assert_return (invoke "fused-br-if-value" (i32.const 1) (i32.const 2)) (i32.const 11))
+(assert_return (invoke "fused-br-if-value" (i32.const 3) (i32.const 2)) (i32.const 22))
+(assert_return (invoke "swapped-compare" (i32.const 3)) (i32.const 1))
+(assert_return (invoke "swapped-compare" (i32.const 10)) (i32.const 0))
+(assert_return (invoke "eqz-if" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "eqz-if" (i32.const 5)) (i32.const 2))
+(assert_return (invoke "wide-compare" (i64.const 0xFFFFFFFF)) (i32.const 1))
+(assert_return (invoke "wide-compare" (i64.const 0x100000000)) (i32.const 0))
+(assert_return (invoke "wide-imm" (i64.const 3)) (i64.const 0x300000003))
+(assert_return (invoke "rsub" (i32.const 5)) (i32.const -5))
+(assert_return (invoke "load-wrap" (i32.const 8)) (i32.const 42))
+(assert_trap (invoke "load-offset-no-wrap" (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "load-wrap-reg" (i32.const 0xFFFFFFFC) (i32.const 8)) (i32.const 42))
+(assert_trap (invoke "load-wrap-reg" (i32.const 0x10000) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "store-const-reg" (i32.const 0) (i32.const 10)) (i32.const 77))
+(assert_return (invoke "store-reg-offset" (i32.const 8) (i32.const 12)) (i32.const 99))
