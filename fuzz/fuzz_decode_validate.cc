@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (module.error().empty()) fuzz::fail("compile failed with an empty error");
     if (!error) fuzz::fail("compile rejected a module that validate accepts", module.error());
     if (error->message.empty()) fuzz::fail("validate failed with an empty message");
+    if (error->offset > size) fuzz::fail("error offset past the end of the module", error->to_string());
     return 0;
   }
   if (error) fuzz::fail("validate rejected a module that compile accepts", error->to_string());

@@ -22,6 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::dump_module("wrun-fuzz-generated.wasm", wasm);
     fuzz::fail("generated module does not compile (written to wrun-fuzz-generated.wasm)", module.error());
   }
+  if (auto error = Module::validate(wasm)) {
+    fuzz::dump_module("wrun-fuzz-generated.wasm", wasm);
+    fuzz::fail("Module::validate rejects a generated module that compiles", error->to_string());
+  }
   fuzz::instantiate_and_run(*module);
   return 0;
 }

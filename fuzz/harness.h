@@ -20,7 +20,7 @@ struct RunLimits {
   uint64_t fuel = 100'000;                    // per call (and for instantiation)
   uint64_t max_memory_bytes = 64ull << 20;    // the store's limit on every memory
   uint64_t max_table_entries = 1u << 20;      // stub tables larger than this are not created
-  size_t max_calls = 64;                      // exported functions called per module
+  size_t max_calls = 64;                      // exported functions called per module (both instances)
 };
 
 struct RunStats {
@@ -31,8 +31,10 @@ struct RunStats {
 
 // Instantiates `module` in a fresh store, defining a stub for every import (host functions of
 // the right type that return zeros; tables, memories and globals of the imported type), then
-// calls each exported function with zero arguments of its parameter types. Traps and link
-// errors are fine; anything the engine reports must be well formed (non-empty messages).
+// calls each exported function with zero arguments of its parameter types. When the module
+// has imports, a second instance follows that imports the first one's exports where they fit
+// (calls, tables and memories shared across instances). Traps and link errors are fine;
+// anything the engine reports must be well formed (non-empty messages, limits kept).
 RunStats instantiate_and_run(const Module& module, const RunLimits& limits = {});
 
 }  // namespace wrun::fuzz

@@ -213,7 +213,11 @@ struct ModuleGen {
 
   FuncType func_type() {
     FuncType t;
-    const uint32_t np = in.below(4), nr = in.below(3);
+    uint32_t np = in.below(4), nr = in.below(3);
+    // Now and then a wide signature: more values than the inline buffers of calls from the
+    // host (32 slots) and of host functions (16 values) hold.
+    if (in.chance(1, 16)) np = 14 + in.below(24);
+    if (in.chance(1, 32)) nr = 3 + in.below(20);
     for (uint32_t i = 0; i < np; ++i) t.params.push_back(val_type());
     for (uint32_t i = 0; i < nr; ++i) t.results.push_back(val_type());
     return t;
@@ -239,6 +243,7 @@ class BodyGen {
     locals_ = type_.params;
     std::vector<std::pair<uint32_t, ValType>> decls;
     for (ValType t : kNumTypes) decls.emplace_back(1 + in_.below(3), t);
+    if (in_.chance(1, 16)) decls.emplace_back(1 + in_.below(5000), kNumTypes[in_.below(4)]);  // a big frame
     if (in_.chance(1, 4)) decls.emplace_back(1 + in_.below(2), ValType::FuncRef);
     if (in_.chance(1, 4)) decls.emplace_back(1 + in_.below(2), ValType::ExternRef);
     for (auto& [n, t] : decls) locals_.insert(locals_.end(), n, t);

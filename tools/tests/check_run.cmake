@@ -3,13 +3,44 @@
 #   cmake -DPROGRAM=path "-DARGS=a|b|c" -DEXPECT_EXIT=N "-DEXPECT_OUTPUT=line one|line two"
 #         -P check_run.cmake
 # Arguments and expected output pieces are separated by "|"; each output piece must occur
-# literally in stdout+stderr.
+# literally in stdout+stderr. Optional:
+#   EXPECT_EXIT=nonzero    any status but 0
+#   EXPECT_ABSENT=a|b      pieces that must not occur in the output
+#   EXPECT_STDOUT=text     stdout must be exactly this
+#   EXPECT_STDOUT_MATCH=re stdout must match this regular expression
+#   SET_ENV=A=1|B=2        environment variables for the program
+#   FRESH_DIR=dir          removed and created empty before the run
+#   WORKING_DIRECTORY=dir  where the program runs
+#   EXPECT_FILE=path       must exist afterwards; EXPECT_NO_FILE=path must not
 string(REPLACE "|" ";" arg_list "${ARGS}")
-execute_process(COMMAND ${PROGRAM} ${arg_list}
-                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(DEFINED FRESH_DIR)
+  file(REMOVE_RECURSE "${FRESH_DIR}")
+  file(MAKE_DIRECTORY "${FRESH_DIR}")
+endif()
+if(DEFINED SET_ENV)
+  string(REPLACE "|" ";" env_list "${SET_ENV}")
+  foreach(kv IN LISTS env_list)
+    string(FIND "${kv}" "=" eq)
+    string(SUBSTRING "${kv}" 0 ${eq} name)
+    math(EXPR after "${eq} + 1")
+    string(SUBSTRING "${kv}" ${after} -1 value)
+    set(ENV{${name}} "${value}")
+  endforeach()
+endif()
+if(NOT DEFINED WORKING_DIRECTORY)
+  set(WORKING_DIRECTORY ".")
+endif()
+execute_process(COMMAND ${PROGRAM} ${arg_list} WORKING_DIRECTORY "${WORKING_DIRECTORY}"
+                RESULT_VARIABLE status OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+set(out "${stdout}${stderr}")
 message("${out}")
 set(ok TRUE)
-if(NOT "${status}" STREQUAL "${EXPECT_EXIT}")
+if("${EXPECT_EXIT}" STREQUAL "nonzero")
+  if("${status}" STREQUAL "0")
+    message("check_run: exit status 0, expected a failure")
+    set(ok FALSE)
+  endif()
+elseif(NOT "${status}" STREQUAL "${EXPECT_EXIT}")
   message("check_run: exit status ${status}, expected ${EXPECT_EXIT}")
   set(ok FALSE)
 endif()
@@ -22,6 +53,32 @@ if(NOT "${EXPECT_OUTPUT}" STREQUAL "")
       set(ok FALSE)
     endif()
   endforeach()
+endif()
+if(NOT "${EXPECT_ABSENT}" STREQUAL "")
+  string(REPLACE "|" ";" pieces "${EXPECT_ABSENT}")
+  foreach(piece IN LISTS pieces)
+    string(FIND "${out}" "${piece}" at)
+    if(NOT at EQUAL -1)
+      message("check_run: output contains \"${piece}\"")
+      set(ok FALSE)
+    endif()
+  endforeach()
+endif()
+if(DEFINED EXPECT_STDOUT AND NOT "${stdout}" STREQUAL "${EXPECT_STDOUT}")
+  message("check_run: stdout is not exactly \"${EXPECT_STDOUT}\"")
+  set(ok FALSE)
+endif()
+if(DEFINED EXPECT_STDOUT_MATCH AND NOT "${stdout}" MATCHES "${EXPECT_STDOUT_MATCH}")
+  message("check_run: stdout does not match \"${EXPECT_STDOUT_MATCH}\"")
+  set(ok FALSE)
+endif()
+if(DEFINED EXPECT_FILE AND NOT EXISTS "${EXPECT_FILE}")
+  message("check_run: ${EXPECT_FILE} was not created")
+  set(ok FALSE)
+endif()
+if(DEFINED EXPECT_NO_FILE AND EXISTS "${EXPECT_NO_FILE}")
+  message("check_run: ${EXPECT_NO_FILE} exists but should not")
+  set(ok FALSE)
 endif()
 if(NOT ok)
   message(FATAL_ERROR "check_run: ${PROGRAM} did not behave as expected")

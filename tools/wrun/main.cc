@@ -1,77 +1,194 @@
-// wrun: runs a WebAssembly module from the command line. For now: no imports, one call.
+// wrun: runs a WebAssembly module from the command line, with WASI preview1.
 #include <CLI/CLI.hpp>
-#include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+#include <cstdlib>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "tools/common/module_file.h"
+#include "tools/common/trap_text.h"
+#include "tools/wrun/options.h"
 #include "tools/wrun/value_text.h"
+#include "wasi/wasi.h"
 #include "wrun/wrun.h"
 
 namespace {
 
-// Exit statuses, also listed in --help.
+// Exit statuses, also listed in --help. A guest's proc_exit status is passed through as is,
+// so a guest can also exit with one of these numbers.
 enum Exit : int {
   kOk = 0,
-  kTrap = 1,        // the module trapped (in its start function or the invoked function)
-  kUsage = 2,       // bad command line: options, export name, arguments
-  kUnreadable = 3,  // the module file cannot be read
-  kInvalid = 4,     // the module is malformed or invalid
-  kLink = 5,        // the module's imports cannot be satisfied
+  kTrap = 1,        // the module trapped (start function, _start or the invoked function)
+  kUsage = 2,       // bad command line: options, export name, arguments, a --dir that won't open
+  kUnreadable = 3,  // a module file cannot be read
+  kInvalid = 4,     // a module is not wasm, malformed, invalid, or uses unsupported features
+  kLink = 5,        // a module's imports cannot be satisfied (or its memory is over the limit)
 };
 
-constexpr const char* kExitHelp =
+constexpr const char* kFooter =
+    "Options go before MODULE; everything after it goes to the guest: its argv is MODULE\n"
+    "then ARGS. The guest sees no host environment variable and no host directory unless\n"
+    "given with --env or --dir. --dir HOST::GUEST:ro and --dir-ro HOST[::GUEST] preopen\n"
+    "read-only; --dir=. preopens the current directory as \".\". --preload NAME=FILE\n"
+    "modules may import WASI and earlier preloads; a _initialize export is called first.\n"
+    "\n"
+    "--invoke NAME calls an export instead of _start, with ARGS as its arguments.\n"
+    "Values: i32/i64 in decimal or 0x-hex, f32/f64 in decimal, nan, inf, -inf;\n"
+    "v128 as 0x + up to 32 hex digits read as one 128-bit little-endian number (printed as\n"
+    "0x + 32 digits, byte 15 first); funcref as null or an exported function's name (printed\n"
+    "as func:NAME); externref as null or an integer (printed as extern:N). Each result is\n"
+    "printed on its own line.\n"
+    "\n"
     "Exit status:\n"
-    "  0  success\n"
-    "  1  the module trapped\n"
-    "  2  usage error (options, unknown export, bad arguments)\n"
-    "  3  the module file cannot be read\n"
-    "  4  the module is malformed or invalid\n"
-    "  5  link error (imports are not supported yet)\n";
+    "  N  the guest called proc_exit(N) (0 when _start returns normally)\n"
+    "  0  success (--invoke: the function returned)\n"
+    "  1  the module trapped (message and backtrace on stderr); also --fuel and --timeout\n"
+    "  2  usage error (options, unknown export, bad arguments, a --dir that cannot be opened)\n"
+    "  3  a module file cannot be read\n"
+    "  4  a module is not WebAssembly, malformed, invalid or uses unsupported features\n"
+    "     (components, GC, ...)\n"
+    "  5  link error: an import cannot be satisfied, or a memory exceeds --max-memory\n";
 
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "wrun: %s\n", message.c_str());
   return code;
 }
 
-void print_trap(const wrun::Trap& trap) {
-  std::string msg = trap.message.empty() ? wrun::trap_kind_message(trap.kind) : trap.message;
-  std::fprintf(stderr, "wrun: trap: %s\n", msg.c_str());
-  for (const wrun::Frame& f : trap.backtrace) {
-    std::string name =
-        f.func_name.empty() ? "func[" + std::to_string(f.func_index) + "]" : f.func_name;
-    std::fprintf(stderr, "  at %s (func %u, offset 0x%x)\n", name.c_str(), f.func_index,
-                 f.code_offset);
-  }
+int load_failure_exit(const wrun::tools::LoadFailure& f) {
+  return f.kind == wrun::tools::LoadFailure::Kind::Unreadable ? kUnreadable : kInvalid;
 }
 
-int trap_exit(const wrun::Trap& trap) {
-  if (trap.kind == wrun::TrapKind::Exit) return trap.exit_code;  // a host asked to exit
-  print_trap(trap);
+// Calls Store::interrupt() once `timeout` has passed unless cancelled first. Wasm code stops at
+// its next check; a guest blocked inside a host call (a read from a terminal, a long sleep in
+// poll_oneoff) cannot be interrupted, so if it has not stopped a second later the process
+// exits with the trap status.
+class Watchdog {
+ public:
+  Watchdog(wrun::Store& store, std::chrono::nanoseconds timeout, std::string timeout_text)
+      : thread_([this, &store, timeout, timeout_text] {
+          std::unique_lock lock(mu_);
+          if (cv_.wait_for(lock, timeout, [this] { return done_; })) return;
+          fired_ = true;
+          store.interrupt();
+          if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_; })) return;
+          std::fprintf(stderr,
+                       "wrun: the --timeout of %s elapsed and the module is blocked in a host "
+                       "call; exiting\n",
+                       timeout_text.c_str());
+          std::fflush(nullptr);
+          std::_Exit(kTrap);
+        }) {}
+  ~Watchdog() { cancel(); }
+  void cancel() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool fired() {
+    std::lock_guard lock(mu_);
+    return fired_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread thread_;
+};
+
+struct Limits {
+  std::string timeout_text;
+  std::string max_memory_text;
+  Watchdog* watchdog = nullptr;  // owned by main, declared after the store it interrupts
+};
+
+int trap_exit(const wrun::Trap& trap, Limits& limits) {
+  if (trap.kind == wrun::TrapKind::Exit) return trap.exit_code;  // proc_exit
+  wrun::tools::print_trap(stderr, trap);
+  if (trap.kind == wrun::TrapKind::Interrupted && limits.watchdog && limits.watchdog->fired())
+    std::fprintf(stderr, "wrun: the --timeout of %s elapsed\n", limits.timeout_text.c_str());
+  if (trap.kind == wrun::TrapKind::OutOfFuel)
+    std::fprintf(stderr, "wrun: the --fuel budget was used up\n");
   return kTrap;
+}
+
+// A hint for the first import nothing defines, when its module name says what was meant.
+std::string import_hint(const wrun::Module& module, const wrun::Linker& linker) {
+  for (const wrun::ImportDesc& imp : module.imports()) {
+    if (linker.find(imp.module, imp.name)) continue;
+    if (imp.module == "bench")
+      return " (bench.start/bench.end are defined by wrun-bench, which runs Sightglass benchmarks)";
+    if (imp.module == "wasi_snapshot_preview1")
+      return " (a WASI preview1 function wrun does not provide)";
+    if (imp.module.starts_with("wasi"))
+      return " (only WASI preview1, wasi_snapshot_preview1, is provided)";
+    return " (neither WASI nor a --preload module defines it)";
+  }
+  return {};
+}
+
+// Instantiation failures: a trap in a start function or segment initialisation, or a link
+// error (which names the import).
+int instantiate_failure(const std::string& path, const wrun::InstantiateError& err, Limits& limits,
+                        const wrun::Module& module, const wrun::Linker& linker) {
+  if (err.stage == wrun::InstantiateError::Stage::Trap && err.trap)
+    return trap_exit(*err.trap, limits);
+  std::string hint;
+  if (err.message.starts_with("unknown import")) hint = import_hint(module, linker);
+  if (!limits.max_memory_text.empty() && err.message.find("memory") != std::string::npos)
+    hint = " (--max-memory " + limits.max_memory_text + ")";
+  return fail(err.stage == wrun::InstantiateError::Stage::Link ? kLink : kTrap,
+              path + ": " + err.message + hint);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"wrun: runs a WebAssembly module."};
-  std::string invoke, engine_name = "interp", path;
-  std::vector<std::string> args;
+  CLI::App app{"wrun: runs a WebAssembly module (WASI preview1 available to it)."};
+  std::string invoke, engine_name = "interp", path, fuel_text, timeout_text, max_memory_text;
+  std::vector<std::string> args, dirs, dirs_ro, envs, preloads;
   app.set_version_flag("--version", std::string("wrun ") + WRUN_VERSION);
-  app.add_option("--invoke", invoke,
-                 "Exported function to call (default: _start when the module exports it)");
-  app.add_option("--engine", engine_name, "Execution engine")
-      ->check(CLI::IsMember({"interp"}))
+  app.add_option("--invoke", invoke, "Call this export with ARGS instead of _start")
+      ->type_name("NAME");
+  CLI::Option* dir_opt =
+      app.add_option("--dir", dirs,
+                     "Preopen directory HOST as GUEST (default HOST); :ro = read-only")
+          ->type_name("HOST[::GUEST][:ro]")
+          ->allow_extra_args(false);
+  CLI::Option* dir_ro_opt = app.add_option("--dir-ro", dirs_ro, "Preopen read-only")
+                                ->type_name("HOST[::GUEST]")
+                                ->allow_extra_args(false);
+  app.add_option("--env", envs, "Set a guest variable; NAME alone passes the host's value")
+      ->type_name("NAME[=VALUE]")
+      ->allow_extra_args(false);
+  app.add_option("--preload", preloads, "Instantiate FILE first; its exports become module NAME")
+      ->type_name("NAME=FILE")
+      ->allow_extra_args(false);
+  app.add_option("--engine", engine_name, "Execution engine (jit: not yet)")
+      ->check(CLI::IsMember({"interp", "jit"}))
       ->capture_default_str();
-  app.add_option("module", path, "The .wasm file")->required();
-  app.add_option("args", args, "Arguments for the function, one per parameter");
-  // Options come before the module; everything after it belongs to the function (so that
-  // negative numbers and later the program's own flags pass through).
+  app.add_option("--fuel", fuel_text,
+                 "Trap once N units of fuel are used (one per call or loop iteration)")
+      ->type_name("N");
+  app.add_option("--timeout", timeout_text, "Interrupt the module after 500ms, 2s, 1m, ...")
+      ->type_name("DURATION");
+  app.add_option("--max-memory", max_memory_text, "Limit each linear memory (e.g. 64K, 16M, 1G)")
+      ->type_name("BYTES");
+  app.add_option("module", path, "The .wasm file")->required()->type_name("MODULE.wasm");
+  app.add_option("args", args, "The guest's arguments (--invoke: the function's)")
+      ->type_name("ARGS");
+  // Options come before the module; everything after it belongs to the guest (so that its own
+  // flags and negative numbers pass through untouched).
   app.positionals_at_end();
-  app.footer(kExitHelp);
+  app.footer(kFooter);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,32 +196,105 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kUsage;
   }
 
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(kUnreadable, "cannot read " + path + ": " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-  if (in.bad()) return fail(kUnreadable, "cannot read " + path);
+  if (engine_name == "jit")
+    return fail(kUsage, "--engine=jit: the JIT is not available yet; use --engine=interp");
+
+  // Limits.
+  Limits limits;
+  std::optional<uint64_t> fuel, timeout_ns, max_memory;
+  if (!fuel_text.empty()) {
+    std::string error;
+    auto v = wrun::cli::parse_value(fuel_text, wrun::ValType::I64, error);
+    if (!v || fuel_text.starts_with("-"))
+      return fail(kUsage, "--fuel " + fuel_text + ": expected a non-negative integer");
+    fuel = static_cast<uint64_t>(v->i64());
+  }
+  if (!timeout_text.empty()) {
+    timeout_ns = wrun::cli::parse_duration_ns(timeout_text);
+    if (!timeout_ns)
+      return fail(kUsage,
+                  "--timeout " + timeout_text + ": expected a duration such as 500ms, 2s, 1m");
+    limits.timeout_text = timeout_text;
+  }
+  if (!max_memory_text.empty()) {
+    max_memory = wrun::cli::parse_byte_size(max_memory_text);
+    limits.max_memory_text = max_memory_text;
+    if (!max_memory)
+      return fail(kUsage, "--max-memory " + max_memory_text +
+                              ": expected bytes such as 65536, 64K, 16M, 1G");
+  }
+
+  // WASI: argv, environment, preopens (in command-line order, --dir and --dir-ro mixed).
+  wrun::wasi::Config config;
+  config.args.push_back(path);
+  if (invoke.empty()) config.args.insert(config.args.end(), args.begin(), args.end());
+  for (const std::string& text : envs) {
+    std::string error;
+    auto e = wrun::cli::parse_env_spec(text, error);
+    if (!e) return fail(kUsage, "--env " + error);
+    if (e->value) {
+      config.env.emplace_back(e->name, *e->value);
+    } else if (const char* host = std::getenv(e->name.c_str())) {
+      config.env.emplace_back(e->name, host);
+    }
+  }
+  size_t next_dir = 0, next_dir_ro = 0;
+  for (CLI::Option* opt : app.parse_order()) {
+    if (opt != dir_opt && opt != dir_ro_opt) continue;
+    const bool ro = opt == dir_ro_opt;
+    const std::string& text = ro ? dirs_ro.at(next_dir_ro++) : dirs.at(next_dir++);
+    std::string error;
+    auto d = wrun::cli::parse_dir_spec(text, error);
+    if (!d) return fail(kUsage, (ro ? "--dir-ro " : "--dir ") + error);
+    config.preopens.push_back({d->host, d->guest, d->read_only || ro});
+  }
+  auto ctx = wrun::wasi::Context::create(config);
+  if (!ctx) return fail(kUsage, ctx.error());
 
   wrun::Engine engine;
-  auto module = wrun::Module::compile(engine, bytes);
-  if (!module) return fail(kInvalid, path + ": " + module.error());
-
-  // Host imports (WASI first) come with the full CLI; name the first one we cannot give.
-  if (std::vector<wrun::ImportDesc> imports = module->imports(); !imports.empty()) {
-    const wrun::ImportDesc& imp = imports.front();
-    return fail(kLink, path + ": unknown import \"" + imp.module + "\" \"" + imp.name + "\" (" +
-                           wrun::extern_kind_name(imp.kind) +
-                           "): wrun does not provide imports yet");
-  }
-
   wrun::Store store(engine);
+  if (fuel) store.set_fuel(*fuel);
+  if (max_memory) store.set_max_memory_bytes(*max_memory);
   wrun::Linker linker(store);
-  auto inst = linker.instantiate(*module);
-  if (auto* err = std::get_if<wrun::InstantiateError>(&inst)) {
-    if (err->stage == wrun::InstantiateError::Stage::Trap && err->trap)
-      return trap_exit(*err->trap);
-    return fail(err->stage == wrun::InstantiateError::Stage::Link ? kLink : kTrap,
-                path + ": " + err->message);
+  wrun::wasi::define_imports(linker, **ctx);
+
+  // From here on the module's code runs (start functions included): the clock starts. The
+  // watchdog is declared after the store, so it is stopped before the store goes away.
+  std::unique_ptr<Watchdog> watchdog;
+  if (timeout_ns) {
+    watchdog =
+        std::make_unique<Watchdog>(store, std::chrono::nanoseconds(*timeout_ns), timeout_text);
+    limits.watchdog = watchdog.get();
   }
+
+  for (const std::string& text : preloads) {
+    std::string error;
+    auto p = wrun::cli::parse_preload_spec(text, error);
+    if (!p) return fail(kUsage, "--preload " + error);
+    auto loaded = wrun::tools::load_module(engine, p->second);
+    if (auto* f = std::get_if<wrun::tools::LoadFailure>(&loaded))
+      return fail(load_failure_exit(*f), f->message);
+    const wrun::Module& lib = std::get<wrun::tools::LoadedModule>(loaded).module;
+    auto inst = linker.instantiate(lib);
+    if (auto* err = std::get_if<wrun::InstantiateError>(&inst))
+      return instantiate_failure(p->second, *err, limits, lib, linker);
+    wrun::Instance instance = std::get<wrun::Instance>(inst);
+    // A WASI reactor initialises itself in _initialize before its exports are used.
+    if (std::optional<wrun::Func> init = instance.get_func("_initialize")) {
+      auto r = init->call(store, {});
+      if (auto* trap = std::get_if<wrun::Trap>(&r)) return trap_exit(*trap, limits);
+    }
+    linker.define_instance(p->first, instance);
+  }
+
+  auto loaded = wrun::tools::load_module(engine, path);
+  if (auto* f = std::get_if<wrun::tools::LoadFailure>(&loaded))
+    return fail(load_failure_exit(*f), f->message);
+  const wrun::Module& module = std::get<wrun::tools::LoadedModule>(loaded).module;
+
+  auto inst = linker.instantiate(module);
+  if (auto* err = std::get_if<wrun::InstantiateError>(&inst))
+    return instantiate_failure(path, *err, limits, module, linker);
   wrun::Instance instance = std::get<wrun::Instance>(inst);
 
   std::string name = invoke;
@@ -119,23 +309,36 @@ int main(int argc, char** argv) {
   if (!func) return fail(kUsage, path + " exports no function named \"" + name + "\"");
 
   const wrun::FuncType& type = func->type();
-  if (args.size() != type.params.size()) {
+  if (!invoke.empty() && args.size() != type.params.size()) {
     return fail(kUsage, name + " " + wrun::func_type_to_string(type) + " takes " +
                             std::to_string(type.params.size()) + " argument(s), got " +
                             std::to_string(args.size()));
   }
+  if (invoke.empty() && !type.params.empty())
+    return fail(kUsage, "_start " + wrun::func_type_to_string(type) + " takes parameters");
   std::vector<wrun::Val> vals;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string error;
-    std::optional<wrun::Val> v = wrun::cli::parse_value(args[i], type.params[i], error);
-    if (!v) return fail(kUsage, "argument " + std::to_string(i + 1) + ": " + error);
-    vals.push_back(*v);
+  if (!invoke.empty()) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      std::string error;
+      std::optional<wrun::Val> v =
+          wrun::cli::parse_value(args[i], type.params[i], error, &instance);
+      if (!v) return fail(kUsage, "argument " + std::to_string(i + 1) + ": " + error);
+      vals.push_back(*v);
+    }
+    // A WASI reactor initialises itself in _initialize before any other export is called.
+    if (name != "_initialize") {
+      if (std::optional<wrun::Func> init = instance.get_func("_initialize")) {
+        auto r = init->call(store, {});
+        if (auto* trap = std::get_if<wrun::Trap>(&r)) return trap_exit(*trap, limits);
+      }
+    }
   }
 
   auto result = func->call(store, vals);
-  if (auto* trap = std::get_if<wrun::Trap>(&result)) return trap_exit(*trap);
+  if (limits.watchdog) limits.watchdog->cancel();
+  if (auto* trap = std::get_if<wrun::Trap>(&result)) return trap_exit(*trap, limits);
   for (const wrun::Val& v : std::get<std::vector<wrun::Val>>(result)) {
-    std::printf("%s\n", wrun::cli::format_value(v).c_str());
+    std::printf("%s\n", wrun::cli::format_value(v, &instance).c_str());
   }
   return kOk;
 }

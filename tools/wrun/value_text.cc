@@ -40,6 +40,29 @@ std::optional<F> parse_float(std::string_view s) {
   return f;
 }
 
+// 0x + up to 32 hex digits, as one 128-bit number (the last two digits are byte 0).
+std::optional<V128> parse_v128(std::string_view s) {
+  if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return std::nullopt;
+  std::string_view digits = s.substr(2);
+  if (digits.size() > 32) return std::nullopt;
+  V128 v;
+  size_t nibble = 0;  // counts from the least significant digit
+  for (size_t i = digits.size(); i-- > 0; ++nibble) {
+    char c = digits[i];
+    unsigned d;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      return std::nullopt;
+    v.bytes[nibble / 2] |= static_cast<uint8_t>(d << (4 * (nibble % 2)));
+  }
+  return v;
+}
+
 template <class F>
 std::string float_text(F f) {
   if (std::isnan(f)) return "nan";
@@ -50,7 +73,8 @@ std::string float_text(F f) {
 
 }  // namespace
 
-std::optional<Val> parse_value(std::string_view text, ValType type, std::string& error) {
+std::optional<Val> parse_value(std::string_view text, ValType type, std::string& error,
+                               const Instance* instance) {
   switch (type) {
     case ValType::I32:
       if (auto v = parse_int(text, 32)) return Val::i32(static_cast<int32_t>(*v));
@@ -64,16 +88,40 @@ std::optional<Val> parse_value(std::string_view text, ValType type, std::string&
     case ValType::F64:
       if (auto d = parse_float<double>(text)) return Val::f64(*d);
       break;
-    default:
-      error = std::string("parameters of type ") + val_type_name(type) +
-              " cannot be given on the command line";
+    case ValType::V128:
+      if (auto v = parse_v128(text)) return Val::v128(*v);
+      error =
+          "\"" + std::string(text) + "\" is not a valid v128 (0x followed by up to 32 hex digits)";
+      return std::nullopt;
+    case ValType::FuncRef: {
+      if (text == "null") return Val::funcref_null();
+      std::string_view name = text.starts_with("func:") ? text.substr(5) : text;
+      if (instance) {
+        if (std::optional<Func> f = instance->get_func(name)) return Val::funcref(&*f);
+      }
+      error = "\"" + std::string(text) +
+              "\" is not a valid funcref (null or an exported function's name)";
+      return std::nullopt;
+    }
+    case ValType::ExternRef: {
+      if (text == "null") return Val::externref(nullptr);
+      std::string_view n = text.starts_with("extern:") ? text.substr(7) : text;
+      if (auto v = parse_int(n, 64); v && !n.starts_with("-")) {
+        return Val::externref(reinterpret_cast<void*>(static_cast<uintptr_t>(*v)));
+      }
+      error =
+          "\"" + std::string(text) + "\" is not a valid externref (null or a non-negative integer)";
+      return std::nullopt;
+    }
+    case ValType::Bot:
+      error = "this parameter type cannot be given on the command line";
       return std::nullopt;
   }
   error = "\"" + std::string(text) + "\" is not a valid " + val_type_name(type);
   return std::nullopt;
 }
 
-std::string format_value(const Val& v) {
+std::string format_value(const Val& v, const Instance* instance) {
   switch (v.type()) {
     case ValType::I32:
       return std::to_string(v.i32());
@@ -94,10 +142,19 @@ std::string format_value(const Val& v) {
       }
       return s;
     }
-    case ValType::FuncRef:
-      return v.is_null_ref() ? "null" : "funcref";
+    case ValType::FuncRef: {
+      if (v.is_null_ref()) return "null";
+      std::optional<Func> f = v.funcref();
+      if (instance && f) {
+        for (const auto& [name, ext] : instance->exports()) {
+          if (std::optional<Func> e = ext.func(); e && *e == *f) return "func:" + name;
+        }
+      }
+      return "func:?";  // the public API exposes no function index
+    }
     case ValType::ExternRef:
-      return v.is_null_ref() ? "null" : "externref";
+      if (v.is_null_ref()) return "null";
+      return "extern:" + std::to_string(reinterpret_cast<uintptr_t>(v.externref()));
     case ValType::Bot:
       break;
   }

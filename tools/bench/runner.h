@@ -1,0 +1,42 @@
+// Runs one Sightglass-style benchmark: compile, instantiate with WASI (its folder as the
+// current directory, preopened as ".") and bench.start/bench.end, run _start, and check its
+// output against <name>.stdout.expected / <name>.stderr.expected when they exist.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wrun/wrun.h"
+
+namespace wrun::bench {
+
+struct Timing {
+  double compile_s = 0;      // decode + validate + lower
+  double instantiate_s = 0;  // linking, segments, start function
+  double measured_s = 0;     // bench.start -> bench.end (summed when called several times)
+  double total_s = 0;        // compile + instantiate + _start
+};
+
+struct Outcome {
+  enum class Status { Ok, Failed, Unsupported, Missing } status = Status::Ok;
+  std::string message;  // why it failed or is unsupported (may span lines)
+  std::vector<Timing> runs;
+  bool markers = true;  // bench.start/bench.end were called (else measured = all of _start)
+};
+
+const char* status_name(Outcome::Status s);
+
+struct RunOptions {
+  int runs = 3;
+  bool check_output = true;
+  bool verbose = false;  // print each run's guest output path and timings to stderr
+};
+
+Outcome run_benchmark(Engine& engine, const std::string& wasm_path, const RunOptions& options);
+
+// --baseline: runs `command WASM` in the benchmark's folder `runs` times; the command prints
+// "start-end-ns=N" (and optionally "compile-ns=N", "instantiate-ns=N") on its stdout.
+Outcome run_baseline(const std::string& command, const std::string& wasm_path, int runs);
+
+}  // namespace wrun::bench

@@ -1,0 +1,161 @@
+# CTest checks of the wrun command line (tools/wrun/*): tests named tools/wrun/<name>.
+# Included from tools/CMakeLists.txt.
+
+# Small guest modules built from tools/tests/*.wat with wabt's wat2wasm (--debug-names keeps
+# function names for backtraces). invalid.wat is built without validation, on purpose.
+find_program(WAT2WASM wat2wasm REQUIRED)
+set(cli_modules)
+file(GLOB cli_wats CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/*.wat)
+foreach(wat IN LISTS cli_wats)
+  get_filename_component(name ${wat} NAME_WE)
+  set(wasm ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
+  set(flags --debug-names)
+  if(name STREQUAL "invalid")
+    list(APPEND flags --no-check)
+  endif()
+  add_custom_command(OUTPUT ${wasm} COMMAND ${WAT2WASM} ${flags} ${wat} -o ${wasm} DEPENDS ${wat})
+  list(APPEND cli_modules ${wasm})
+endforeach()
+add_custom_target(wrun_cli_test_modules ALL DEPENDS ${cli_modules})
+
+# wrun_cli_test(NAME EXIT "OUTPUT|PIECES" ARGS...): runs wrun ARGS, checks status and output.
+function(wrun_cli_test name exit output)
+  string(JOIN "|" args ${ARGN})
+  add_test(NAME tools/wrun/${name}
+           COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:wrun> "-DARGS=${args}"
+                   -DEXPECT_EXIT=${exit} "-DEXPECT_OUTPUT=${output}"
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/check_run.cmake)
+  set_tests_properties(tools/wrun/${name} PROPERTIES LABELS cli TIMEOUT 60)
+endfunction()
+
+# wrun_cli_check(NAME EXIT code [OUTPUT pieces] [ABSENT pieces] [STDOUT text] [MATCH regex] [ENV A=1|B=2]
+#                [FRESH_DIR dir] [WORKDIR dir] [FILE path] [NO_FILE path] ARGS args...):
+# the same with check_run.cmake's other checks (see there).
+function(wrun_cli_check name)
+  cmake_parse_arguments(PARSE_ARGV 1 T ""
+                        "EXIT;OUTPUT;ABSENT;STDOUT;MATCH;ENV;FRESH_DIR;WORKDIR;FILE;NO_FILE" "ARGS")
+  string(JOIN "|" args ${T_ARGS})
+  set(defs "-DARGS=${args}" "-DEXPECT_EXIT=${T_EXIT}" "-DEXPECT_OUTPUT=${T_OUTPUT}"
+           "-DEXPECT_ABSENT=${T_ABSENT}")
+  if(DEFINED T_STDOUT)
+    list(APPEND defs "-DEXPECT_STDOUT=${T_STDOUT}")
+  endif()
+  foreach(pair ENV:SET_ENV MATCH:EXPECT_STDOUT_MATCH FRESH_DIR:FRESH_DIR WORKDIR:WORKING_DIRECTORY FILE:EXPECT_FILE
+               NO_FILE:EXPECT_NO_FILE)
+    string(REPLACE ":" ";" pair "${pair}")
+    list(GET pair 0 key)
+    list(GET pair 1 var)
+    if(DEFINED T_${key})
+      list(APPEND defs "-D${var}=${T_${key}}")
+    endif()
+  endforeach()
+  add_test(NAME tools/wrun/${name}
+           COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:wrun> ${defs}
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/check_run.cmake)
+  set_tests_properties(tools/wrun/${name} PROPERTIES LABELS cli TIMEOUT 60)
+endfunction()
+
+set(fib ${PROJECT_SOURCE_DIR}/examples/fib.wasm)
+set(bin ${CMAKE_CURRENT_BINARY_DIR})
+set(src ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+set(work ${CMAKE_CURRENT_BINARY_DIR}/cli-work)  # scratch directories, one per test
+
+# Basics, usage errors.
+wrun_cli_test(quick-start 0 "102334155" --invoke fib ${fib} 40)
+wrun_cli_test(fac 0 "2432902008176640000" --invoke fac ${fib} 20)
+wrun_cli_test(version 0 "wrun ${PROJECT_VERSION}" --version)
+wrun_cli_test(help 0 "Exit status:|--dir|--env|--invoke|--preload|--fuel|--timeout|--max-memory" --help)
+wrun_cli_test(no-args 2 "module is required")
+wrun_cli_test(bad-engine 2 "--engine" --engine=wasm3 ${fib})
+wrun_cli_test(jit-not-yet 2 "--engine=jit: the JIT is not available yet" --engine=jit ${fib})
+wrun_cli_test(unknown-export 2 "no function named \"fob\"" --invoke fob ${fib} 1)
+wrun_cli_test(arg-count 2 "takes 1 argument(s), got 2" --invoke fib ${fib} 1 2)
+wrun_cli_test(arg-syntax 2 "\"forty\" is not a valid i32" --invoke fib ${fib} forty)
+wrun_cli_test(arg-range 2 "is not a valid i32" --invoke fib ${fib} 4294967296)
+wrun_cli_test(bad-fuel 2 "--fuel lots: expected a non-negative integer" --fuel lots ${fib})
+wrun_cli_test(bad-timeout 2 "--timeout 5 parsecs" "--timeout" "5 parsecs" ${fib})
+wrun_cli_test(bad-max-memory 2 "--max-memory 12Q" --max-memory 12Q ${fib})
+wrun_cli_test(bad-dir-spec 2 "expected HOST[::GUEST][:ro]" --dir=::guest ${fib})
+wrun_cli_test(bad-preload-spec 2 "expected NAME=FILE" --preload lib ${fib})
+
+# Files that are not runnable modules: each has its own status and one line naming the file.
+wrun_cli_test(missing-file 3 "cannot read ${bin}/no-such-file.wasm" ${bin}/no-such-file.wasm)
+wrun_cli_test(directory 3 "is a directory" ${bin})
+wrun_cli_test(not-wasm 4 "examples/fib.wat: not a WebAssembly binary (looks like the text format"
+              --invoke fib ${PROJECT_SOURCE_DIR}/examples/fib.wat 1)
+wrun_cli_test(malformed 4 "README.md: not a WebAssembly module" ${CMAKE_CURRENT_SOURCE_DIR}/README.md)
+wrun_cli_test(malformed-binary 4 "truncated.wasm: |(at byte offset" ${src}/truncated.wasm)
+wrun_cli_test(invalid 4 "invalid.wasm: type mismatch" ${bin}/invalid.wasm)
+wrun_cli_test(unknown-import 5 "imports.wasm: unknown import \"env\" \"log\"" ${bin}/imports.wasm)
+wrun_cli_test(missing-preload 3 "cannot read ${bin}/no-such-lib.wasm"
+              --preload lib=${bin}/no-such-lib.wasm ${bin}/preload_main.wasm)
+set(sightglass ${WRUN_SHARED_DIR}/bench/sightglass)
+if(EXISTS ${sightglass}/cm-online-stats/cm-online-stats.wasm)
+  wrun_cli_test(component 4 "not a core WebAssembly module (a component"
+                ${sightglass}/cm-online-stats/cm-online-stats.wasm)
+endif()
+if(EXISTS ${sightglass}/splay/splay.wasm)
+  wrun_cli_test(gc-types 4 "unsupported: the module uses array types (GC proposal)"
+                ${sightglass}/splay/splay.wasm)
+endif()
+
+# Traps: message and backtrace with names from the name section.
+wrun_cli_test(trap 1 "wrun: trap: integer divide by zero|  at div (func 0, offset 0x|  at outer (func 1"
+              --invoke div ${bin}/traps.wasm 1 0)
+wrun_cli_test(start-trap 1 "wrun: trap: unreachable|  at start (func 0" ${bin}/start_trap.wasm)
+wrun_cli_test(stack-exhausted 1 "wrun: trap: call stack exhausted|  at recurse (func 2| more frames ..."
+              --invoke recurse ${bin}/limits.wasm 1)
+
+# --invoke: arguments and results of every value type.
+wrun_cli_test(ints 0 "-1\n-1\n-9223372036854775808\n" --invoke ints ${bin}/values.wasm -1 4294967295 0x8000000000000000)
+wrun_cli_test(floats 0 "0.1\n-inf\nnan\n1e+300\n-0\n" --invoke floats ${bin}/values.wasm)
+wrun_cli_test(float-args 0 "1.5\ninf\n" --invoke float-args ${bin}/values.wasm 1.5 1e999)
+wrun_cli_check(v128 EXIT 0 STDOUT "0x0102030405060708090a0b0c0d0e0f10\n"
+               ARGS --invoke v128 ${bin}/values.wasm 0x0102030405060708090a0b0c0d0e0f10)
+wrun_cli_check(v128-short EXIT 0 STDOUT "0x000000000000000000000000000000ff\n"
+               ARGS --invoke v128 ${bin}/values.wasm 0xff)
+wrun_cli_test(v128-syntax 2 "is not a valid v128" --invoke v128 ${bin}/values.wasm 12)
+wrun_cli_check(funcref EXIT 0 STDOUT "func:funcref\n" ARGS --invoke funcref ${bin}/values.wasm funcref)
+wrun_cli_check(funcref-null EXIT 0 STDOUT "null\n" ARGS --invoke funcref ${bin}/values.wasm null)
+wrun_cli_check(externref EXIT 0 STDOUT "extern:42\n" ARGS --invoke externref ${bin}/values.wasm 42)
+wrun_cli_check(externref-null EXIT 0 STDOUT "null\n" ARGS --invoke externref ${bin}/values.wasm null)
+wrun_cli_check(refs EXIT 0 STDOUT "func:funcref\nnull\nnull\n" ARGS --invoke refs ${bin}/values.wasm)
+
+# Limits.
+wrun_cli_check(max-memory-grow EXIT 0 STDOUT "1\n" ARGS --max-memory 128K --invoke grow ${bin}/limits.wasm 1)
+wrun_cli_check(max-memory-refused EXIT 0 STDOUT "-1\n" ARGS --max-memory 128K --invoke grow ${bin}/limits.wasm 2)
+wrun_cli_check(max-memory-unlimited EXIT 0 STDOUT "1\n" ARGS --invoke grow ${bin}/limits.wasm 2)
+wrun_cli_test(max-memory-instantiate 5 "big_memory.wasm: |(--max-memory 64K)" --max-memory 64K ${bin}/big_memory.wasm)
+wrun_cli_test(fuel 1 "wrun: trap: all fuel consumed|at spin|--fuel" --fuel 1000 --invoke spin ${bin}/limits.wasm)
+wrun_cli_test(fuel-enough 0 "" --fuel 1000 --invoke fib ${fib} 10)
+wrun_cli_test(timeout 1 "wrun: trap: interrupted|at spin|the --timeout of 200ms elapsed"
+              --timeout 200ms --invoke spin ${bin}/limits.wasm)
+wrun_cli_test(timeout-not-reached 0 "55" --timeout 1m --invoke fib ${fib} 10)
+wrun_cli_test(timeout-start-function 1 "wrun: trap: interrupted|at spin_start" --timeout 200ms ${bin}/start_spin.wasm)
+wrun_cli_test(timeout-blocked-host-call 1 "the --timeout of 200ms elapsed and the module is blocked in a host call"
+              --timeout 200ms --invoke sleep ${bin}/wasi_guest.wasm 30000000000)
+
+# WASI: argv, environment, preopened directories.
+wrun_cli_check(wasi-args EXIT 0 STDOUT "${bin}/wasi_guest.wasm\nfirst\n--env\nX=1\n-5\n"
+               ARGS ${bin}/wasi_guest.wasm first --env X=1 -5)
+wrun_cli_check(wasi-env EXIT 0 OUTPUT "A=1|B=x=y|WRUN_PASSED=from host\n" ABSENT "WRUN_SECRET"
+               ENV "WRUN_PASSED=from host|WRUN_SECRET=hidden"
+               ARGS --env A=1 --env B=x=y --env WRUN_PASSED --invoke print_env ${bin}/wasi_guest.wasm)
+wrun_cli_check(wasi-env-isolated EXIT 0 STDOUT "" ENV "WRUN_SECRET=hidden"
+               ARGS --invoke print_env ${bin}/wasi_guest.wasm)
+wrun_cli_check(wasi-env-unset EXIT 0 STDOUT "" ARGS --env WRUN_NEVER_SET_ANYWHERE --invoke print_env ${bin}/wasi_guest.wasm)
+wrun_cli_check(wasi-dir-write EXIT 0 STDOUT "0\n" FRESH_DIR ${work}/dir-write FILE ${work}/dir-write/out.txt
+               ARGS --dir ${work}/dir-write::sandbox --invoke try_write ${bin}/wasi_guest.wasm)
+wrun_cli_check(wasi-dir-cwd EXIT 0 STDOUT "0\n" FRESH_DIR ${work}/dir-cwd WORKDIR ${work}/dir-cwd
+               FILE ${work}/dir-cwd/out.txt ARGS --dir=. --invoke try_write ${bin}/wasi_guest.wasm)
+wrun_cli_check(wasi-dir-ro EXIT 0 MATCH "^[1-9][0-9]*\n$" FRESH_DIR ${work}/dir-ro NO_FILE ${work}/dir-ro/out.txt
+               ARGS --dir ${work}/dir-ro::sandbox:ro --invoke try_write ${bin}/wasi_guest.wasm)
+wrun_cli_check(wasi-dir-ro-option EXIT 0 MATCH "^[1-9][0-9]*\n$" FRESH_DIR ${work}/dir-ro2 NO_FILE ${work}/dir-ro2/out.txt
+               ARGS --dir-ro ${work}/dir-ro2 --invoke try_write ${bin}/wasi_guest.wasm)
+wrun_cli_test(wasi-dir-missing 2 "${bin}/no-such-dir" --dir ${bin}/no-such-dir ${bin}/wasi_guest.wasm)
+
+# --preload: the library's exports are importable, and its WASI calls use its own memory.
+wrun_cli_check(preload EXIT 0 STDOUT "hello from the preloaded module\n42\n"
+               ARGS --preload lib=${bin}/preload_lib.wasm --invoke run ${bin}/preload_main.wasm 21)
+wrun_cli_test(preload-missing-import 5 "preload_main.wasm: unknown import \"lib\" \"double\""
+              --preload other=${bin}/preload_lib.wasm ${bin}/preload_main.wasm)
