@@ -572,17 +572,8 @@ class Lowering {
     Pending p = at(slot);
     if (p.kind == Pending::InSlot) return;
     at(slot).kind = Pending::InSlot;  // before emitting: emission resets peepholes only
-    if (p.kind == Pending::Local) {
-      emit_copy(slot, p.local, p.width);
-    } else if (p.wide) {
-      begin_instr(Op::I64Const);
-      put32(slot);
-      put32(static_cast<uint32_t>(p.value));
-      put32(static_cast<uint32_t>(p.value >> 32));
-      end_instr();
-    } else {
-      emit2(id_of(Op::I32Const), slot, static_cast<uint32_t>(p.value));
-    }
+    if (p.kind == Pending::Local) emit_copy(slot, p.local, p.width);
+    else materialize_into(slot, p);
   }
   void materialize_range(uint32_t slot, uint32_t n) {
     for (uint32_t s = slot; s < slot + n; ++s) materialize(s);
@@ -616,12 +607,12 @@ class Lowering {
     }
     flush_local(ls, src);
     if (p.kind == Pending::Const) {
-      Pending saved = p;
-      materialize_into(ls, saved);
+      materialize_into(ls, p);
     } else {
       emit_copy(ls, p.kind == Pending::Local ? p.local : src, width);
     }
   }
+  // Writes constant `p` into `slot`.
   void materialize_into(uint32_t slot, const Pending& p) {
     if (p.wide) {
       begin_instr(Op::I64Const);
