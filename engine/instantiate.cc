@@ -102,7 +102,8 @@ std::optional<std::string> alloc_funcs(Instance& inst, Allocation& alloc, const 
 
 std::optional<std::string> alloc_tables(Instance& inst, Allocation& alloc,
                                         const DecodedModule& ir) {
-  // The limit holds for the instance's tables together, so many tables cannot add up to gigabytes.
+  // The limit holds for the instance's tables together, so many tables cannot add up to gigabytes;
+  // TableInst::grow keeps it through instance_entries.
   uint64_t total = 0;
   for (size_t i = inst.tables.size(); i < ir.tables.size(); ++i) {
     total += std::min<uint64_t>(ir.tables[i].limits.min, kMaxTableEntries + 1);
@@ -112,6 +113,8 @@ std::optional<std::string> alloc_tables(Instance& inst, Allocation& alloc,
   for (size_t i = inst.tables.size(); i < ir.tables.size(); ++i) {
     auto t = create_table(ir.tables[i], 0);
     if (!t) return "table " + std::to_string(i) + " is larger than the implementation limit";
+    t->instance_entries = &inst.table_entries;
+    inst.table_entries += t->elems.size();
     inst.tables.push_back(t.get());
     alloc.tables.push_back(std::move(t));
   }

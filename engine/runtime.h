@@ -78,6 +78,9 @@ struct TableInst {
   TableType type;
   std::vector<Slot> elems;
   uint64_t max_size = UINT32_MAX;
+  // Entries of all tables the defining instance owns, bounded together by kMaxTableEntries
+  // (points into that Instance; null for tables the embedder creates, bounded one by one).
+  uint64_t* instance_entries = nullptr;
   // Grows by delta entries filled with init; returns the old size or -1 on failure.
   int64_t grow(uint64_t delta, Slot init);
 };
@@ -104,6 +107,7 @@ struct Instance {
   std::vector<std::vector<Slot>> elem_segments;  // resolved references; cleared by elem.drop
   std::vector<std::span<const uint8_t>> data_segments;  // emptied by data.drop
   std::vector<ExportEntry> exports;
+  uint64_t table_entries = 0;  // entries of the tables this instance defines (see TableInst)
 };
 
 struct Store {
@@ -139,7 +143,9 @@ std::unique_ptr<MemoryInst> create_memory(const MemoryType& type, std::optional<
 // Engine helpers shared by engine/*.cc (executors may use them too).
 
 // Implementation limit on any table's size, in entries: a validated module may ask for 2^32-1,
-// which would be 32 GiB of slots. Creation beyond it fails, growth beyond it returns -1.
+// which would be 32 GiB of slots. Creation beyond it fails, growth beyond it returns -1. It also
+// bounds the tables one instance defines together (at instantiation and on every table.grow),
+// so many tables cannot add up to gigabytes.
 constexpr uint64_t kMaxTableEntries = 10'000'000;
 
 // Creates a table of type.limits.min entries set to `init`; null if min exceeds the limits.

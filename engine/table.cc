@@ -1,5 +1,5 @@
 // Tables: a vector of reference slots (FuncInst* or host pointers, 0 = null), allocated for
-// their current size only and bounded by kMaxTableEntries.
+// their current size only and bounded by kMaxTableEntries (each, and an instance's together).
 #include <algorithm>
 #include <new>
 #include <stdexcept>
@@ -28,11 +28,13 @@ int64_t TableInst::grow(uint64_t delta, Slot init) {
   if (delta == 0) return static_cast<int64_t>(old_size);
   const uint64_t limit = std::min({max_size, uint64_t{UINT32_MAX}, kMaxTableEntries});
   if (old_size > limit || delta > limit - old_size) return -1;
+  if (instance_entries && *instance_entries + delta > kMaxTableEntries) return -1;
   try {
     elems.resize(old_size + delta, init);
   } catch (const std::bad_alloc&) {
     return -1;
   }
+  if (instance_entries) *instance_entries += delta;
   return static_cast<int64_t>(old_size);
 }
 

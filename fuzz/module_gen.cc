@@ -116,6 +116,43 @@ int num_index(ValType t) {
   }
 }
 
+// Index of a value type among the six the generator uses (numbers, then references).
+int type_slot(ValType t) {
+  if (int i = num_index(t); i >= 0) return i;
+  return t == ValType::FuncRef ? 4 : 5;
+}
+constexpr int kTypeSlots = 6;
+
+// A short list of value types held inline. The generator recurses, and under ASan every heap
+// allocation made at a new call stack adds an entry to ASan's stack depot that is never freed:
+// allocating in the recursion made the fuzzer's RSS grow by ~40 KB per generated module. So
+// nothing below BodyGen::generate allocates: type lists are values, lookups are precomputed.
+struct Types {
+  static constexpr size_t kCap = 48;
+  uint8_t n = 0;
+  ValType v[kCap] = {};
+  void push(ValType t) {
+    if (n < kCap) v[n++] = t;
+  }
+  size_t size() const { return n; }
+  bool empty() const { return n == 0; }
+  ValType operator[](size_t i) const { return v[i]; }
+  const ValType* begin() const { return v; }
+  const ValType* end() const { return v + n; }
+  bool operator==(const Types& o) const { return n == o.n && std::equal(begin(), end(), o.begin()); }
+};
+
+Types one(ValType t) {
+  Types r;
+  r.push(t);
+  return r;
+}
+
+struct FnSig {
+  Types params, results;
+  bool operator==(const FnSig&) const = default;
+};
+
 struct OpTables {
   std::vector<SimpleOp> numeric[4];  // by result type
   std::vector<SimpleOp> loads[4];    // by result type
@@ -177,10 +214,10 @@ constexpr size_t kModuleBudget = 12000;  // instructions in all bodies
 constexpr int kMaxDepth = 6;             // nesting of expressions and blocks
 
 struct ModuleGen {
-  explicit ModuleGen(std::span<const uint8_t> data) : in(data) {}
+  explicit ModuleGen(std::span<const uint8_t> data) : in(data) { types.reserve(kMaxTypes + 16); }
 
   Input in;
-  std::vector<FuncType> types;
+  std::vector<FnSig> types;  // reserved: block types are added during the recursion
   std::vector<uint32_t> func_types;  // type index per function, imports first
   uint32_t num_imported_funcs = 0;
   std::vector<GlobalDecl> globals;  // imports first
@@ -195,8 +232,10 @@ struct ModuleGen {
   std::vector<Buf> bodies;
   bool emit_names = false;
   size_t module_budget = kModuleBudget;
+  // By type slot (type_slot): global indices, mutable global indices, table indices.
+  std::vector<uint32_t> globals_by[kTypeSlots], mut_globals_by[kTypeSlots], tables_by[kTypeSlots];
 
-  uint32_t type_index(const FuncType& t) {
+  uint32_t type_index(const FnSig& t) {
     for (size_t i = 0; i < types.size(); ++i) {
       if (types[i] == t) return static_cast<uint32_t>(i);
     }
@@ -211,15 +250,15 @@ struct ModuleGen {
     return r == 14 ? ValType::FuncRef : ValType::ExternRef;
   }
 
-  FuncType func_type() {
-    FuncType t;
+  FnSig func_type() {
+    FnSig t;
     uint32_t np = in.below(4), nr = in.below(3);
     // Now and then a wide signature: more values than the inline buffers of calls from the
     // host (32 slots) and of host functions (16 values) hold.
     if (in.chance(1, 16)) np = 14 + in.below(24);
     if (in.chance(1, 32)) nr = 3 + in.below(20);
-    for (uint32_t i = 0; i < np; ++i) t.params.push_back(val_type());
-    for (uint32_t i = 0; i < nr; ++i) t.results.push_back(val_type());
+    for (uint32_t i = 0; i < np; ++i) t.params.push(val_type());
+    for (uint32_t i = 0; i < nr; ++i) t.results.push(val_type());
     return t;
   }
 
@@ -240,7 +279,7 @@ class BodyGen {
   Buf generate() {
     // Locals: the parameters, a few of every numeric type, sometimes references, and the loop
     // counter (an i32 every loop increments, so generated loops end).
-    locals_ = type_.params;
+    locals_.assign(type_.params.begin(), type_.params.end());
     std::vector<std::pair<uint32_t, ValType>> decls;
     for (ValType t : kNumTypes) decls.emplace_back(1 + in_.below(3), t);
     if (in_.chance(1, 16)) decls.emplace_back(1 + in_.below(5000), kNumTypes[in_.below(4)]);  // a big frame
@@ -251,6 +290,9 @@ class BodyGen {
     locals_.push_back(ValType::I32);
     decls.emplace_back(1, ValType::I32);
     loop_limit_ = 1 + in_.below(24);
+    for (size_t i = 0; i < counter_; ++i) locals_by_[type_slot(locals_[i])].push_back(static_cast<uint32_t>(i));
+    labels_.reserve(64);
+    out_.b.reserve(1 << 16);
 
     Buf body;
     body.uleb(decls.size());
@@ -270,10 +312,11 @@ class BodyGen {
  private:
   ModuleGen& m_;
   Input& in_;
-  const FuncType type_;  // a copy: m_.types grows while the body is generated (block types)
+  const FnSig type_;  // a copy: m_.types grows while the body is generated (block types)
   Buf out_;
   std::vector<ValType> locals_;
-  std::vector<std::vector<ValType>> labels_;  // innermost last
+  std::vector<uint32_t> locals_by_[kTypeSlots];  // by type slot, without the loop counter
+  std::vector<Types> labels_;  // innermost last; reserved, so pushing never allocates
   uint32_t counter_ = 0;
   uint32_t loop_limit_ = 1;
   size_t used_ = 0;
@@ -288,41 +331,21 @@ class BodyGen {
 
   // --- helpers ---------------------------------------------------------------------------
 
-  std::vector<uint32_t> locals_of(ValType t) const {
-    std::vector<uint32_t> r;
-    for (size_t i = 0; i < locals_.size(); ++i) {
-      if (locals_[i] == t && i != counter_) r.push_back(static_cast<uint32_t>(i));
-    }
-    return r;
+  const std::vector<uint32_t>& locals_of(ValType t) const { return locals_by_[type_slot(t)]; }
+  const std::vector<uint32_t>& globals_of(ValType t, bool need_mut) const {
+    return need_mut ? m_.mut_globals_by[type_slot(t)] : m_.globals_by[type_slot(t)];
   }
-  std::vector<uint32_t> globals_of(ValType t, bool need_mut) const {
-    std::vector<uint32_t> r;
-    for (size_t i = 0; i < m_.globals.size(); ++i) {
-      if (m_.globals[i].type == t && (!need_mut || m_.globals[i].mut)) r.push_back(static_cast<uint32_t>(i));
+  const std::vector<uint32_t>& tables_of(ValType t) const { return m_.tables_by[type_slot(t)]; }
+  // A random function whose results are exactly `results`, if there is one.
+  std::optional<uint32_t> func_returning(const Types& results) {
+    uint32_t n = 0;
+    for (uint32_t t : m_.func_types) n += m_.types[t].results == results;
+    if (n == 0) return std::nullopt;
+    uint32_t k = in_.below(n);
+    for (size_t f = 0; f < m_.func_types.size(); ++f) {
+      if (m_.types[m_.func_types[f]].results == results && k-- == 0) return static_cast<uint32_t>(f);
     }
-    return r;
-  }
-  std::vector<uint32_t> funcs_returning(const std::vector<ValType>& results) const {
-    std::vector<uint32_t> r;
-    for (size_t i = 0; i < m_.func_types.size(); ++i) {
-      if (m_.types[m_.func_types[i]].results == results) r.push_back(static_cast<uint32_t>(i));
-    }
-    return r;
-  }
-  std::vector<uint32_t> types_returning(const std::vector<ValType>& results) const {
-    std::vector<uint32_t> r;
-    for (size_t i = 0; i < m_.func_types.size(); ++i) {
-      const uint32_t t = m_.func_types[i];
-      if (m_.types[t].results == results && std::find(r.begin(), r.end(), t) == r.end()) r.push_back(t);
-    }
-    return r;
-  }
-  std::vector<uint32_t> tables_of(ValType t) const {
-    std::vector<uint32_t> r;
-    for (size_t i = 0; i < m_.tables.size(); ++i) {
-      if (m_.tables[i].elem == t) r.push_back(static_cast<uint32_t>(i));
-    }
-    return r;
+    return std::nullopt;
   }
   template <class V>
   auto pick(const V& v) -> typename V::value_type {
@@ -330,22 +353,22 @@ class BodyGen {
   }
 
   // The block type for params -> results: 0x40, one value type, or a type index.
-  void block_type(const std::vector<ValType>& params, const std::vector<ValType>& results) {
+  void block_type(const Types& params, const Types& results) {
     if (params.empty() && results.empty()) {
       u8(0x40);
     } else if (params.empty() && results.size() == 1) {
       out_.type(results[0]);
     } else {
-      out_.sleb(m_.type_index(FuncType{params, results}));
+      out_.sleb(m_.type_index(FnSig{params, results}));
     }
   }
   // A block type to use for a new block with the given results: usually no params, sometimes
   // params (then a type index is needed, so only while there is room in the type section).
-  std::vector<ValType> block_params() {
-    std::vector<ValType> p;
+  Types block_params() {
+    Types p;
     if (m_.types.size() < kMaxTypes && in_.chance(1, 4)) {
       const uint32_t n = 1 + in_.below(2);
-      for (uint32_t i = 0; i < n; ++i) p.push_back(m_.val_type());
+      for (uint32_t i = 0; i < n; ++i) p.push(m_.val_type());
     }
     return p;
   }
@@ -456,7 +479,7 @@ class BodyGen {
   void expr(ValType t, int depth) {
     if (depth >= kMaxDepth || exhausted()) {
       // Terminals only: a local or a constant.
-      auto ls = locals_of(t);
+      const auto& ls = locals_of(t);
       if (!ls.empty() && in_.chance(1, 2)) {
         emit(Op::LocalGet);
         uleb(pick(ls));
@@ -469,7 +492,7 @@ class BodyGen {
     switch (in_.below(16)) {
       case 0: return constant(t);
       case 1: case 2: {
-        auto ls = locals_of(t);
+        const auto& ls = locals_of(t);
         if (ls.empty()) return constant(t);
         if (in_.chance(1, 4)) {
           expr(t, depth + 1);
@@ -480,7 +503,7 @@ class BodyGen {
         return uleb(pick(ls));
       }
       case 3: {
-        auto gs = globals_of(t, false);
+        const auto& gs = globals_of(t, false);
         if (gs.empty()) return constant(t);
         emit(Op::GlobalGet);
         return uleb(pick(gs));
@@ -507,8 +530,8 @@ class BodyGen {
         uleb(1);
         return out_.type(t);
       }
-      case 9: case 10: return block_expr({t}, depth);
-      case 11: return call_expr({t}, depth);
+      case 9: case 10: return block_expr(one(t), depth);
+      case 11: return call_expr(one(t), depth);
       case 12: {
         if (t == ValType::I32) return i32_special(depth);
         if (ni >= 0) {
@@ -563,7 +586,7 @@ class BodyGen {
   }
 
   void ref_expr(ValType t, int depth) {
-    auto ts = tables_of(t);
+    const auto& ts = tables_of(t);
     if (!ts.empty() && in_.chance(1, 2)) {
       const uint32_t x = pick(ts);
       small_i32(depth, static_cast<uint32_t>(m_.tables[x].limits.min) + 2);
@@ -575,47 +598,42 @@ class BodyGen {
 
   // Pushes values of `types` in order: one expression each, or one block / call producing
   // them all (multi-value).
-  void values(const std::vector<ValType>& types, int depth) {
+  void values(const Types& types, int depth) {
     if (types.size() >= 2 && depth < kMaxDepth && !exhausted()) {
       const uint32_t r = in_.below(4);
-      if (r == 1) return block_expr(types, depth);
-      if (r == 2 && !funcs_returning(types).empty()) return call_expr(types, depth);
+      if (r == 1 && m_.types.size() < kMaxTypes) return block_expr(types, depth);  // needs a type index
+      if (r == 2) return call_expr(types, depth);
     }
     for (ValType t : types) expr(t, depth + 1);
   }
 
-  // call / call_indirect of a function whose results are exactly `results`.
-  void call_expr(const std::vector<ValType>& results, int depth) {
-    auto fs = funcs_returning(results);
+  // call / call_indirect of a function whose results are exactly `results` (constants when
+  // there is none).
+  void call_expr(const Types& results, int depth) {
     const bool indirect = !m_.tables.empty() && m_.tables[0].elem == ValType::FuncRef && in_.chance(1, 3);
-    if (indirect) {
-      auto ts = types_returning(results);
-      if (!ts.empty()) {
-        const uint32_t type = pick(ts);
-        const std::vector<ValType> params = m_.types[type].params;  // m_.types may grow below
-        for (ValType p : params) expr(p, depth + 1);
-        // Mostly an index inside the table (where the active segment put every function).
-        small_i32(depth, static_cast<uint32_t>(m_.tables[0].limits.min) + 1);
-        emit(Op::CallIndirect);
-        uleb(type);
-        return uleb(0);
-      }
-    }
-    if (fs.empty()) {
+    const std::optional<uint32_t> f = func_returning(results);
+    if (!f) {
       for (ValType t : results) constant(t);
       return;
     }
-    const uint32_t f = pick(fs);
-    const std::vector<ValType> params = m_.types[m_.func_types[f]].params;
+    const uint32_t type = m_.func_types[*f];
+    const Types params = m_.types[type].params;  // a copy: m_.types may grow below
     for (ValType p : params) expr(p, depth + 1);
+    if (indirect) {
+      // Mostly an index inside the table (where the active segment put every function).
+      small_i32(depth, static_cast<uint32_t>(m_.tables[0].limits.min) + 1);
+      emit(Op::CallIndirect);
+      uleb(type);
+      return uleb(0);
+    }
     emit(Op::Call);
-    uleb(f);
+    uleb(*f);
   }
 
   // Drops `n` values from the top of the stack, or stores them into locals of their types.
-  void consume(const std::vector<ValType>& types) {
+  void consume(const Types& types) {
     for (size_t i = types.size(); i-- > 0;) {
-      auto ls = locals_of(types[i]);
+      const auto& ls = locals_of(types[i]);
       if (!ls.empty() && in_.chance(1, 2)) {
         emit(Op::LocalSet);
         uleb(pick(ls));
@@ -626,7 +644,7 @@ class BodyGen {
   }
 
   // The body of a block, loop or if arm: `params` are on the stack at entry; leaves `results`.
-  void block_body(const std::vector<ValType>& params, const std::vector<ValType>& results, int depth, bool is_loop) {
+  void block_body(const Types& params, const Types& results, int depth, bool is_loop) {
     stmts(depth + 1);
     if (is_loop) {
       // The back edge: counter += 1; br_if 0 while it is below the limit (label types = params).
@@ -651,8 +669,8 @@ class BodyGen {
   }
 
   // block / loop / if producing `results` (with fresh params sometimes).
-  void block_expr(const std::vector<ValType>& results, int depth) {
-    const std::vector<ValType> params = block_params();
+  void block_expr(const Types& results, int depth) {
+    const Types params = block_params();
     const uint32_t kind = in_.below(3);
     values(params, depth + 1);
     if (kind == 2) expr(ValType::I32, depth + 1);  // the condition
@@ -677,7 +695,7 @@ class BodyGen {
   }
 
   // The index of a random enclosing label, and its types.
-  uint32_t label(std::vector<ValType>& types) {
+  uint32_t label(Types& types) {
     const uint32_t depth = in_.below(static_cast<uint32_t>(labels_.size()));
     types = labels_[labels_.size() - 1 - depth];
     return depth;
@@ -687,7 +705,7 @@ class BodyGen {
     switch (in_.below(24)) {
       case 0: case 1: case 2: {  // local.set
         const ValType t = m_.val_type();
-        auto ls = locals_of(t);
+        const auto& ls = locals_of(t);
         if (ls.empty()) return;
         expr(t, depth + 1);
         emit(Op::LocalSet);
@@ -695,7 +713,7 @@ class BodyGen {
       }
       case 3: {  // global.set
         const ValType t = m_.val_type();
-        auto gs = globals_of(t, true);
+        const auto& gs = globals_of(t, true);
         if (gs.empty()) return;
         expr(t, depth + 1);
         emit(Op::GlobalSet);
@@ -715,21 +733,21 @@ class BodyGen {
         return emit(Op::Drop);
       }
       case 8: case 9: {  // block / loop / if without results, or with results dropped
-        std::vector<ValType> results;
-        if (in_.chance(1, 3)) results.push_back(m_.val_type());
+        Types results;
+        if (in_.chance(1, 3)) results.push(m_.val_type());
         block_expr(results, depth);
         return consume(results);
       }
       case 10: {  // br
         if (!in_.chance(1, 3)) return;
-        std::vector<ValType> types;
+        Types types;
         const uint32_t l = label(types);
         values(types, depth + 1);
         emit(Op::Br);
         return uleb(l);
       }
       case 11: {  // br_if
-        std::vector<ValType> types;
+        Types types;
         const uint32_t l = label(types);
         values(types, depth + 1);
         expr(ValType::I32, depth + 1);
@@ -739,18 +757,24 @@ class BodyGen {
       }
       case 12: {  // br_table: every target must have the default's types
         if (!in_.chance(1, 2)) return;
-        std::vector<ValType> types;
+        Types types;
         const uint32_t def = label(types);
-        std::vector<uint32_t> same;
-        for (size_t d = 0; d < labels_.size(); ++d) {
-          if (labels_[labels_.size() - 1 - d] == types) same.push_back(static_cast<uint32_t>(d));
-        }
+        uint32_t same = 0;  // labels with the default's types (at least the default)
+        for (const Types& l : labels_) same += l == types;
         values(types, depth + 1);
         small_i32(depth, 6);
         emit(Op::BrTable);
         const uint32_t n = in_.below(6);
         uleb(n);
-        for (uint32_t i = 0; i < n; ++i) uleb(pick(same));
+        for (uint32_t i = 0; i < n; ++i) {
+          uint32_t k = in_.below(same);
+          for (size_t d = 0; d < labels_.size(); ++d) {
+            if (labels_[labels_.size() - 1 - d] == types && k-- == 0) {
+              uleb(d);
+              break;
+            }
+          }
+        }
         return uleb(def);
       }
       case 13: {  // return
@@ -761,7 +785,7 @@ class BodyGen {
       case 14: case 15: {  // call (results dropped)
         if (m_.func_types.empty()) return;
         const uint32_t f = in_.below(static_cast<uint32_t>(m_.func_types.size()));
-        const FuncType ft = m_.types[m_.func_types[f]];
+        const FnSig ft = m_.types[m_.func_types[f]];
         if (in_.chance(1, 3)) {
           call_expr(ft.results, depth);
           return consume(ft.results);
@@ -779,7 +803,7 @@ class BodyGen {
       }
       default: {  // local.set from a numeric op (the common case in real code)
         const ValType t = kNumTypes[in_.below(4)];
-        auto ls = locals_of(t);
+        const auto& ls = locals_of(t);
         const SimpleOp& s = pick(op_tables().numeric[num_index(t)]);
         for (int i = 0; i < s.num_params; ++i) expr(s.params[i], depth + 1);
         emit(s.op);
@@ -841,7 +865,7 @@ class BodyGen {
         emit(Op::TableFill);
         return uleb(x);
       case 2: {  // table.copy x y (same element type)
-        auto ys = tables_of(tt.elem);
+        const auto& ys = tables_of(tt.elem);
         small_i32(depth, bound);
         small_i32(depth, bound);
         small_i32(depth, bound);
@@ -850,16 +874,20 @@ class BodyGen {
         return uleb(pick(ys));
       }
       case 3: {  // table.init x e
-        std::vector<uint32_t> es;
-        for (size_t i = 0; i < m_.elems.size(); ++i) {
-          if (m_.elems[i].type == tt.elem) es.push_back(static_cast<uint32_t>(i));
-        }
-        if (es.empty()) return;
+        uint32_t es = 0;  // element segments of the table's type
+        for (const ElemDecl& e : m_.elems) es += e.type == tt.elem;
+        if (es == 0) return;
         small_i32(depth, bound);
         small_i32(depth, 8);
         small_i32(depth, 8);
         emit(Op::TableInit);
-        uleb(pick(es));
+        uint32_t k = in_.below(es);
+        for (size_t i = 0; i < m_.elems.size(); ++i) {
+          if (m_.elems[i].type == tt.elem && k-- == 0) {
+            uleb(i);
+            break;
+          }
+        }
         return uleb(x);
       }
       case 4:
@@ -912,7 +940,7 @@ void ModuleGen::declare() {
   // Function types, and the functions using them (a [] -> [] one for the start function).
   const uint32_t ntypes = 1 + in.below(5);
   for (uint32_t i = 0; i < ntypes; ++i) type_index(func_type());
-  const uint32_t void_type = type_index(FuncType{});
+  const uint32_t void_type = type_index(FnSig{});
   num_imported_funcs = in.below(3);
   const uint32_t nfuncs = num_imported_funcs + 1 + in.below(6);
   for (uint32_t i = 0; i < nfuncs; ++i) func_types.push_back(in.below(static_cast<uint32_t>(types.size())));
@@ -1006,6 +1034,12 @@ void ModuleGen::declare() {
     }
   }
   emit_names = in.chance(1, 2);
+
+  for (size_t i = 0; i < globals.size(); ++i) {
+    globals_by[type_slot(globals[i].type)].push_back(static_cast<uint32_t>(i));
+    if (globals[i].mut) mut_globals_by[type_slot(globals[i].type)].push_back(static_cast<uint32_t>(i));
+  }
+  for (size_t i = 0; i < tables.size(); ++i) tables_by[type_slot(tables[i].elem)].push_back(static_cast<uint32_t>(i));
 }
 
 void section(Buf& out, uint8_t id, const Buf& content) {
@@ -1021,7 +1055,7 @@ std::vector<uint8_t> ModuleGen::assemble() {
   {  // types
     Buf s;
     s.uleb(types.size());
-    for (const FuncType& t : types) {
+    for (const FnSig& t : types) {
       s.u8(0x60);
       s.uleb(t.params.size());
       for (ValType v : t.params) s.type(v);

@@ -141,5 +141,37 @@ TEST(WasmStart, TrapKeepsEarlierEffects) {
   EXPECT_EQ(std::memcmp(mem.data(), "ok!", 3), 0);  // data segment and the start's own store
 }
 
+// The tables an instance defines are bounded together, after growth too (from wasm or from the
+// embedder), so a module cannot reach gigabytes by growing many tables to the per-table limit.
+TEST(WasmTables, GrowthKeepsTheInstanceWideLimit) {
+  Engine engine;
+  Store store(engine);
+  Linker linker(store);
+  auto m = Module::compile(engine, test::kTwoTablesWasm);
+  ASSERT_TRUE(m.ok()) << m.error();
+  auto r = linker.instantiate(*m);
+  ASSERT_TRUE(std::holds_alternative<Instance>(r)) << std::get<InstantiateError>(r).message;
+  Instance inst = std::get<Instance>(r);
+  auto a = inst.get_table("a");
+  auto grow_b = inst.get_func("grow_b");
+  ASSERT_TRUE(a && grow_b);
+  const uint64_t most = rt::kMaxTableEntries * 3 / 5;
+  EXPECT_EQ(a->grow(most, Val::funcref_null()), std::optional<uint64_t>(0));
+  auto grown = [&](uint64_t delta) {
+    const std::vector<Val> args = {Val::i32(static_cast<int32_t>(delta))};
+    auto res = grow_b->call(store, args);
+    EXPECT_TRUE(std::holds_alternative<std::vector<Val>>(res));
+    return std::get<std::vector<Val>>(res).at(0).i32();
+  };
+  EXPECT_EQ(grown(most), -1);  // alone within the per-table limit, together beyond it
+  EXPECT_EQ(grown(rt::kMaxTableEntries - most), 0);
+  EXPECT_EQ(grown(1), -1);
+  EXPECT_EQ(a->grow(1, Val::funcref_null()), std::nullopt);
+  EXPECT_EQ(a->grow(0, Val::funcref_null()), std::optional<uint64_t>(most));
+  // A table the embedder creates has its own budget.
+  Table own = Table::create(store, TableType{ValType::FuncRef, Limits{0, std::nullopt}}, Val::funcref_null());
+  EXPECT_EQ(own.grow(most, Val::funcref_null()), std::optional<uint64_t>(0));
+}
+
 }  // namespace
 }  // namespace wrun
