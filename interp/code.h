@@ -75,6 +75,14 @@ enum : uint16_t {
 #undef WRUN_BR_ID
   kRSubImm32,
   kRSubImm64,
+  // Test-and-branch, `br_if (x & imm)` and `br_if (i32.eqz (x & imm))`: a imm rel. Flag tests
+  // and alignment checks (`p & 3`) are everywhere in compiled C.
+  kBrIfAndZ32,
+  kBrIfAndNz32,
+  // Bit-field extract `(x >> shift) & mask`: dst a shift mask (a 32-bit mask field for i32, a
+  // 64-bit one at byte 16+8 for i64). Byte extraction in hashing, codecs and compression.
+  kShrUAnd32,
+  kShrUAnd64,
   kNumInstrIds
 };
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }

@@ -376,7 +376,8 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(id_of(Op::I64TruncF64S), I64TruncF64S) X(id_of(Op::I64TruncF64U), I64TruncF64U)           \
   X(kCopy, Copy) X(kCopy2, Copy2) X(kCopyN, CopyN) X(kBrIfZ, BrIfZ) X(kBrIfNz, BrIfNz)         \
   X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kCheck, Check)   \
-  X(kInvalid, Invalid) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
+  X(kInvalid, Invalid) X(kBrIfAndZ32, BrIfAndZ32) X(kBrIfAndNz32, BrIfAndNz32)                \
+  X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
 // What the loop reports when it stops.
@@ -561,6 +562,22 @@ dispatch:
   }
   L_RSubImm64 : {
     S(8) = PI64(u64_at(ip + 16) - I64(S(12)));
+    NEXT(24);
+  }
+  L_ShrUAnd32 : {
+    S(8) = PI32((I32(S(12)) >> (OP(16) & 31)) & OP(20));
+    NEXT(24);
+  }
+  L_ShrUAnd64 : {
+    S(8) = PI64((I64(S(12)) >> (OP(16) & 63)) & u64_at(ip + 24));
+    NEXT(32);
+  }
+  L_BrIfAndZ32 : {
+    if ((I32(S(8)) & OP(12)) == 0) TAKE_BRANCH(OP(16));
+    NEXT(24);
+  }
+  L_BrIfAndNz32 : {
+    if ((I32(S(8)) & OP(12)) != 0) TAKE_BRANCH(OP(16));
     NEXT(24);
   }
   // Compare-and-branch: a b rel / a imm rel.
@@ -987,10 +1004,10 @@ dispatch:
     NEXT(16);
   }
   L_BrTable : {
-    uint32_t i = I32(S(8));
+    uint32_t i = I32(S(8)) + OP(24);  // a folded `i32.add x, bias` (switch cases from bias)
     uint32_t count = OP(12);
     if (i > count) i = count;  // the last entry is the default
-    const uint8_t* entry = ip + 24 + 8 * size_t{i};
+    const uint8_t* entry = ip + 32 + 8 * size_t{i};
     uint32_t src = OP(16), n = OP(20), dst = u32_at(entry + 4);
     if (n && dst != src) std::memmove(fp + dst, fp + src, n * sizeof(Slot));
     TAKE_BRANCH(u32_at(entry));
@@ -1153,6 +1170,10 @@ std::string disassemble(const Code& code) {
           WRUN_MEMORY_OPS(WRUN_ADDR_NAME)
 #undef WRUN_ADDR_NAME
         case kRSubImm64: return "i64.rsub_imm";
+        case kBrIfAndZ32: return "br_if_and_z";
+        case kBrIfAndNz32: return "br_if_and_nz";
+        case kShrUAnd32: return "i32.shr_u_and";
+        case kShrUAnd64: return "i64.shr_u_and";
 #define WRUN_IMM_NAME(name) \
   case kImm_##name:         \
     return std::string(op_name(Op::name)) + "_imm";

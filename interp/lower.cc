@@ -10,8 +10,10 @@
 // `local.set`/`local.tee` retarget a just-computed result straight into the local, and
 // `br_if`/`if` on a just-computed compare become one compare-and-branch instruction.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string_view>
 
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -62,6 +64,44 @@ CompareInfo compare_info(Op op) {
       return {};
   }
 }
+
+// The optimisations of this file, each of which can be turned off with
+// WRUN_INTERP_DISABLE=name,name,... (read once per process) to measure what it buys; the
+// plain lowering is always correct on its own. Not meant for production use.
+enum Optimisation : uint32_t {
+  kOptForwarding = 1,     // "forwarding": local.get/constants as operands, no copies
+  kOptRetarget = 2,       // "retarget": local.set/tee write the producer's result in place
+  kOptImmediates = 4,     // "immediates": binary ops with a constant operand
+  kOptCompareBranch = 8,  // "compare-branch": compare/eqz + br_if/if fused
+  kOptAddrFold = 16,      // "addr-fold": i32.add folded into loads and stores
+  kOptTestBranch = 32,    // "test-branch": (x & imm) + br_if/if fused
+  kOptShiftMask = 64,     // "shift-mask": (x >> s) & m fused
+  kOptBrTableBias = 128,  // "br-table-bias": x + k folded into br_table
+};
+uint32_t disabled_optimisations() {
+  static const uint32_t disabled = [] {
+    static constexpr std::pair<std::string_view, uint32_t> kNames[] = {
+        {"forwarding", kOptForwarding},         {"retarget", kOptRetarget},
+        {"immediates", kOptImmediates},         {"compare-branch", kOptCompareBranch},
+        {"addr-fold", kOptAddrFold},            {"test-branch", kOptTestBranch},
+        {"shift-mask", kOptShiftMask},          {"br-table-bias", kOptBrTableBias},
+    };
+    const char* env = std::getenv("WRUN_INTERP_DISABLE");
+    std::string_view list = env ? env : "";
+    uint32_t bits = 0;
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      std::string_view name = list.substr(0, comma);
+      for (auto [n, bit] : kNames) {
+        if (name == n || name == "all") bits |= bit;
+      }
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+    return bits;
+  }();
+  return disabled;
+}
+bool enabled(Optimisation o) { return (disabled_optimisations() & o) == 0; }
 
 // What an operand-stack slot holds at this point of the code.
 struct Pending {
@@ -203,13 +243,25 @@ class Lowering {
                    uint32_t src) {
     if (dead_) return;
     uint32_t n = w_->ctrl(default_depth).label_slots();
-    uint32_t idx = use(index);
+    // `br_table (x + k)`: compilers bias switch values so the cases start at 0.
+    uint32_t idx = index, bias = 0;
+    if (enabled(kOptBrTableBias) && last_.dst_field != kNone && last_.dst_slot == index &&
+        last_.id == kImm_I32Add && at(index).kind == Pending::InSlot && index >= w_->num_local_slots()) {
+      std::memcpy(&idx, buf_.data() + last_.instr + 12, 4);
+      std::memcpy(&bias, buf_.data() + last_.instr + 16, 4);
+      drop_last_instr();
+    } else {
+      idx = use(index);
+    }
     materialize_range(src, n);
+    // index count src n bias (pad) then count+1 entries (relative target, target's slot).
     size_t at = begin_instr(Op::BrTable);
     put32(idx);
     put32(static_cast<uint32_t>(depths.size()));
     put32(src);
     put32(n);
+    put32(bias);
+    put32(0);
     auto entry = [&](uint32_t depth) {
       add_branch(depth, Fixup{at, put32(0)});
       put32(w_->ctrl(depth).slot_height);
@@ -260,6 +312,12 @@ class Lowering {
   }
   void on_local_get(uint32_t local, uint32_t dst) {
     if (dead_) return;
+    if (!enabled(kOptForwarding)) {
+      const uint32_t width = slots_of(w_->local_type(local));
+      emit_copy(dst, w_->local_slot(local), width);
+      define(dst, width);
+      return;
+    }
     Pending& p = at(dst);
     p = Pending{};
     p.kind = Pending::Local;
@@ -301,6 +359,7 @@ class Lowering {
     p.kind = Pending::Const;
     p.wide = op == Op::I64Const || op == Op::F64Const;
     p.value = p.wide ? bits : (bits & 0xFFFFFFFFu);
+    if (!enabled(kOptForwarding)) materialize(dst);
   }
   void on_numeric(Op op, uint32_t dst, uint32_t a, uint32_t b) {
     if (dead_) return;
@@ -325,20 +384,25 @@ class Lowering {
     bool wide = sig_info(op_info(op).sig).params[0] == ValType::I64;
     if ((op == Op::I32Sub || op == Op::I64Sub) && fits_imm(a) && !fits_imm(b)) {
       emit_binary_imm(wide ? kRSubImm64 : kRSubImm32, dst, use(b), at(a).value, wide);
-      last_op_ = Op::Nop;
+      last_.op = Op::Nop;
       define(dst, 1);
       return;
     }
     if (imm && fits_imm(b)) {
       uint64_t value = at(b).value;
+      if ((op == Op::I32And || op == Op::I64And) && take_shift_mask(dst, a, value, wide)) {
+        last_.op = Op::Nop;
+        define(dst, 1);
+        return;
+      }
       emit_binary_imm(imm, dst, use(a), value, wide);
-      last_compare_imm_ = true;
+      last_.compare_imm = true;
     } else {
       uint32_t y = use(b), x = use(a);
       emit_producer(id_of(op), dst, {x, y});
-      last_compare_imm_ = false;
+      last_.compare_imm = false;
     }
-    last_op_ = op;
+    last_.op = op;
     define(dst, result_slots(op));
   }
   void on_ternary(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c) {
@@ -525,9 +589,10 @@ class Lowering {
   struct FusedCompare {
     Op op;
     uint32_t a;
-    uint32_t b;  // a slot, or the immediate when is_imm
+    uint32_t b;  // a slot, or the immediate when is_imm (the mask when test)
     bool is_imm;
-    bool eqz;  // i32.eqz a: branch when a == 0
+    bool eqz;   // i32.eqz a: branch when a == 0
+    bool test;  // a & b: branch when nonzero (zero when eqz is also set)
   };
 
   static uint32_t result_slots(Op op) {
@@ -556,7 +621,7 @@ class Lowering {
     for (uint32_t i = 0; i < n; ++i) at(slot + i) = Pending{};
   }
   // Binary instructions take any constant right operand (32- or 64-bit field by width).
-  bool fits_imm(uint32_t slot) { return at(slot).kind == Pending::Const; }
+  bool fits_imm(uint32_t slot) { return enabled(kOptImmediates) && at(slot).kind == Pending::Const; }
   static bool fits_i32(uint64_t v) {
     int64_t x = static_cast<int64_t>(v);
     return x >= INT32_MIN && x <= INT32_MAX;
@@ -598,10 +663,10 @@ class Lowering {
     uint32_t width = slots_of(w_->local_type(local));
     Pending p = at(src);
     // Peephole: the value was just computed into `src`; compute it into the local instead.
-    if (p.kind == Pending::InSlot && last_dst_field_ != kNone && last_dst_slot_ == src &&
-        !has_pending_local(ls, src)) {
+    if (enabled(kOptRetarget) && p.kind == Pending::InSlot && last_.dst_field != kNone &&
+        last_.dst_slot == src && !has_pending_local(ls, src)) {
       uint32_t v = ls;
-      std::memcpy(buf_.data() + last_dst_field_, &v, 4);
+      std::memcpy(buf_.data() + last_.dst_field, &v, 4);
       no_peephole();
       return;
     }
@@ -661,19 +726,19 @@ class Lowering {
   // Removes an `i32.add x, const` that just computed the address in `addr`, so the memory
   // instruction can add the constant itself.
   std::optional<AddrAdd> take_addr_add(uint32_t addr, bool allow_reg = true) {
-    if (last_dst_field_ == kNone || last_dst_slot_ != addr || at(addr).kind != Pending::InSlot ||
-        (last_instr_id_ != kImm_I32Add && (!allow_reg || last_instr_id_ != id_of(Op::I32Add))))
+    if (!enabled(kOptAddrFold) || last_.dst_field == kNone || last_.dst_slot != addr || at(addr).kind != Pending::InSlot ||
+        (last_.id != kImm_I32Add && (!allow_reg || last_.id != id_of(Op::I32Add))))
       return std::nullopt;
     AddrAdd a;
-    a.reg = last_instr_id_ == id_of(Op::I32Add);
-    std::memcpy(&a.base, buf_.data() + last_instr_ + 12, 4);
-    std::memcpy(&a.value, buf_.data() + last_instr_ + 16, 4);
+    a.reg = last_.id == id_of(Op::I32Add);
+    std::memcpy(&a.base, buf_.data() + last_.instr + 12, 4);
+    std::memcpy(&a.value, buf_.data() + last_.instr + 16, 4);
     drop_last_instr();
     return a;
   }
   void drop_last_instr() {
-    buf_.resize(last_instr_);
-    while (!code_.offsets.empty() && code_.offsets.back().first >= last_instr_) code_.offsets.pop_back();
+    buf_.resize(last_.instr);
+    while (!code_.offsets.empty() && code_.offsets.back().first >= last_.instr) code_.offsets.pop_back();
     no_peephole();
   }
 
@@ -688,34 +753,88 @@ class Lowering {
     set_producer(at_, dst_field, dst);
   }
 
+  // `(x >> s) & mask` where the shift just computed `a` into a stack slot: one instruction.
+  bool take_shift_mask(uint32_t dst, uint32_t a, uint64_t mask, bool wide) {
+    const uint16_t shift_id = wide ? kImm_I64ShrU : kImm_I32ShrU;
+    if (!enabled(kOptShiftMask) || last_.dst_field == kNone || last_.dst_slot != a || last_.id != shift_id ||
+        at(a).kind != Pending::InSlot || a < w_->num_local_slots())
+      return false;
+    uint32_t x, shift;
+    std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
+    std::memcpy(&shift, buf_.data() + last_.instr + 16, 4);  // low word of an i64 immediate
+    drop_last_instr();
+    size_t at_ = begin_instr(wide ? kShrUAnd64 : kShrUAnd32);
+    size_t dst_field = put32(dst);
+    put32(x);
+    put32(shift);
+    if (wide) put32(0);  // the 64-bit mask starts on an 8-byte boundary
+    put32(static_cast<uint32_t>(mask));
+    if (wide) put32(static_cast<uint32_t>(mask >> 32));
+    end_instr();
+    set_producer(at_, dst_field, dst);
+    return true;
+  }
+
   // Removes a compare that just computed `cond`, so the branch can do the comparison itself.
   std::optional<FusedCompare> take_compare(uint32_t cond) {
-    if (last_dst_field_ == kNone || last_dst_slot_ != cond) return std::nullopt;
-    if (last_instr_id_ == id_of(Op::I32Eqz)) {  // branch on the operand being zero
+    if (!enabled(kOptCompareBranch) || last_.dst_field == kNone || last_.dst_slot != cond) return std::nullopt;
+    if (std::optional<FusedCompare> t = take_test(cond)) return t;
+    if (last_.id == id_of(Op::I32Eqz)) {  // branch on the operand being zero
       FusedCompare c{};
       c.eqz = true;
-      std::memcpy(&c.a, buf_.data() + last_instr_ + 12, 4);
+      std::memcpy(&c.a, buf_.data() + last_.instr + 12, 4);
+      const Peephole before_eqz = prev_;
       drop_last_instr();
+      // eqz of a just-computed `x & imm` (in a stack slot nothing else reads): test x itself.
+      last_ = before_eqz;
+      std::optional<FusedCompare> t = take_test(c.a);
+      no_peephole();
+      if (t) {
+        t->eqz = true;
+        return t;
+      }
       return c;
     }
-    if (!compare_info(last_op_).fusable || last_instr_id_ != (last_compare_imm_ ? imm_id(last_op_) : id_of(last_op_)))
+    if (!compare_info(last_.op).fusable || last_.id != (last_.compare_imm ? imm_id(last_.op) : id_of(last_.op)))
       return std::nullopt;
     FusedCompare c;
-    c.op = last_op_;
-    std::memcpy(&c.a, buf_.data() + last_instr_ + 12, 4);
-    std::memcpy(&c.b, buf_.data() + last_instr_ + 16, 4);
-    c.is_imm = last_compare_imm_;
+    c.op = last_.op;
+    std::memcpy(&c.a, buf_.data() + last_.instr + 12, 4);
+    std::memcpy(&c.b, buf_.data() + last_.instr + 16, 4);
+    c.is_imm = last_.compare_imm;
     c.eqz = false;
     if (c.is_imm && sig_info(op_info(c.op).sig).params[0] == ValType::I64) {
       // Fused branches carry a 32-bit immediate; wider i64 constants keep the compare.
       uint64_t v;
-      std::memcpy(&v, buf_.data() + last_instr_ + 16, 8);
+      std::memcpy(&v, buf_.data() + last_.instr + 16, 8);
       if (!fits_i32(v)) return std::nullopt;
     }
     drop_last_instr();
     return c;
   }
+  // Removes an `i32.and x, imm` that just computed `slot`, for a test-and-branch.
+  std::optional<FusedCompare> take_test(uint32_t slot) {
+    if (!enabled(kOptTestBranch) || last_.dst_field == kNone || last_.dst_slot != slot ||
+        last_.id != kImm_I32And || at(slot).kind != Pending::InSlot || slot < w_->num_local_slots())
+      return std::nullopt;
+    FusedCompare c{};
+    c.test = true;
+    c.is_imm = true;
+    std::memcpy(&c.a, buf_.data() + last_.instr + 12, 4);
+    std::memcpy(&c.b, buf_.data() + last_.instr + 16, 4);
+    drop_last_instr();
+    return c;
+  }
   Fixup emit_fused_branch(const FusedCompare& c, bool negate) {
+    if (c.test) {
+      const bool branch_on_zero = c.eqz != negate;
+      size_t at = begin_instr(branch_on_zero ? kBrIfAndZ32 : kBrIfAndNz32);
+      put32(c.a);
+      put32(c.b);
+      Fixup fx{at, put32(0)};
+      end_instr();
+      return fx;
+    }
     if (c.eqz) {
       size_t at = begin_instr(negate ? kBrIfNz : kBrIfZ);
       put32(c.a);
@@ -740,9 +859,10 @@ class Lowering {
     code_.offsets.push_back({static_cast<uint32_t>(at), static_cast<uint32_t>(w_->instr_offset())});
     uint64_t h = handler_word(id);
     put_bytes(&h, 8);
+    prev_ = last_;
     no_peephole();
-    last_instr_ = at;
-    last_instr_id_ = id;
+    last_.instr = at;
+    last_.id = id;
     return at;
   }
   size_t begin_instr(Op op) { return begin_instr(id_of(op)); }
@@ -756,11 +876,11 @@ class Lowering {
     const uint8_t* b = static_cast<const uint8_t*>(p);
     buf_.insert(buf_.end(), b, b + n);
   }
-  void no_peephole() { last_dst_field_ = kNone; }
+  void no_peephole() { last_.dst_field = kNone; }
   void set_producer(size_t instr, size_t dst_field, uint32_t dst) {
-    last_instr_ = instr;
-    last_dst_field_ = dst_field;
-    last_dst_slot_ = dst;
+    last_.instr = instr;
+    last_.dst_field = dst_field;
+    last_.dst_slot = dst;
   }
   // `id dst operands...`: an instruction whose result may be retargeted by a peephole.
   void emit_producer(uint16_t id, uint32_t dst, std::initializer_list<uint32_t> operands) {
@@ -835,13 +955,17 @@ class Lowering {
   std::vector<Pending> pending_;  // by operand-stack slot
   bool dead_ = false;
 
-  // The last emitted instruction, for the peepholes.
-  size_t last_instr_ = 0;
-  uint16_t last_instr_id_ = 0;
-  size_t last_dst_field_ = kNone;  // its destination field, if it is a plain producer
-  uint32_t last_dst_slot_ = 0;
-  Op last_op_ = Op::Nop;           // the wasm op of the last numeric producer
-  bool last_compare_imm_ = false;
+  // The last emitted instruction, for the peepholes, and the one before it (fusions of three
+  // instructions look back past a dropped one).
+  struct Peephole {
+    size_t instr = 0;
+    uint16_t id = 0;
+    size_t dst_field = kNone;  // its destination field, if it is a plain producer
+    uint32_t dst_slot = 0;
+    Op op = Op::Nop;           // the wasm op of the last numeric producer
+    bool compare_imm = false;
+  };
+  Peephole last_, prev_;
 };
 
 }  // namespace
