@@ -62,6 +62,11 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
   X(I64Load32U) X(I32Store) X(I64Store) X(F32Store) X(F64Store) X(I32Store8) X(I32Store16) \
   X(I64Store8) X(I64Store16) X(I64Store32)
 
+// Load-and-branch: an i32 load whose value a `br_if`/`if` tests right away (`while (*p)`):
+// `dst addr offset rel`, branching when the loaded value is nonzero (kLoadBrNz_*) or zero
+// (kLoadBrZ_*). The load still writes dst (often a local, through local.tee).
+#define WRUN_BRANCHING_LOADS(X) X(I32Load) X(I32Load8S) X(I32Load8U) X(I32Load16S) X(I32Load16U)
+
 enum : uint16_t {
   kImmFirst_ = kBaseIdsEnd - 1,
 #define WRUN_ADDR_ID(name) kAddr_##name, kAddr2_##name,
@@ -83,6 +88,9 @@ enum : uint16_t {
   // 64-bit one at byte 16+8 for i64). Byte extraction in hashing, codecs and compression.
   kShrUAnd32,
   kShrUAnd64,
+#define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
+  WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
+#undef WRUN_LOAD_BR_ID
   kNumInstrIds
 };
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }

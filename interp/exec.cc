@@ -201,6 +201,13 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(I64TruncSatF64U, F64, PI64, trunc_sat<uint64_t>(a, kF64U64Lo, kF64U64Hi))
 
 // Loads: (name, C type read from memory, slot value built from the loaded `v`).
+// The loads of WRUN_BRANCHING_LOADS (code.h) with their WRUN_LOADS rows.
+#define WRUN_BRANCHING_LOAD_TYPES(X)                                                   \
+  X(I32Load, uint32_t, PI32(v))                                                        \
+  X(I32Load8S, int8_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))           \
+  X(I32Load8U, uint8_t, PI32(v))                                                       \
+  X(I32Load16S, int16_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))         \
+  X(I32Load16U, uint16_t, PI32(v))
 #define WRUN_LOADS(X)                                                                   \
   X(I32Load, uint32_t, PI32(v)) X(I64Load, uint64_t, PI64(v)) X(F32Load, uint32_t, PI32(v)) \
   X(F64Load, uint64_t, PI64(v))                                                          \
@@ -423,6 +430,10 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   labels[kAddr2_##name] = &&L_Addr2_##name;
     WRUN_LOADS(WRUN_SET_ADDR) WRUN_STORES(WRUN_SET_ADDR)
     labels[kRSubImm64] = &&L_RSubImm64;
+#define WRUN_SET_LOAD_BR(name, ...)                \
+  labels[kLoadBrNz_##name] = &&L_LoadBrNz_##name; \
+  labels[kLoadBrZ_##name] = &&L_LoadBrZ_##name;
+    WRUN_BRANCHING_LOAD_TYPES(WRUN_SET_LOAD_BR)
     labels[id_of(Op::F32Const)] = &&L_I32Const;
     labels[id_of(Op::F64Const)] = &&L_I64Const;
     g_labels = labels;
@@ -526,6 +537,12 @@ dispatch:
     goto L_Addr2_##name;
     WRUN_LOADS(WRUN_CASE_ADDR) WRUN_STORES(WRUN_CASE_ADDR)
     case kRSubImm64: goto L_RSubImm64;
+#define WRUN_CASE_LOAD_BR(name, ...) \
+  case kLoadBrNz_##name:             \
+    goto L_LoadBrNz_##name;          \
+  case kLoadBrZ_##name:              \
+    goto L_LoadBrZ_##name;
+    WRUN_BRANCHING_LOAD_TYPES(WRUN_CASE_LOAD_BR)
     case id_of(Op::F32Const): goto L_I32Const;
     case id_of(Op::F64Const): goto L_I64Const;
     default: goto L_Invalid;
@@ -687,6 +704,27 @@ dispatch:
   }
   WRUN_LOADS(WRUN_DEF_LOAD)
   WRUN_STORES(WRUN_DEF_STORE)
+  // Load-and-branch (code.h): the load above, then a branch on the value.
+#define WRUN_DEF_LOAD_BR(name, T, value)                                  \
+  L_LoadBrNz_##name : {                                                   \
+    uint64_t ea = uint64_t{I32(S(12))} + OP(16);                          \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v;                                                                  \
+    std::memcpy(&v, mem + ea, sizeof(T));                                 \
+    S(8) = value;                                                         \
+    if (v != 0) TAKE_BRANCH(OP(20));                                      \
+    NEXT(24);                                                             \
+  }                                                                       \
+  L_LoadBrZ_##name : {                                                    \
+    uint64_t ea = uint64_t{I32(S(12))} + OP(16);                          \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v;                                                                  \
+    std::memcpy(&v, mem + ea, sizeof(T));                                 \
+    S(8) = value;                                                         \
+    if (v == 0) TAKE_BRANCH(OP(20));                                      \
+    NEXT(24);                                                             \
+  }
+  WRUN_BRANCHING_LOAD_TYPES(WRUN_DEF_LOAD_BR)
   // The same with a folded address add: the i32 sum wraps, then the offset is added in 64 bits.
 #define WRUN_DEF_LOAD_ADDR(name, T, value)                                \
   L_Addr_##name : {                                                       \
@@ -1174,6 +1212,13 @@ std::string disassemble(const Code& code) {
         case kBrIfAndNz32: return "br_if_and_nz";
         case kShrUAnd32: return "i32.shr_u_and";
         case kShrUAnd64: return "i64.shr_u_and";
+#define WRUN_LOAD_BR_NAME(name)                                 \
+  case kLoadBrNz_##name:                                        \
+    return std::string(op_name(Op::name)) + "_br_if_nz";        \
+  case kLoadBrZ_##name:                                         \
+    return std::string(op_name(Op::name)) + "_br_if_z";
+          WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_NAME)
+#undef WRUN_LOAD_BR_NAME
 #define WRUN_IMM_NAME(name) \
   case kImm_##name:         \
     return std::string(op_name(Op::name)) + "_imm";

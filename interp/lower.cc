@@ -77,6 +77,7 @@ enum Optimisation : uint32_t {
   kOptTestBranch = 32,    // "test-branch": (x & imm) + br_if/if fused
   kOptShiftMask = 64,     // "shift-mask": (x >> s) & m fused
   kOptBrTableBias = 128,  // "br-table-bias": x + k folded into br_table
+  kOptLoadBranch = 256,   // "load-branch": an i32 load + br_if/if on its value fused
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -85,6 +86,7 @@ uint32_t disabled_optimisations() {
         {"immediates", kOptImmediates},         {"compare-branch", kOptCompareBranch},
         {"addr-fold", kOptAddrFold},            {"test-branch", kOptTestBranch},
         {"shift-mask", kOptShiftMask},          {"br-table-bias", kOptBrTableBias},
+        {"load-branch", kOptLoadBranch},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -113,6 +115,7 @@ struct Pending {
 };
 
 constexpr size_t kNone = std::numeric_limits<size_t>::max();
+constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 
 class Lowering {
  public:
@@ -157,6 +160,8 @@ class Lowering {
       flush_all();
       if (cmp) {
         l.if_fixup = emit_fused_branch(*cmp, /*negate=*/true);
+      } else if (std::optional<Fixup> fx = fuse_load_branch(use(cond), /*on_zero=*/true)) {
+        l.if_fixup = fx;
       } else {
         uint32_t c = use(cond);
         size_t at = begin_instr(kBrIfZ);
@@ -218,6 +223,8 @@ class Lowering {
       if (cmp) {
         Fixup fx = emit_fused_branch(*cmp, /*negate=*/false);
         add_branch(depth, fx);
+      } else if (std::optional<Fixup> fx = fuse_load_branch(c, /*on_zero=*/false)) {
+        add_branch(depth, *fx);
       } else {
         size_t at = begin_instr(kBrIfNz);
         put32(c);
@@ -229,6 +236,8 @@ class Lowering {
     Fixup skip;
     if (cmp) {
       skip = emit_fused_branch(*cmp, /*negate=*/true);
+    } else if (std::optional<Fixup> fx = fuse_load_branch(c, /*on_zero=*/true)) {
+      skip = *fx;
     } else {
       size_t at = begin_instr(kBrIfZ);
       put32(c);
@@ -668,6 +677,7 @@ class Lowering {
       uint32_t v = ls;
       std::memcpy(buf_.data() + last_.dst_field, &v, 4);
       no_peephole();
+      last_.retargeted = ls;
       return;
     }
     flush_local(ls, src);
@@ -812,6 +822,30 @@ class Lowering {
     drop_last_instr();
     return c;
   }
+  // Turns the i32 load that just wrote `slot` (a stack slot, or a local through local.set/tee)
+  // into a load-and-branch; returns its branch fixup.
+  std::optional<Fixup> fuse_load_branch(uint32_t slot, bool on_zero) {
+    if (!enabled(kOptLoadBranch) || buf_.size() != last_.instr + 24) return std::nullopt;
+    const bool writes_slot = (last_.dst_field != kNone && last_.dst_slot == slot) || last_.retargeted == slot;
+    uint16_t id = 0;
+    switch (last_.id) {
+#define WRUN_LOAD_BR_CASE(name)                                \
+  case id_of(Op::name):                                        \
+    id = on_zero ? kLoadBrZ_##name : kLoadBrNz_##name;         \
+    break;
+      WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_CASE)
+#undef WRUN_LOAD_BR_CASE
+      default:
+        return std::nullopt;
+    }
+    if (!writes_slot) return std::nullopt;
+    const uint64_t h = handler_word(id);
+    std::memcpy(buf_.data() + last_.instr, &h, 8);
+    last_.id = id;
+    no_peephole();
+    return Fixup{last_.instr, last_.instr + 20};
+  }
+
   // Removes an `i32.and x, imm` that just computed `slot`, for a test-and-branch.
   std::optional<FusedCompare> take_test(uint32_t slot) {
     if (!enabled(kOptTestBranch) || last_.dst_field == kNone || last_.dst_slot != slot ||
@@ -876,7 +910,10 @@ class Lowering {
     const uint8_t* b = static_cast<const uint8_t*>(p);
     buf_.insert(buf_.end(), b, b + n);
   }
-  void no_peephole() { last_.dst_field = kNone; }
+  void no_peephole() {
+    last_.dst_field = kNone;
+    last_.retargeted = kNoSlot;
+  }
   void set_producer(size_t instr, size_t dst_field, uint32_t dst) {
     last_.instr = instr;
     last_.dst_field = dst_field;
@@ -964,6 +1001,7 @@ class Lowering {
     uint32_t dst_slot = 0;
     Op op = Op::Nop;           // the wasm op of the last numeric producer
     bool compare_imm = false;
+    uint32_t retargeted = kNoSlot;  // the local a local.set/tee just retargeted it into
   };
   Peephole last_, prev_;
 };

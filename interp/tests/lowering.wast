@@ -161,3 +161,47 @@
 (assert_return (invoke "biased-switch-value" (i32.const -1)) (i32.const 1007))
 (assert_return (invoke "biased-switch-value" (i32.const 0)) (i32.const 7))
 (assert_return (invoke "biased-switch-value" (i32.const 0xFFFFFFFF)) (i32.const 1007))
+
+;; Load-and-branch: br_if/if on a just-loaded i32 (`while (*p)`).
+(module
+  (memory 1)
+  (data (i32.const 0) "abc\00\ff\80\00\00")
+  ;; strlen with the load tee'd into a local and tested by br_if.
+  (func (export "strlen") (param i32) (result i32) (local i32 i32)
+    (local.set 1 (local.get 0))
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.tee 2 (i32.load8_u (local.get 1)))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br $l)))
+    (i32.sub (local.get 1) (local.get 0)))
+  ;; The same scan with the loaded value tested directly (br_if loops back while nonzero).
+  (func (export "scan") (param i32) (result i32) (local i32)
+    (local.set 1 (i32.sub (local.get 0) (i32.const 1)))
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.load8_u (local.get 1))))
+    (local.get 1))
+  ;; The tee'd value is used after the branch.
+  (func (export "tee-after") (param i32) (result i32) (local i32)
+    (block (br_if 0 (local.tee 1 (i32.load16_s (local.get 0)))) (local.set 1 (i32.const 77)))
+    (local.get 1))
+  (func (export "if-load") (param i32) (result i32)
+    (if (result i32) (i32.load8_s (local.get 0)) (then (i32.const 1)) (else (i32.const 0))))
+  ;; br_if with a value to carry, on a loaded condition.
+  (func (export "br-if-value") (param i32) (result i32)
+    (block (result i32) (i32.const 5) (br_if 0 (i32.load (local.get 0))) (drop) (i32.const 6))))
+
+(assert_return (invoke "strlen" (i32.const 0)) (i32.const 3))
+(assert_return (invoke "strlen" (i32.const 3)) (i32.const 0))
+(assert_return (invoke "scan" (i32.const 1)) (i32.const 3))
+(assert_return (invoke "scan" (i32.const 4)) (i32.const 6))
+(assert_return (invoke "tee-after" (i32.const 4)) (i32.const 0xFFFF80FF))
+(assert_return (invoke "tee-after" (i32.const 6)) (i32.const 77))
+(assert_return (invoke "if-load" (i32.const 5)) (i32.const 1))
+(assert_return (invoke "if-load" (i32.const 3)) (i32.const 0))
+(assert_return (invoke "br-if-value" (i32.const 0)) (i32.const 5))
+(assert_return (invoke "br-if-value" (i32.const 6)) (i32.const 6))
+(assert_return (invoke "scan" (i32.const 65535)) (i32.const 65535))
+(assert_trap (invoke "scan" (i32.const 65536)) "out of bounds memory access")
+(assert_trap (invoke "if-load" (i32.const 65536)) "out of bounds memory access")
