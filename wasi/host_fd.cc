@@ -162,7 +162,10 @@ Errno fd_write(Call& c, uint32_t fd, uint32_t iovs, uint32_t iovs_len, uint32_t 
   std::vector<os::IoSlice> iov;
   WASI_TRY(c.mem().iovecs(iovs, iovs_len, &iov));
   size_t n = 0;
-  WASI_TRY(os::write(e->handle.get(), iov, &n));
+  // A plain write to a socket whose peer has gone raises SIGPIPE, which kills an embedder that
+  // does not ignore it: send as sock_send does (MSG_NOSIGNAL), so the guest just gets PIPE.
+  WASI_TRY(e->is_socket() ? os::sock_send(e->handle.get(), iov, &n)
+                          : os::write(e->handle.get(), iov, &n));
   return c.mem().write<uint32_t>(out, clamp32(n));
 }
 

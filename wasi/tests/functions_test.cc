@@ -1,6 +1,7 @@
 // What the functions do when called properly: readdir cookies and cut entries, poll_oneoff
 // clocks and readiness, sockets handed in, descriptor renumbering.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -205,6 +206,30 @@ TEST(Sockets, HandedInSocketsWork) {
   EXPECT_EQ(g.call("sock_shutdown", {I32(sock), I32(sdflag::WR)}), 0);
   EXPECT_EQ(::read(sv[0], buf, sizeof buf), 0);  // the guest's side is shut for writing
   ::close(sv[0]);
+  ::close(sv[1]);
+}
+
+// fd_write on a socket whose peer is gone is EPIPE for the guest, never SIGPIPE for the host
+// (found by fuzz_wasi: regressions/fuzz_wasi/fd-write-to-closed-socket-sigpipe.bin).
+TEST(Sockets, WriteToAClosedPeerIsPipeNotSigpipe) {
+  Sandbox sb;
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ::close(sv[0]);
+  Config c = sb.config();
+  c.sockets = {sv[1]};
+  Guest g(c);
+  const uint32_t sock = kPreopenFd + 1;
+  struct sigaction old_action;
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  ASSERT_EQ(sigaction(SIGPIPE, &default_action, &old_action), 0);  // as in an embedder
+  g.put(200, "lost");
+  g.put_val<uint32_t>(16, 200);
+  g.put_val<uint32_t>(20, 4);
+  EXPECT_EQ(g.call("fd_write", {I32(sock), I32(16), I32(1), I32(24)}), E(Errno::PIPE));
+  EXPECT_EQ(g.call("sock_send", {I32(sock), I32(16), I32(1), I32(0), I32(24)}), E(Errno::PIPE));
+  sigaction(SIGPIPE, &old_action, nullptr);
   ::close(sv[1]);
 }
 
