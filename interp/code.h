@@ -88,6 +88,9 @@ enum : uint16_t {
   // 64-bit one at byte 16+8 for i64). Byte extraction in hashing, codecs and compression.
   kShrUAnd32,
   kShrUAnd64,
+  // Multiply-add `x * y + c`: dst x y c (dot products, bignum limbs, index arithmetic).
+  kMulAdd32,
+  kMulAdd64,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID

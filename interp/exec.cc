@@ -384,7 +384,8 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kCopy, Copy) X(kCopy2, Copy2) X(kCopyN, CopyN) X(kBrIfZ, BrIfZ) X(kBrIfNz, BrIfNz)         \
   X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kCheck, Check)   \
   X(kInvalid, Invalid) X(kBrIfAndZ32, BrIfAndZ32) X(kBrIfAndNz32, BrIfAndNz32)                \
-  X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
+  X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(kMulAdd32, MulAdd32)                   \
+  X(kMulAdd64, MulAdd64) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
 // What the loop reports when it stops.
@@ -588,6 +589,14 @@ dispatch:
   L_ShrUAnd64 : {
     S(8) = PI64((I64(S(12)) >> (OP(16) & 63)) & u64_at(ip + 24));
     NEXT(32);
+  }
+  L_MulAdd32 : {
+    S(8) = PI32(I32(S(12)) * I32(S(16)) + I32(S(20)));
+    NEXT(24);
+  }
+  L_MulAdd64 : {
+    S(8) = PI64(I64(S(12)) * I64(S(16)) + I64(S(20)));
+    NEXT(24);
   }
   L_BrIfAndZ32 : {
     if ((I32(S(8)) & OP(12)) == 0) TAKE_BRANCH(OP(16));
@@ -1212,6 +1221,8 @@ std::string disassemble(const Code& code) {
         case kBrIfAndNz32: return "br_if_and_nz";
         case kShrUAnd32: return "i32.shr_u_and";
         case kShrUAnd64: return "i64.shr_u_and";
+        case kMulAdd32: return "i32.mul_add";
+        case kMulAdd64: return "i64.mul_add";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

@@ -78,6 +78,7 @@ enum Optimisation : uint32_t {
   kOptShiftMask = 64,     // "shift-mask": (x >> s) & m fused
   kOptBrTableBias = 128,  // "br-table-bias": x + k folded into br_table
   kOptLoadBranch = 256,   // "load-branch": an i32 load + br_if/if on its value fused
+  kOptMulAdd = 512,       // "mul-add": integer x * y + c fused
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -86,7 +87,7 @@ uint32_t disabled_optimisations() {
         {"immediates", kOptImmediates},         {"compare-branch", kOptCompareBranch},
         {"addr-fold", kOptAddrFold},            {"test-branch", kOptTestBranch},
         {"shift-mask", kOptShiftMask},          {"br-table-bias", kOptBrTableBias},
-        {"load-branch", kOptLoadBranch},
+        {"load-branch", kOptLoadBranch},        {"mul-add", kOptMulAdd},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -408,6 +409,11 @@ class Lowering {
       last_.compare_imm = true;
     } else {
       uint32_t y = use(b), x = use(a);
+      if ((op == Op::I32Add || op == Op::I64Add) && take_mul_add(dst, x, y, wide)) {
+        last_.op = Op::Nop;
+        define(dst, 1);
+        return;
+      }
       emit_producer(id_of(op), dst, {x, y});
       last_.compare_imm = false;
     }
@@ -761,6 +767,24 @@ class Lowering {
     if (wide) put32(static_cast<uint32_t>(value >> 32));
     end_instr();
     set_producer(at_, dst_field, dst);
+  }
+
+  // `x * y + c` (either add operand) where the multiply just computed one operand of the add
+  // into a stack slot: one instruction.
+  bool take_mul_add(uint32_t dst, uint32_t a, uint32_t b, bool wide) {
+    const uint16_t mul_id = id_of(wide ? Op::I64Mul : Op::I32Mul);
+    if (!enabled(kOptMulAdd) || last_.dst_field == kNone || last_.id != mul_id) return false;
+    const uint32_t product = last_.dst_slot;
+    if ((product != a && product != b) || a == b || at(product).kind != Pending::InSlot ||
+        product < w_->num_local_slots())
+      return false;
+    const uint32_t addend = product == b ? a : b;
+    uint32_t x, y;
+    std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
+    std::memcpy(&y, buf_.data() + last_.instr + 16, 4);
+    drop_last_instr();
+    emit_producer(wide ? kMulAdd64 : kMulAdd32, dst, {x, y, addend});
+    return true;
   }
 
   // `(x >> s) & mask` where the shift just computed `a` into a stack slot: one instruction.

@@ -205,3 +205,34 @@
 (assert_return (invoke "scan" (i32.const 65535)) (i32.const 65535))
 (assert_trap (invoke "scan" (i32.const 65536)) "out of bounds memory access")
 (assert_trap (invoke "if-load" (i32.const 65536)) "out of bounds memory access")
+
+;; Multiply-add: x * y + c with the product on either side of the add.
+(module
+  (func (export "mul-add-right") (param i32 i32 i32) (result i32)
+    (i32.add (local.get 2) (i32.mul (local.get 0) (local.get 1))))
+  (func (export "mul-add-left") (param i32 i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "mul-add-64") (param i64 i64 i64) (result i64)
+    (i64.add (local.get 2) (i64.mul (local.get 0) (local.get 1))))
+  ;; Both add operands are products; the product kept in a local (tee) is not fused away.
+  (func (export "dot2") (param i32 i32 i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (local.get 1)) (i32.mul (local.get 2) (local.get 3))))
+  (func (export "mul-tee-add") (param i32 i32) (result i32) (local i32)
+    (i32.add (local.tee 2 (i32.mul (local.get 0) (local.get 1))) (local.get 0))
+    (local.get 2) (i32.sub))
+  ;; An accumulating loop: acc += i * i.
+  (func (export "sum-squares") (param i32) (result i64) (local i64 i64)
+    (block $done
+      (loop $l
+        (br_if $done (i64.ge_u (local.get 2) (i64.extend_i32_u (local.get 0))))
+        (local.set 1 (i64.add (local.get 1) (i64.mul (local.get 2) (local.get 2))))
+        (local.set 2 (i64.add (local.get 2) (i64.const 1)))
+        (br $l)))
+    (local.get 1)))
+
+(assert_return (invoke "mul-add-right" (i32.const 6) (i32.const 7) (i32.const 100)) (i32.const 142))
+(assert_return (invoke "mul-add-left" (i32.const 0x10000) (i32.const 0x10000) (i32.const 5)) (i32.const 5))
+(assert_return (invoke "mul-add-64" (i64.const 0x100000000) (i64.const 0x100000001) (i64.const -1)) (i64.const 0xFFFFFFFF))
+(assert_return (invoke "dot2" (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5)) (i32.const 26))
+(assert_return (invoke "mul-tee-add" (i32.const 3) (i32.const 4)) (i32.const 3))
+(assert_return (invoke "sum-squares" (i32.const 4)) (i64.const 14))
