@@ -136,6 +136,12 @@ wrun_cli_test(timeout-blocked-host-call 1 "the --timeout of 200ms elapsed and th
               --timeout 200ms --invoke sleep ${bin}/wasi_guest.wasm 30000000000)
 
 # WASI: argv, environment, preopened directories.
+# The guest sees EPIPE when its stdout reader has gone, and exits with it (64); a SIGPIPE
+# would kill wrun instead (status 141 from bash).
+add_test(NAME tools/wrun/wasi-closed-stdout-is-epipe
+         COMMAND bash -c "\"$0\" --invoke write_until_error \"$1\" | true; exit $(( PIPESTATUS[0] == 64 ? 0 : 1 ))"
+                 $<TARGET_FILE:wrun> ${bin}/wasi_guest.wasm)
+set_tests_properties(tools/wrun/wasi-closed-stdout-is-epipe PROPERTIES LABELS cli TIMEOUT 60)
 wrun_cli_check(wasi-args EXIT 0 STDOUT "${bin}/wasi_guest.wasm\nfirst\n--env\nX=1\n-5\n"
                ARGS ${bin}/wasi_guest.wasm first --env X=1 -5)
 wrun_cli_check(wasi-env EXIT 0 OUTPUT "A=1|B=x=y|WRUN_PASSED=from host\n" ABSENT "WRUN_SECRET"

@@ -2,7 +2,8 @@
 ;; exports are called with --invoke: print_env prints the environment (NAME=VALUE per line),
 ;; try_write creates out.txt in the first preopened directory (fd 3), writes "hello" into it
 ;; and returns the WASI errno (0 when the write went through); sleep blocks in poll_oneoff
-;; for the given number of nanoseconds.
+;; for the given number of nanoseconds; write_until_error writes to stdout until fd_write fails
+;; and exits with that errno (PIPE, 64, when the reader has gone).
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
@@ -13,6 +14,7 @@
   (import "wasi_snapshot_preview1" "path_open"
     (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
   (memory (export "memory") 1)
   ;; 0: count, 4: buffer size, 8: iovec, 16: nwritten, 20: opened fd
   (data (i32.const 64) "out.txt")
@@ -64,4 +66,13 @@
     (i64.store (i32.const 224) (local.get $ns))
     (i64.store (i32.const 232) (i64.const 0))
     (i32.store16 (i32.const 240) (i32.const 0))
-    (call $poll_oneoff (i32.const 200) (i32.const 300) (i32.const 1) (i32.const 400))))
+    (call $poll_oneoff (i32.const 200) (i32.const 300) (i32.const 1) (i32.const 400)))
+
+  (func (export "write_until_error")
+    (local $err i32)
+    (i32.store (i32.const 8) (i32.const 80))
+    (i32.store (i32.const 12) (i32.const 6))
+    (loop $again
+      (local.set $err (call $fd_write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 16)))
+      (br_if $again (i32.eqz (local.get $err))))
+    (call $proc_exit (local.get $err))))

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -152,6 +153,11 @@ int instantiate_failure(const std::string& path, const wrun::InstantiateError& e
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef SIGPIPE
+  // A closed output pipe (`wrun app.wasm | head`) is an EPIPE for the guest to handle, as for
+  // a native program that ignores SIGPIPE, not a signal that kills the runtime mid-call.
+  std::signal(SIGPIPE, SIG_IGN);
+#endif
   CLI::App app{"wrun: runs a WebAssembly module (WASI preview1 available to it)."};
   std::string invoke, engine_name = "interp", path, fuel_text, timeout_text, max_memory_text;
   std::vector<std::string> args, dirs, dirs_ro, envs, preloads;
