@@ -91,6 +91,13 @@ enum : uint16_t {
   // Multiply-add `x * y + c`: dst x y c (dot products, bignum limbs, index arithmetic).
   kMulAdd32,
   kMulAdd64,
+  // Step-and-branch: `x + imm` / `x - imm` whose result a br_if/if tests right away, the
+  // count-down loop (`while (--n)`): dst a imm rel, branching on a nonzero (Nz) or zero (Z)
+  // result, which is still written to dst.
+  kAddImmBrNz32,
+  kAddImmBrZ32,
+  kSubImmBrNz32,
+  kSubImmBrZ32,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID

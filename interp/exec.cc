@@ -385,7 +385,8 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kCheck, Check)   \
   X(kInvalid, Invalid) X(kBrIfAndZ32, BrIfAndZ32) X(kBrIfAndNz32, BrIfAndNz32)                \
   X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(kMulAdd32, MulAdd32)                   \
-  X(kMulAdd64, MulAdd64) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
+  X(kMulAdd64, MulAdd64) X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32)          \
+  X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
 // What the loop reports when it stops.
@@ -598,6 +599,18 @@ dispatch:
     S(8) = PI64(I64(S(12)) * I64(S(16)) + I64(S(20)));
     NEXT(24);
   }
+#define WRUN_DEF_STEP_BR(name, expr, test) \
+  L_##name : {                             \
+    uint32_t v = expr;                     \
+    S(8) = PI32(v);                        \
+    if (test) TAKE_BRANCH(OP(20));         \
+    NEXT(24);                              \
+  }
+  WRUN_DEF_STEP_BR(AddImmBrNz32, I32(S(12)) + OP(16), v != 0)
+  WRUN_DEF_STEP_BR(AddImmBrZ32, I32(S(12)) + OP(16), v == 0)
+  WRUN_DEF_STEP_BR(SubImmBrNz32, I32(S(12)) - OP(16), v != 0)
+  WRUN_DEF_STEP_BR(SubImmBrZ32, I32(S(12)) - OP(16), v == 0)
+#undef WRUN_DEF_STEP_BR
   L_BrIfAndZ32 : {
     if ((I32(S(8)) & OP(12)) == 0) TAKE_BRANCH(OP(16));
     NEXT(24);
@@ -1223,6 +1236,10 @@ std::string disassemble(const Code& code) {
         case kShrUAnd64: return "i64.shr_u_and";
         case kMulAdd32: return "i32.mul_add";
         case kMulAdd64: return "i64.mul_add";
+        case kAddImmBrNz32: return "i32.add_imm_br_if_nz";
+        case kAddImmBrZ32: return "i32.add_imm_br_if_z";
+        case kSubImmBrNz32: return "i32.sub_imm_br_if_nz";
+        case kSubImmBrZ32: return "i32.sub_imm_br_if_z";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

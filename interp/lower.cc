@@ -79,6 +79,7 @@ enum Optimisation : uint32_t {
   kOptBrTableBias = 128,  // "br-table-bias": x + k folded into br_table
   kOptLoadBranch = 256,   // "load-branch": an i32 load + br_if/if on its value fused
   kOptMulAdd = 512,       // "mul-add": integer x * y + c fused
+  kOptStepBranch = 1024,  // "step-branch": x +/- imm + br_if/if on the result fused
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -88,6 +89,7 @@ uint32_t disabled_optimisations() {
         {"addr-fold", kOptAddrFold},            {"test-branch", kOptTestBranch},
         {"shift-mask", kOptShiftMask},          {"br-table-bias", kOptBrTableBias},
         {"load-branch", kOptLoadBranch},        {"mul-add", kOptMulAdd},
+        {"step-branch", kOptStepBranch},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -161,7 +163,7 @@ class Lowering {
       flush_all();
       if (cmp) {
         l.if_fixup = emit_fused_branch(*cmp, /*negate=*/true);
-      } else if (std::optional<Fixup> fx = fuse_load_branch(use(cond), /*on_zero=*/true)) {
+      } else if (std::optional<Fixup> fx = fuse_branch(use(cond), /*on_zero=*/true)) {
         l.if_fixup = fx;
       } else {
         uint32_t c = use(cond);
@@ -224,7 +226,7 @@ class Lowering {
       if (cmp) {
         Fixup fx = emit_fused_branch(*cmp, /*negate=*/false);
         add_branch(depth, fx);
-      } else if (std::optional<Fixup> fx = fuse_load_branch(c, /*on_zero=*/false)) {
+      } else if (std::optional<Fixup> fx = fuse_branch(c, /*on_zero=*/false)) {
         add_branch(depth, *fx);
       } else {
         size_t at = begin_instr(kBrIfNz);
@@ -237,7 +239,7 @@ class Lowering {
     Fixup skip;
     if (cmp) {
       skip = emit_fused_branch(*cmp, /*negate=*/true);
-    } else if (std::optional<Fixup> fx = fuse_load_branch(c, /*on_zero=*/true)) {
+    } else if (std::optional<Fixup> fx = fuse_branch(c, /*on_zero=*/true)) {
       skip = *fx;
     } else {
       size_t at = begin_instr(kBrIfZ);
@@ -846,15 +848,24 @@ class Lowering {
     drop_last_instr();
     return c;
   }
-  // Turns the i32 load that just wrote `slot` (a stack slot, or a local through local.set/tee)
-  // into a load-and-branch; returns its branch fixup.
-  std::optional<Fixup> fuse_load_branch(uint32_t slot, bool on_zero) {
-    if (!enabled(kOptLoadBranch) || buf_.size() != last_.instr + 24) return std::nullopt;
+  // Turns the i32 load or `x +/- imm` that just wrote `slot` (a stack slot, or a local through
+  // local.set/tee) into a load-and-branch or step-and-branch; returns its branch fixup.
+  std::optional<Fixup> fuse_branch(uint32_t slot, bool on_zero) {
+    if (buf_.size() != last_.instr + 24) return std::nullopt;
     const bool writes_slot = (last_.dst_field != kNone && last_.dst_slot == slot) || last_.retargeted == slot;
     uint16_t id = 0;
     switch (last_.id) {
+      case kImm_I32Add:
+        if (!enabled(kOptStepBranch)) return std::nullopt;
+        id = on_zero ? kAddImmBrZ32 : kAddImmBrNz32;
+        break;
+      case kImm_I32Sub:
+        if (!enabled(kOptStepBranch)) return std::nullopt;
+        id = on_zero ? kSubImmBrZ32 : kSubImmBrNz32;
+        break;
 #define WRUN_LOAD_BR_CASE(name)                                \
   case id_of(Op::name):                                        \
+    if (!enabled(kOptLoadBranch)) return std::nullopt;         \
     id = on_zero ? kLoadBrZ_##name : kLoadBrNz_##name;         \
     break;
       WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_CASE)

@@ -236,3 +236,46 @@
 (assert_return (invoke "dot2" (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5)) (i32.const 26))
 (assert_return (invoke "mul-tee-add" (i32.const 3) (i32.const 4)) (i32.const 3))
 (assert_return (invoke "sum-squares" (i32.const 4)) (i64.const 14))
+
+;; Step-and-branch: a count-down (or up) step whose result a br_if/if tests right away.
+(module
+  (memory 1)
+  (data (i32.const 0) "hello")
+  ;; memcpy's byte loop: copy n bytes from 0 to 16, n-- until zero, then read back.
+  (func (export "copy-bytes") (param $n i32) (result i64) (local $s i32) (local $d i32)
+    (local.set $d (i32.const 16))
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $l
+        (i32.store8 (local.get $d) (i32.load8_u (local.get $s)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (i64.load (i32.const 16)))
+  ;; Counting up to zero with add -1 written to a stack slot only.
+  (func (export "count") (param i32) (result i32) (local i32)
+    (block $done
+      (loop $l
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $done (i32.add (local.get 0) (i32.const -1)))
+        (local.set 0 (i32.add (local.get 0) (i32.const -1)))
+        (br $l)))
+    (local.get 1))
+  ;; if on a step (branch to else on zero), and the stepped local used after it.
+  (func (export "if-step") (param i32) (result i32)
+    (if (result i32) (local.tee 0 (i32.sub (local.get 0) (i32.const 5)))
+      (then (local.get 0)) (else (i32.const -1))))
+  ;; A step with a value carried by the br_if.
+  (func (export "step-value") (param i32) (result i32)
+    (block (result i32) (i32.const 9) (br_if 0 (i32.add (local.get 0) (i32.const 3))) (drop) (i32.const 4))))
+
+(assert_return (invoke "copy-bytes" (i32.const 0)) (i64.const 0))
+(assert_return (invoke "copy-bytes" (i32.const 3)) (i64.const 0x6c6568))
+(assert_return (invoke "copy-bytes" (i32.const 5)) (i64.const 0x6f6c6c6568))
+(assert_return (invoke "count" (i32.const 1)) (i32.const 2))
+(assert_return (invoke "count" (i32.const 4)) (i32.const 1))
+(assert_return (invoke "count" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "if-step" (i32.const 5)) (i32.const -1))
+(assert_return (invoke "if-step" (i32.const 7)) (i32.const 2))
+(assert_return (invoke "step-value" (i32.const -3)) (i32.const 4))
+(assert_return (invoke "step-value" (i32.const 0)) (i32.const 9))
