@@ -200,8 +200,9 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(I64TruncSatF64S, F64, PI64, static_cast<uint64_t>(trunc_sat<int64_t>(a, kF64I64Lo, kF64I64Hi))) \
   X(I64TruncSatF64U, F64, PI64, trunc_sat<uint64_t>(a, kF64U64Lo, kF64U64Hi))
 
-// Loads: (name, C type read from memory, slot value built from the loaded `v`).
-// The loads of WRUN_BRANCHING_LOADS (code.h) with their WRUN_LOADS rows.
+// Loads: (name, C type read from memory, slot value built from the loaded `v`). The i32
+// loads come first as their own list: they also exist as load-and-branch (code.h,
+// WRUN_BRANCHING_LOADS).
 #define WRUN_BRANCHING_LOAD_TYPES(X)                                                   \
   X(I32Load, uint32_t, PI32(v))                                                        \
   X(I32Load8S, int8_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))           \
@@ -209,12 +210,8 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(I32Load16S, int16_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))         \
   X(I32Load16U, uint16_t, PI32(v))
 #define WRUN_LOADS(X)                                                                   \
-  X(I32Load, uint32_t, PI32(v)) X(I64Load, uint64_t, PI64(v)) X(F32Load, uint32_t, PI32(v)) \
-  X(F64Load, uint64_t, PI64(v))                                                          \
-  X(I32Load8S, int8_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))             \
-  X(I32Load8U, uint8_t, PI32(v))                                                         \
-  X(I32Load16S, int16_t, PI32(static_cast<uint32_t>(static_cast<int32_t>(v))))           \
-  X(I32Load16U, uint16_t, PI32(v))                                                       \
+  WRUN_BRANCHING_LOAD_TYPES(X)                                                          \
+  X(I64Load, uint64_t, PI64(v)) X(F32Load, uint32_t, PI32(v)) X(F64Load, uint64_t, PI64(v)) \
   X(I64Load8S, int8_t, PI64(static_cast<uint64_t>(static_cast<int64_t>(v))))             \
   X(I64Load8U, uint8_t, PI64(v))                                                         \
   X(I64Load16S, int16_t, PI64(static_cast<uint64_t>(static_cast<int64_t>(v))))           \
@@ -726,27 +723,23 @@ dispatch:
   }
   WRUN_LOADS(WRUN_DEF_LOAD)
   WRUN_STORES(WRUN_DEF_STORE)
-  // Load-and-branch (code.h): the load above, then a branch on the value.
-#define WRUN_DEF_LOAD_BR(name, T, value)                                  \
-  L_LoadBrNz_##name : {                                                   \
+  // Load-and-branch (code.h): the load above, then a branch on the value (`test` on v).
+#define WRUN_DEF_LOAD_BR_AS(label, T, value, test)                        \
+  label : {                                                               \
     uint64_t ea = uint64_t{I32(S(12))} + OP(16);                          \
     if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
     T v;                                                                  \
     std::memcpy(&v, mem + ea, sizeof(T));                                 \
     S(8) = value;                                                         \
-    if (v != 0) TAKE_BRANCH(OP(20));                                      \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_LoadBrZ_##name : {                                                    \
-    uint64_t ea = uint64_t{I32(S(12))} + OP(16);                          \
-    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
-    T v;                                                                  \
-    std::memcpy(&v, mem + ea, sizeof(T));                                 \
-    S(8) = value;                                                         \
-    if (v == 0) TAKE_BRANCH(OP(20));                                      \
+    if (test) TAKE_BRANCH(OP(20));                                        \
     NEXT(24);                                                             \
   }
+#define WRUN_DEF_LOAD_BR(name, T, value)                       \
+  WRUN_DEF_LOAD_BR_AS(L_LoadBrNz_##name, T, value, v != 0)     \
+  WRUN_DEF_LOAD_BR_AS(L_LoadBrZ_##name, T, value, v == 0)
   WRUN_BRANCHING_LOAD_TYPES(WRUN_DEF_LOAD_BR)
+#undef WRUN_DEF_LOAD_BR
+#undef WRUN_DEF_LOAD_BR_AS
   // The same with a folded address add: the i32 sum wraps, then the offset is added in 64 bits.
 #define WRUN_DEF_LOAD_ADDR(name, T, value)                                \
   L_Addr_##name : {                                                       \

@@ -257,8 +257,7 @@ class Lowering {
     uint32_t n = w_->ctrl(default_depth).label_slots();
     // `br_table (x + k)`: compilers bias switch values so the cases start at 0.
     uint32_t idx = index, bias = 0;
-    if (enabled(kOptBrTableBias) && last_.dst_field != kNone && last_.dst_slot == index &&
-        last_.id == kImm_I32Add && at(index).kind == Pending::InSlot && index >= w_->num_local_slots()) {
+    if (enabled(kOptBrTableBias) && just_produced(index, kImm_I32Add)) {
       std::memcpy(&idx, buf_.data() + last_.instr + 12, 4);
       std::memcpy(&bias, buf_.data() + last_.instr + 16, 4);
       drop_last_instr();
@@ -771,16 +770,22 @@ class Lowering {
     set_producer(at_, dst_field, dst);
   }
 
+  // Whether the last instruction is an `id` that computed `slot`, a stack slot that only the
+  // current instruction reads: a fusion may then drop it and do its work itself.
+  bool just_produced(uint32_t slot, uint16_t id) {
+    return last_.dst_field != kNone && last_.dst_slot == slot && last_.id == id &&
+           slot >= w_->num_local_slots() && at(slot).kind == Pending::InSlot;
+  }
+
   // `x * y + c` (either add operand) where the multiply just computed one operand of the add
   // into a stack slot: one instruction.
   bool take_mul_add(uint32_t dst, uint32_t a, uint32_t b, bool wide) {
     const uint16_t mul_id = id_of(wide ? Op::I64Mul : Op::I32Mul);
-    if (!enabled(kOptMulAdd) || last_.dst_field == kNone || last_.id != mul_id) return false;
-    const uint32_t product = last_.dst_slot;
-    if ((product != a && product != b) || a == b || at(product).kind != Pending::InSlot ||
-        product < w_->num_local_slots())
-      return false;
-    const uint32_t addend = product == b ? a : b;
+    if (!enabled(kOptMulAdd) || a == b) return false;
+    uint32_t addend;
+    if (just_produced(b, mul_id)) addend = a;
+    else if (just_produced(a, mul_id)) addend = b;
+    else return false;
     uint32_t x, y;
     std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
     std::memcpy(&y, buf_.data() + last_.instr + 16, 4);
@@ -791,10 +796,7 @@ class Lowering {
 
   // `(x >> s) & mask` where the shift just computed `a` into a stack slot: one instruction.
   bool take_shift_mask(uint32_t dst, uint32_t a, uint64_t mask, bool wide) {
-    const uint16_t shift_id = wide ? kImm_I64ShrU : kImm_I32ShrU;
-    if (!enabled(kOptShiftMask) || last_.dst_field == kNone || last_.dst_slot != a || last_.id != shift_id ||
-        at(a).kind != Pending::InSlot || a < w_->num_local_slots())
-      return false;
+    if (!enabled(kOptShiftMask) || !just_produced(a, wide ? kImm_I64ShrU : kImm_I32ShrU)) return false;
     uint32_t x, shift;
     std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
     std::memcpy(&shift, buf_.data() + last_.instr + 16, 4);  // low word of an i64 immediate
@@ -883,9 +885,7 @@ class Lowering {
 
   // Removes an `i32.and x, imm` that just computed `slot`, for a test-and-branch.
   std::optional<FusedCompare> take_test(uint32_t slot) {
-    if (!enabled(kOptTestBranch) || last_.dst_field == kNone || last_.dst_slot != slot ||
-        last_.id != kImm_I32And || at(slot).kind != Pending::InSlot || slot < w_->num_local_slots())
-      return std::nullopt;
+    if (!enabled(kOptTestBranch) || !just_produced(slot, kImm_I32And)) return std::nullopt;
     FusedCompare c{};
     c.test = true;
     c.is_imm = true;
