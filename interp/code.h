@@ -98,6 +98,12 @@ enum : uint16_t {
   kAddImmBrZ32,
   kSubImmBrNz32,
   kSubImmBrZ32,
+  // Loop idioms (lower.cc, recognise_loop_idiom): placed in front of a byte loop, they run
+  // the whole loop as one memmove/memset when that is exact, else fall through into it.
+  // Copies: d s n t load_offset store_offset body_size; fill: d v n offset body_size.
+  kCopyBytesFwd,
+  kCopyBytesBwd,
+  kFillBytes,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID

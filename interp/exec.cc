@@ -383,7 +383,8 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kInvalid, Invalid) X(kBrIfAndZ32, BrIfAndZ32) X(kBrIfAndNz32, BrIfAndNz32)                \
   X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(kMulAdd32, MulAdd32)                   \
   X(kMulAdd64, MulAdd64) X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32)          \
-  X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
+  X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(kCopyBytesFwd, CopyBytesFwd)   \
+  X(kCopyBytesBwd, CopyBytesBwd) X(kFillBytes, FillBytes) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
 // What the loop reports when it stops.
@@ -779,6 +780,61 @@ dispatch:
   }
   WRUN_LOADS(WRUN_DEF_LOAD_ADDR2)
   WRUN_STORES(WRUN_DEF_STORE_ADDR2)
+
+  // Loop idioms (code.h): the whole byte loop that follows, when running it as one memmove or
+  // memset is exact; otherwise fall through into the loop. n == 0 means 2^32 iterations
+  // (the loop decrements before testing).
+  L_CopyBytesFwd : {  // d s n t load_offset store_offset body_size
+    if (!store.poll.load(std::memory_order_relaxed)) {
+      uint32_t d = I32(S(8)), s = I32(S(12)), n = I32(S(16));
+      uint64_t count = n ? n : uint64_t{1} << 32;
+      uint64_t from = uint64_t{s} + OP(24), to = uint64_t{d} + OP(28);
+      // Forward byte copying equals memmove unless the destination starts inside the source.
+      if (from + count <= mem_size && to + count <= mem_size && (to <= from || to >= from + count)) {
+        std::memmove(mem + to, mem + from, count);
+        S(8) = PI32(d + static_cast<uint32_t>(count));
+        S(12) = PI32(s + static_cast<uint32_t>(count));
+        S(16) = 0;
+        S(20) = PI32(mem[to + count - 1]);
+        NEXT(40 + OP(32));
+      }
+    }
+    NEXT(40);
+  }
+  L_CopyBytesBwd : {  // the same, stepping both pointers down before each byte
+    if (!store.poll.load(std::memory_order_relaxed)) {
+      uint32_t d = I32(S(8)), s = I32(S(12)), n = I32(S(16));
+      uint64_t count = n ? n : uint64_t{1} << 32;
+      if (count <= s && count <= d) {  // neither pointer wraps below zero
+        uint64_t from = uint64_t{s - static_cast<uint32_t>(count)} + OP(24);
+        uint64_t to = uint64_t{d - static_cast<uint32_t>(count)} + OP(28);
+        // Backward byte copying equals memmove unless the source starts inside the destination.
+        if (from + count <= mem_size && to + count <= mem_size && (to >= from || to + count <= from)) {
+          std::memmove(mem + to, mem + from, count);
+          S(8) = PI32(d - static_cast<uint32_t>(count));
+          S(12) = PI32(s - static_cast<uint32_t>(count));
+          S(16) = 0;
+          S(20) = PI32(mem[to]);
+          NEXT(40 + OP(32));
+        }
+      }
+    }
+    NEXT(40);
+  }
+  L_FillBytes : {  // d v n offset body_size
+    if (!store.poll.load(std::memory_order_relaxed)) {
+      uint32_t d = I32(S(8)), n = I32(S(16));
+      uint64_t count = n ? n : uint64_t{1} << 32;
+      uint64_t to = uint64_t{d} + OP(20);
+      if (to + count <= mem_size) {
+        std::memset(mem + to, static_cast<uint8_t>(S(12)), count);
+        S(8) = PI32(d + static_cast<uint32_t>(count));
+        S(16) = 0;
+        NEXT(32 + OP(24));
+      }
+    }
+    NEXT(32);
+  }
 
   L_MemorySize : {
     S(8) = PI32(static_cast<uint32_t>(mem_size / kPageSize));
@@ -1233,6 +1289,9 @@ std::string disassemble(const Code& code) {
         case kAddImmBrZ32: return "i32.add_imm_br_if_z";
         case kSubImmBrNz32: return "i32.sub_imm_br_if_nz";
         case kSubImmBrZ32: return "i32.sub_imm_br_if_z";
+        case kCopyBytesFwd: return "copy_bytes_loop";
+        case kCopyBytesBwd: return "copy_bytes_backward_loop";
+        case kFillBytes: return "fill_bytes_loop";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

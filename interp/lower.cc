@@ -80,6 +80,8 @@ enum Optimisation : uint32_t {
   kOptLoadBranch = 256,   // "load-branch": an i32 load + br_if/if on its value fused
   kOptMulAdd = 512,       // "mul-add": integer x * y + c fused
   kOptStepBranch = 1024,  // "step-branch": x +/- imm + br_if/if on the result fused
+  kOptNotFold = 2048,     // "not-fold": ~(x + c), ~(c - x)... as one op with the constant folded
+  kOptLoopIdiom = 4096,   // "loop-idiom": byte copy/fill loops run as one memmove/memset
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -89,7 +91,8 @@ uint32_t disabled_optimisations() {
         {"addr-fold", kOptAddrFold},            {"test-branch", kOptTestBranch},
         {"shift-mask", kOptShiftMask},          {"br-table-bias", kOptBrTableBias},
         {"load-branch", kOptLoadBranch},        {"mul-add", kOptMulAdd},
-        {"step-branch", kOptStepBranch},
+        {"step-branch", kOptStepBranch},        {"not-fold", kOptNotFold},
+        {"loop-idiom", kOptLoopIdiom},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -194,6 +197,7 @@ class Lowering {
   void on_end(const CtrlFrame& f, bool function_end) {
     if (!dead_) materialize_range(f.slot_height, slots_of(f.results));
     Label& l = labels_.back();
+    if (l.is_loop && !dead_) recognise_loop_idiom(l.loop_pos);
     if (l.if_fixup) patch(*l.if_fixup);
     for (const Fixup& fx : l.fixups) patch(fx);
     no_peephole();
@@ -402,6 +406,12 @@ class Lowering {
     if (imm && fits_imm(b)) {
       uint64_t value = at(b).value;
       if ((op == Op::I32And || op == Op::I64And) && take_shift_mask(dst, a, value, wide)) {
+        last_.op = Op::Nop;
+        define(dst, 1);
+        return;
+      }
+      if ((op == Op::I32Xor || op == Op::I64Xor) && value == (wide ? ~uint64_t{0} : 0xFFFFFFFFu) &&
+          take_not(dst, a, wide)) {
         last_.op = Op::Nop;
         define(dst, 1);
         return;
@@ -810,6 +820,144 @@ class Lowering {
     if (wide) put32(static_cast<uint32_t>(mask >> 32));
     end_instr();
     set_producer(at_, dst_field, dst);
+    return true;
+  }
+
+  // --- Loop idioms ---------------------------------------------------------------------------
+  // Byte loops that copy or fill memory (what -Oz builds of memcpy/memmove/memset compile to):
+  //   forward copy   load8_u t, s; store8 d, t; d += 1; s += 1; n -= 1; br_if n
+  //   backward copy  d -= 1; s -= 1; load8_u t, s; store8 d, t; n -= 1; br_if n
+  //   fill           store8 d, v; d += 1; n -= 1; br_if n
+  // (the two pointer steps in either order). A matched loop gets one instruction in front of
+  // it that does the whole loop as one memmove/memset when every access is in bounds, no
+  // fuel or interrupt is pending, and (for copies) the ranges overlap only in the direction
+  // where a byte-by-byte copy and memmove agree; the locals end as the loop would leave them.
+  // Otherwise it falls through into the loop, kept intact, which runs as written (partial
+  // writes before a trap, fuel per iteration).
+  struct LoopInstr {
+    uint16_t id;
+    uint32_t f[3];  // its first three operand fields
+  };
+  std::optional<LoopInstr> loop_instr_at(size_t pos) const {
+    if (pos + 24 > buf_.size()) return std::nullopt;
+    uint64_t word;
+    std::memcpy(&word, buf_.data() + pos, 8);
+    for (uint16_t id : std::initializer_list<uint16_t>{id_of(Op::I32Load8U), id_of(Op::I32Store8), kImm_I32Add,
+                                                       kImm_I32Sub, kAddImmBrNz32, kSubImmBrNz32}) {
+      if (word != handler_word(id)) continue;
+      LoopInstr in{id, {}};
+      std::memcpy(in.f, buf_.data() + pos + 8, 12);
+      return in;
+    }
+    return std::nullopt;
+  }
+  // +1 or -1 for `x = x + 1` / `x = x - 1` (either spelling) on slot x; 0 otherwise.
+  static int pointer_step(const LoopInstr& in, uint32_t& x) {
+    if (in.id != kImm_I32Add && in.id != kImm_I32Sub) return 0;
+    if (in.f[0] != in.f[1]) return 0;
+    x = in.f[0];
+    uint32_t delta = in.id == kImm_I32Add ? in.f[2] : 0u - in.f[2];
+    return delta == 1 ? 1 : delta == 0xFFFFFFFFu ? -1 : 0;
+  }
+  void recognise_loop_idiom(size_t loop_pos) {
+    if (!enabled(kOptLoopIdiom)) return;
+    const size_t body = buf_.size() - loop_pos;
+    if (body % 24 != 0 || body / 24 < 3 || body / 24 > 5) return;
+    std::vector<LoopInstr> in;
+    for (size_t pos = loop_pos; pos < buf_.size(); pos += 24) {
+      std::optional<LoopInstr> i = loop_instr_at(pos);
+      if (!i) return;
+      in.push_back(*i);
+    }
+    // The last instruction counts n down by one and branches back to the loop's start.
+    const LoopInstr& step = in.back();
+    uint32_t rel;
+    std::memcpy(&rel, buf_.data() + buf_.size() - 24 + 20, 4);
+    const uint32_t n = step.f[0];
+    const uint32_t n_delta = step.id == kAddImmBrNz32 ? step.f[2] : 0u - step.f[2];
+    if ((step.id != kAddImmBrNz32 && step.id != kSubImmBrNz32) || step.f[1] != n || n_delta != 0xFFFFFFFFu ||
+        static_cast<int32_t>(rel) != -static_cast<int32_t>(body - 24))
+      return;
+    const auto is = [](const LoopInstr& i, Op op) { return i.id == id_of(op); };
+    uint32_t d = 0, s = 0, x = 0, y = 0;
+    if (in.size() == 3) {  // fill: store8 d, v; d += 1
+      if (!is(in[0], Op::I32Store8) || pointer_step(in[1], x) != 1) return;
+      d = in[0].f[0];
+      const uint32_t v = in[0].f[1];
+      if (x != d || d == n || v == d || v == n) return;
+      insert_loop_head(loop_pos, body, kFillBytes, {d, v, n, in[0].f[2]});
+      return;
+    }
+    if (in.size() != 5) return;
+    uint16_t id;
+    const LoopInstr *load, *store;
+    if (is(in[0], Op::I32Load8U)) {  // forward: the accesses come first, then the steps
+      load = &in[0], store = &in[1];
+      if (pointer_step(in[2], x) != 1 || pointer_step(in[3], y) != 1) return;
+      id = kCopyBytesFwd;
+    } else {  // backward: the steps come first
+      load = &in[2], store = &in[3];
+      if (pointer_step(in[0], x) != -1 || pointer_step(in[1], y) != -1) return;
+      id = kCopyBytesBwd;
+    }
+    if (!is(*load, Op::I32Load8U) || !is(*store, Op::I32Store8)) return;
+    const uint32_t t = load->f[0];
+    s = load->f[1];
+    d = store->f[0];
+    if (store->f[1] != t || !((x == d && y == s) || (x == s && y == d))) return;
+    // Four distinct slots, so the loop's reads and writes cannot interfere.
+    if (d == s || d == n || d == t || s == n || s == t || n == t) return;
+    insert_loop_head(loop_pos, body, id, {d, s, n, t, load->f[2], store->f[2]});
+  }
+  // Puts `id operands... body_size` in front of the loop body at loop_pos. Nothing branches
+  // into the body from outside and its only branch is the back edge (relative, so unchanged
+  // by the move), so moving the body needs only its offsets entries shifted.
+  void insert_loop_head(size_t loop_pos, size_t body, uint16_t id, std::initializer_list<uint32_t> operands) {
+    std::vector<uint8_t> head;
+    uint64_t h = handler_word(id);
+    head.resize(8);
+    std::memcpy(head.data(), &h, 8);
+    for (uint32_t o : operands) {
+      head.resize(head.size() + 4);
+      std::memcpy(head.data() + head.size() - 4, &o, 4);
+    }
+    uint32_t body_size = static_cast<uint32_t>(body);
+    head.resize(head.size() + 4);
+    std::memcpy(head.data() + head.size() - 4, &body_size, 4);
+    head.resize((head.size() + 7) & ~size_t{7}, 0);
+    buf_.insert(buf_.begin() + static_cast<ptrdiff_t>(loop_pos), head.begin(), head.end());
+    auto first = std::lower_bound(code_.offsets.begin(), code_.offsets.end(),
+                                  std::make_pair(static_cast<uint32_t>(loop_pos), uint32_t{0}));
+    const uint32_t module_offset = first->second;  // the loop's first instruction
+    for (auto it = first; it != code_.offsets.end(); ++it) it->first += static_cast<uint32_t>(head.size());
+    code_.offsets.insert(first, {static_cast<uint32_t>(loop_pos), module_offset});
+    last_ = Peephole{};  // positions moved: nothing may fuse with what came before
+    last_.instr = buf_.size();
+    prev_ = last_;
+  }
+
+  // `~y` (xor with all ones) where y = `x + c`, `x - c`, `c - x` or `x ^ c` was just computed
+  // into a stack slot: in two's complement ~y = -1 - y, so the pair is one instruction with
+  // a new constant (branch-free bit tricks, e.g. constant-time codecs, are full of these).
+  bool take_not(uint32_t dst, uint32_t a, bool wide) {
+    if (!enabled(kOptNotFold)) return false;
+    const uint16_t add = wide ? kImm_I64Add : kImm_I32Add, sub = wide ? kImm_I64Sub : kImm_I32Sub;
+    const uint16_t rsub = wide ? kRSubImm64 : kRSubImm32, xor_ = wide ? kImm_I64Xor : kImm_I32Xor;
+    const uint16_t id = last_.id;
+    if (!just_produced(a, id) || (id != add && id != sub && id != rsub && id != xor_)) return false;
+    const uint64_t ones = wide ? ~uint64_t{0} : 0xFFFFFFFFu;
+    uint32_t x;
+    uint64_t c = 0;
+    std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
+    std::memcpy(&c, buf_.data() + last_.instr + 16, wide ? 8 : 4);
+    uint16_t folded = rsub;
+    uint64_t k = 0;
+    if (id == add) k = ones - c;                       // ~(x + c) = ~c - x
+    else if (id == sub) k = c - 1;                     // ~(x - c) = (c - 1) - x
+    else if (id == rsub) folded = add, k = ones - c;   // ~(c - x) = x + ~c
+    else folded = xor_, k = ~c;                        // ~(x ^ c) = x ^ ~c
+    drop_last_instr();
+    emit_binary_imm(folded, dst, x, k & ones, wide);
     return true;
   }
 

@@ -2,6 +2,7 @@
 // and results, host imports called from wasm, traps, interrupts, fuel, start functions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/runtime.h"
@@ -143,6 +144,52 @@ TEST(WasmStart, TrapKeepsEarlierEffects) {
 
 // The tables an instance defines are bounded together, after growth too (from wasm or from the
 // embedder), so a module cannot reach gigabytes by growing many tables to the per-table limit.
+// A byte-fill loop is one of the interpreter's loop idioms (one memset when nothing is
+// pending); with fuel metered or an interrupt pending it must still run iteration by
+// iteration: fuel per back edge, and the bytes before the trap written.
+struct ByteLoop : ::testing::Test {
+  Engine engine;
+  Store store{engine};
+  std::optional<Instance> inst;
+  void SetUp() override {
+    auto m = Module::compile(engine, test::kFillLoopWasm);
+    ASSERT_TRUE(m.ok()) << m.error();
+    auto r = Linker(store).instantiate(*m);
+    ASSERT_TRUE(std::holds_alternative<Instance>(r)) << std::get<InstantiateError>(r).message;
+    inst = std::get<Instance>(r);
+  }
+  std::variant<Results, Trap> fill(int32_t d, int32_t v, int32_t n) {
+    std::vector<Val> args{Val::i32(d), Val::i32(v), Val::i32(n)};
+    return inst->get_func("fill")->call(store, args);
+  }
+  size_t bytes_equal_to(uint8_t v) {
+    auto mem = inst->get_memory("mem");
+    return static_cast<size_t>(std::count(mem->data(), mem->data() + 65536, v));
+  }
+};
+
+TEST_F(ByteLoop, RunsWholeWithoutFuel) {
+  ASSERT_TRUE(std::holds_alternative<Results>(fill(100, 7, 1000)));
+  EXPECT_EQ(bytes_equal_to(7), 1000u);
+}
+
+TEST_F(ByteLoop, FuelIsChargedPerIteration) {
+  store.set_fuel(10);
+  auto r = fill(0, 7, 1000);
+  ASSERT_TRUE(std::holds_alternative<Trap>(r));
+  EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::OutOfFuel);
+  // Ten units pay for ten back edges; the eleventh iteration's back edge runs out.
+  EXPECT_EQ(bytes_equal_to(7), 11u);
+}
+
+TEST_F(ByteLoop, PendingInterruptStopsAfterOneIteration) {
+  store.interrupt();
+  auto r = fill(0, 9, 1000);
+  ASSERT_TRUE(std::holds_alternative<Trap>(r));
+  EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::Interrupted);
+  EXPECT_EQ(bytes_equal_to(9), 1u);
+}
+
 TEST(WasmTables, GrowthKeepsTheInstanceWideLimit) {
   Engine engine;
   Store store(engine);

@@ -279,3 +279,144 @@
 (assert_return (invoke "if-step" (i32.const 7)) (i32.const 2))
 (assert_return (invoke "step-value" (i32.const -3)) (i32.const 4))
 (assert_return (invoke "step-value" (i32.const 0)) (i32.const 9))
+
+;; Not-fold: ~(x + c), ~(x - c), ~(c - x), ~(x ^ c) become one instruction with a new constant;
+;; a not of a value that is also kept in a local keeps both instructions.
+(module
+  (func (export "not-add") (param i32) (result i32)
+    (i32.xor (i32.add (local.get 0) (i32.const 5)) (i32.const -1)))
+  (func (export "not-sub") (param i32) (result i32)
+    (i32.xor (i32.sub (local.get 0) (i32.const 5)) (i32.const -1)))
+  (func (export "not-rsub") (param i32) (result i32)
+    (i32.xor (i32.sub (i32.const 90) (local.get 0)) (i32.const -1)))
+  (func (export "not-xor") (param i32) (result i32)
+    (i32.xor (i32.const -1) (i32.xor (local.get 0) (i32.const 0xF0))))
+  (func (export "not-add-64") (param i64) (result i64)
+    (i64.xor (i64.add (local.get 0) (i64.const 0x100000000)) (i64.const -1)))
+  (func (export "not-rsub-64") (param i64) (result i64)
+    (i64.xor (i64.sub (i64.const -0x100000000) (local.get 0)) (i64.const -1)))
+  ;; xor with a 32-bit all-ones constant is not a 64-bit not.
+  (func (export "xor-low-64") (param i64) (result i64)
+    (i64.xor (i64.add (local.get 0) (i64.const 1)) (i64.const 0xFFFFFFFF)))
+  (func (export "not-teed") (param i32) (result i32) (local i32)
+    (i32.xor (local.tee 1 (i32.add (local.get 0) (i32.const 1))) (i32.const -1))
+    (local.get 1) (i32.add)))
+
+(assert_return (invoke "not-add" (i32.const 10)) (i32.const -16))
+(assert_return (invoke "not-add" (i32.const -5)) (i32.const -1))
+(assert_return (invoke "not-sub" (i32.const 10)) (i32.const -6))
+(assert_return (invoke "not-sub" (i32.const 0)) (i32.const 4))
+(assert_return (invoke "not-rsub" (i32.const 10)) (i32.const -81))
+(assert_return (invoke "not-rsub" (i32.const 0x80000000)) (i32.const 0x7FFFFFA5))
+(assert_return (invoke "not-xor" (i32.const 0x0F)) (i32.const 0xFFFFFF00))
+(assert_return (invoke "not-add-64" (i64.const 7)) (i64.const -0x100000008))
+(assert_return (invoke "not-rsub-64" (i64.const 7)) (i64.const 0x100000006))
+(assert_return (invoke "xor-low-64" (i64.const 0x1FFFFFFFF)) (i64.const 0x2FFFFFFFF))
+(assert_return (invoke "not-teed" (i32.const 5)) (i32.const -1))
+
+;; Loop idioms: byte copy/fill loops run as one memmove/memset when that is exact, and as
+;; written otherwise (overlap in the direction where a byte copy replicates, out-of-bounds
+;; partial writes, n = 0 meaning 2^32 iterations). The locals end as the loop leaves them.
+(module
+  (memory 1)
+  (data (i32.const 0) "abcdefgh")
+  (func $copy (export "copy") (param $d i32) (param $s i32) (param $n i32) (result i32 i32 i32 i32)
+    (local $t i32)
+    (loop $l
+      (i32.store8 (local.get $d) (local.tee $t (i32.load8_u (local.get $s))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $d) (local.get $s) (local.get $n) (local.get $t))
+  ;; The same with offsets on the accesses and the pointer steps in the other order.
+  (func (export "copy-offsets") (param $d i32) (param $s i32) (param $n i32) (result i32)
+    (loop $l
+      (i32.store8 offset=2 (local.get $d) (i32.load8_u offset=1 (local.get $s)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (local.set $d (i32.sub (local.get $d) (i32.const -1)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $d))
+  ;; memmove's backward loop: both pointers start one past the end.
+  (func $copy-back (export "copy-back") (param $d i32) (param $s i32) (param $n i32) (result i32 i32 i32 i32)
+    (local $t i32)
+    (loop $l
+      (local.set $d (i32.sub (local.get $d) (i32.const 1)))
+      (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+      (i32.store8 (local.get $d) (local.tee $t (i32.load8_u (local.get $s))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $d) (local.get $s) (local.get $n) (local.get $t))
+  (func $fill (export "fill") (param $d i32) (param $v i32) (param $n i32) (result i32 i32)
+    (loop $l
+      (i32.store8 (local.get $d) (local.get $v))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $d) (local.get $n))
+  ;; Not idioms: the stored value is the counter, or the step is 2.
+  (func (export "fill-counter") (param $d i32) (param $n i32)
+    (loop $l
+      (i32.store8 (local.get $d) (local.get $n))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "fill-stride") (param $d i32) (param $v i32) (param $n i32)
+    (loop $l
+      (i32.store8 (local.get $d) (local.get $v))
+      (local.set $d (i32.add (local.get $d) (i32.const 2)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  ;; (wast2json writes no commas between the results of a trapping multi-value call.)
+  (func (export "copy-trap") (param i32 i32 i32)
+    (call $copy (local.get 0) (local.get 1) (local.get 2)) (drop) (drop) (drop) (drop))
+  (func (export "copy-back-trap") (param i32 i32 i32)
+    (call $copy-back (local.get 0) (local.get 1) (local.get 2)) (drop) (drop) (drop) (drop))
+  (func (export "fill-trap") (param i32 i32 i32)
+    (call $fill (local.get 0) (local.get 1) (local.get 2)) (drop) (drop))
+  (func (export "load64") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0))))
+
+(assert_return (invoke "copy" (i32.const 16) (i32.const 0) (i32.const 5))
+  (i32.const 21) (i32.const 5) (i32.const 0) (i32.const 0x65))
+(assert_return (invoke "load64" (i32.const 16)) (i64.const 0x6564636261))
+;; Destination one byte into the source: a byte copy replicates the first byte.
+(assert_return (invoke "copy" (i32.const 1) (i32.const 0) (i32.const 5))
+  (i32.const 6) (i32.const 5) (i32.const 0) (i32.const 0x61))
+(assert_return (invoke "load64" (i32.const 0)) (i64.const 0x6867616161616161))
+(assert_return (invoke "copy" (i32.const 0) (i32.const 16) (i32.const 8))
+  (i32.const 8) (i32.const 24) (i32.const 0) (i32.const 0))
+(assert_return (invoke "load64" (i32.const 0)) (i64.const 0x6564636261))
+;; Source one byte into the destination: the same as memmove.
+(assert_return (invoke "copy" (i32.const 0) (i32.const 1) (i32.const 4))
+  (i32.const 4) (i32.const 5) (i32.const 0) (i32.const 0x65))
+(assert_return (invoke "load64" (i32.const 0)) (i64.const 0x6565646362))
+(assert_return (invoke "copy-offsets" (i32.const 30) (i32.const 0) (i32.const 3)) (i32.const 33))
+(assert_return (invoke "load64" (i32.const 32)) (i64.const 0x656463))
+;; Out of bounds: the bytes before the failing access are written.
+(assert_trap (invoke "copy-trap" (i32.const 65533) (i32.const 0) (i32.const 5)) "out of bounds memory access")
+(assert_return (invoke "load8" (i32.const 65533)) (i32.const 0x62))
+(assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x64))
+(assert_trap (invoke "copy-trap" (i32.const 100) (i32.const 65534) (i32.const 5)) "out of bounds memory access")
+(assert_return (invoke "load8" (i32.const 101)) (i32.const 0x64))
+;; n = 0 runs 2^32 times: it copies up to the end of memory, then traps.
+(assert_trap (invoke "copy-trap" (i32.const 65528) (i32.const 0) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "load64" (i32.const 65528)) (i64.const 0x6565646362))
+
+(assert_return (invoke "copy-back" (i32.const 3) (i32.const 2) (i32.const 2))
+  (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0x62))
+(assert_return (invoke "load64" (i32.const 0)) (i64.const 0x6565636262))
+;; Destination below an overlapping source: a backward byte copy replicates the top byte.
+(assert_return (invoke "copy-back" (i32.const 4) (i32.const 5) (i32.const 4))
+  (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 0x65))
+(assert_return (invoke "load64" (i32.const 0)) (i64.const 0x6565656565))
+;; Pointers below zero wrap to the top of the address space, out of bounds.
+(assert_trap (invoke "copy-back-trap" (i32.const 40) (i32.const 2) (i32.const 4)) "out of bounds memory access")
+(assert_return (invoke "load64" (i32.const 32)) (i64.const 0x6565000000656463))
+
+(assert_return (invoke "fill" (i32.const 200) (i32.const 0x17A) (i32.const 3)) (i32.const 203) (i32.const 0))
+(assert_return (invoke "load64" (i32.const 200)) (i64.const 0x7A7A7A))
+(assert_trap (invoke "fill-trap" (i32.const 65534) (i32.const 0x55) (i32.const 3)) "out of bounds memory access")
+(assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x55))
+(assert_trap (invoke "fill-trap" (i32.const 65000) (i32.const 0x33) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x33))
+(assert_return (invoke "load8" (i32.const 64999)) (i32.const 0))
+(assert_return (invoke "fill-counter" (i32.const 300) (i32.const 3)))
+(assert_return (invoke "load64" (i32.const 300)) (i64.const 0x010203))
+(assert_return (invoke "fill-stride" (i32.const 400) (i32.const 9) (i32.const 3)))
+(assert_return (invoke "load64" (i32.const 400)) (i64.const 0x0900090009))
