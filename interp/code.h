@@ -107,6 +107,16 @@ enum : uint16_t {
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID
+  // Accumulator forms of the integer binary instructions (`acc` in exec.cc, a machine
+  // register): when one instruction computes a stack temporary that only the next one reads,
+  // the value skips the frame: the producer writes acc (W) and the consumer reads its left (RA)
+  // or right (RB) operand from it, or both at once in a chain (RAW, RBW). Imm forms have no
+  // right operand to read. The frame slot stays in the encoding, unused.
+#define WRUN_ACC_ID(name)                                                                    \
+  kAccW_##name, kAccRA_##name, kAccRB_##name, kAccRAW_##name, kAccRBW_##name, kAccImmW_##name, \
+      kAccImmRA_##name, kAccImmRAW_##name,
+  WRUN_IMM_BINARY_OPS(WRUN_ACC_ID)
+#undef WRUN_ACC_ID
   kNumInstrIds
 };
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }

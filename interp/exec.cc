@@ -434,6 +434,16 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   labels[kLoadBrNz_##name] = &&L_LoadBrNz_##name; \
   labels[kLoadBrZ_##name] = &&L_LoadBrZ_##name;
     WRUN_BRANCHING_LOAD_TYPES(WRUN_SET_LOAD_BR)
+#define WRUN_SET_ACC(name, ...)                   \
+  labels[kAccW_##name] = &&L_AccW_##name;         \
+  labels[kAccRA_##name] = &&L_AccRA_##name;       \
+  labels[kAccRB_##name] = &&L_AccRB_##name;       \
+  labels[kAccRAW_##name] = &&L_AccRAW_##name;     \
+  labels[kAccRBW_##name] = &&L_AccRBW_##name;     \
+  labels[kAccImmW_##name] = &&L_AccImmW_##name;   \
+  labels[kAccImmRA_##name] = &&L_AccImmRA_##name; \
+  labels[kAccImmRAW_##name] = &&L_AccImmRAW_##name;
+    WRUN_BINARY_INT(WRUN_SET_ACC)
     labels[id_of(Op::F32Const)] = &&L_I32Const;
     labels[id_of(Op::F64Const)] = &&L_I64Const;
     g_labels = labels;
@@ -468,6 +478,8 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   uint8_t* mem = nullptr;
   uint64_t mem_size = 0;
   TrapKind trap_kind = TrapKind::Unreachable;
+  // The accumulator: a temporary passed from one instruction to the next (code.h, kAcc*).
+  Slot acc = 0;
   std::optional<Trap> host_trap;
   // Shared by call and call_indirect (set before jumping to do_call).
   rt::FuncInst* callee = nullptr;
@@ -543,6 +555,16 @@ dispatch:
   case kLoadBrZ_##name:              \
     goto L_LoadBrZ_##name;
     WRUN_BRANCHING_LOAD_TYPES(WRUN_CASE_LOAD_BR)
+#define WRUN_CASE_ACC(name, ...)                          \
+  case kAccW_##name: goto L_AccW_##name;                  \
+  case kAccRA_##name: goto L_AccRA_##name;                \
+  case kAccRB_##name: goto L_AccRB_##name;                \
+  case kAccRAW_##name: goto L_AccRAW_##name;              \
+  case kAccRBW_##name: goto L_AccRBW_##name;              \
+  case kAccImmW_##name: goto L_AccImmW_##name;            \
+  case kAccImmRA_##name: goto L_AccImmRA_##name;          \
+  case kAccImmRAW_##name: goto L_AccImmRAW_##name;
+    WRUN_BINARY_INT(WRUN_CASE_ACC)
     case id_of(Op::F32Const): goto L_I32Const;
     case id_of(Op::F64Const): goto L_I64Const;
     default: goto L_Invalid;
@@ -573,6 +595,26 @@ dispatch:
     NEXT(24);                               \
   }
   WRUN_BINARY_INT(WRUN_DEF_IMM)
+  // Accumulator forms (code.h): `acc` carries a temporary from one instruction to the next.
+#define WRUN_DEF_ACC_AS(label, view, put, expr, a_from, b_from, store) \
+  label : {                                                         \
+    auto a = view(a_from);                                          \
+    auto b = b_from;                                                \
+    store = put(expr);                                              \
+    NEXT(24);                                                       \
+  }
+#define WRUN_DEF_ACC(name, view, put, expr)                                                   \
+  WRUN_DEF_ACC_AS(L_AccW_##name, view, put, expr, S(12), view(S(16)), acc)                    \
+  WRUN_DEF_ACC_AS(L_AccRA_##name, view, put, expr, acc, view(S(16)), S(8))                    \
+  WRUN_DEF_ACC_AS(L_AccRB_##name, view, put, expr, S(12), view(acc), S(8))                    \
+  WRUN_DEF_ACC_AS(L_AccRAW_##name, view, put, expr, acc, view(S(16)), acc)                    \
+  WRUN_DEF_ACC_AS(L_AccRBW_##name, view, put, expr, S(12), view(acc), acc)                    \
+  WRUN_DEF_ACC_AS(L_AccImmW_##name, view, put, expr, S(12), BIN_IMM_##view(ip), acc)          \
+  WRUN_DEF_ACC_AS(L_AccImmRA_##name, view, put, expr, acc, BIN_IMM_##view(ip), S(8))          \
+  WRUN_DEF_ACC_AS(L_AccImmRAW_##name, view, put, expr, acc, BIN_IMM_##view(ip), acc)
+  WRUN_BINARY_INT(WRUN_DEF_ACC)
+#undef WRUN_DEF_ACC
+#undef WRUN_DEF_ACC_AS
   L_RSubImm32 : {
     S(8) = PI32(u32_at(ip + 16) - I32(S(12)));
     NEXT(24);
@@ -1304,6 +1346,17 @@ std::string disassemble(const Code& code) {
     return std::string(op_name(Op::name)) + "_imm";
           WRUN_IMM_BINARY_OPS(WRUN_IMM_NAME)
 #undef WRUN_IMM_NAME
+#define WRUN_ACC_NAME(name)                                                       \
+  case kAccW_##name: return std::string(op_name(Op::name)) + "_to_acc";           \
+  case kAccRA_##name: return std::string(op_name(Op::name)) + "_acc_a";           \
+  case kAccRB_##name: return std::string(op_name(Op::name)) + "_acc_b";           \
+  case kAccRAW_##name: return std::string(op_name(Op::name)) + "_acc_a_to_acc";   \
+  case kAccRBW_##name: return std::string(op_name(Op::name)) + "_acc_b_to_acc";   \
+  case kAccImmW_##name: return std::string(op_name(Op::name)) + "_imm_to_acc";    \
+  case kAccImmRA_##name: return std::string(op_name(Op::name)) + "_imm_acc_a";    \
+  case kAccImmRAW_##name: return std::string(op_name(Op::name)) + "_imm_acc_a_to_acc";
+          WRUN_IMM_BINARY_OPS(WRUN_ACC_NAME)
+#undef WRUN_ACC_NAME
 #define WRUN_BR_NAME(name, neg, swap) \
   case kBrIf_##name:                  \
     return std::string("br_if_") + op_name(Op::name); \

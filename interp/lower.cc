@@ -14,6 +14,8 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -34,6 +36,25 @@ uint16_t imm_id(Op op) {
     default:
       return 0;
   }
+}
+
+// The accumulator forms of an integer binary instruction (code.h, kAcc*), by its id.
+struct AccForms {
+  bool imm = false;  // an immediate form: no right operand to read from acc
+  uint16_t w = 0, ra = 0, rb = 0, raw = 0, rbw = 0;
+};
+const AccForms* acc_forms(uint16_t id) {
+  static const std::vector<AccForms> table = [] {
+    std::vector<AccForms> t(kNumInstrIds);
+#define WRUN_ACC_FORMS(name)                                                                  \
+  t[id_of(Op::name)] = {false, kAccW_##name, kAccRA_##name, kAccRB_##name, kAccRAW_##name,     \
+                        kAccRBW_##name};                                                       \
+  t[kImm_##name] = {true, kAccImmW_##name, kAccImmRA_##name, 0, kAccImmRAW_##name, 0};
+    WRUN_IMM_BINARY_OPS(WRUN_ACC_FORMS)
+#undef WRUN_ACC_FORMS
+    return t;
+  }();
+  return id < table.size() && table[id].w ? &table[id] : nullptr;
 }
 
 bool is_commutative(Op op) {
@@ -82,6 +103,7 @@ enum Optimisation : uint32_t {
   kOptStepBranch = 1024,  // "step-branch": x +/- imm + br_if/if on the result fused
   kOptNotFold = 2048,     // "not-fold": ~(x + c), ~(c - x)... as one op with the constant folded
   kOptLoopIdiom = 4096,   // "loop-idiom": byte copy/fill loops run as one memmove/memset
+  kOptAccumulator = 8192, // "accumulator": a temporary passed to the next instruction in acc
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -92,7 +114,7 @@ uint32_t disabled_optimisations() {
         {"shift-mask", kOptShiftMask},          {"br-table-bias", kOptBrTableBias},
         {"load-branch", kOptLoadBranch},        {"mul-add", kOptMulAdd},
         {"step-branch", kOptStepBranch},        {"not-fold", kOptNotFold},
-        {"loop-idiom", kOptLoopIdiom},
+        {"loop-idiom", kOptLoopIdiom},          {"accumulator", kOptAccumulator},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -140,6 +162,7 @@ class Lowering {
   }
 
   void finish(const Walker& w) {
+    apply_accumulator_pairs();
     code_.frame_slots = std::max({w.max_slot_height(), code_.result_slots, code_.local_slots});
     size_t words = (buf_.size() + 7) / 8;
     code_.words.assign(words, 0);
@@ -764,6 +787,7 @@ class Lowering {
     return a;
   }
   void drop_last_instr() {
+    while (!acc_pairs_.empty() && acc_pairs_.back().consumer >= last_.instr) acc_pairs_.pop_back();
     buf_.resize(last_.instr);
     while (!code_.offsets.empty() && code_.offsets.back().first >= last_.instr) code_.offsets.pop_back();
     no_peephole();
@@ -777,6 +801,7 @@ class Lowering {
     put32(static_cast<uint32_t>(value));
     if (wide) put32(static_cast<uint32_t>(value >> 32));
     end_instr();
+    note_accumulator_pair(at_, id, a, kNoSlot);
     set_producer(at_, dst_field, dst);
   }
 
@@ -930,6 +955,10 @@ class Lowering {
                                   std::make_pair(static_cast<uint32_t>(loop_pos), uint32_t{0}));
     const uint32_t module_offset = first->second;  // the loop's first instruction
     for (auto it = first; it != code_.offsets.end(); ++it) it->first += static_cast<uint32_t>(head.size());
+    for (AccPair& pair : acc_pairs_) {
+      if (pair.producer >= loop_pos) pair.producer += head.size();
+      if (pair.consumer >= loop_pos) pair.consumer += head.size();
+    }
     code_.offsets.insert(first, {static_cast<uint32_t>(loop_pos), module_offset});
     last_ = Peephole{};  // positions moved: nothing may fuse with what came before
     last_.instr = buf_.size();
@@ -1108,7 +1137,60 @@ class Lowering {
     size_t dst_field = put32(dst);
     for (uint32_t o : operands) put32(o);
     end_instr();
+    if (operands.size() == 2) note_accumulator_pair(at, id, operands.begin()[0], operands.begin()[1]);
     set_producer(at, dst_field, dst);
+  }
+
+  // --- Accumulator pairs ---------------------------------------------------------------------
+  // An integer binary instruction reading the stack temporary that the instruction right
+  // before it computed (and nothing else reads: wasm pops a value once, and no branch can
+  // land between the two, since labels reset the peephole) can take it from acc instead of
+  // the frame. Recorded here, applied in finish() once no fusion can drop or rewrite either.
+  struct AccPair {
+    size_t producer, consumer;
+    uint16_t producer_id, consumer_id;
+    bool right;  // the consumer reads acc as its right operand
+  };
+  void note_accumulator_pair(size_t pos, uint16_t id, uint32_t a, uint32_t b) {
+    const Peephole& p = prev_;
+    if (!enabled(kOptAccumulator) || p.dst_field == kNone || pos != p.instr + 24) return;
+    const uint32_t t = p.dst_slot;
+    if (t < w_->num_local_slots() || at(t).kind != Pending::InSlot) return;
+    const AccForms* c = acc_forms(id);
+    if (!c || !acc_forms(p.id) || (a == t) == (b == t)) return;  // exactly one operand is t
+    if (b == t && c->imm) return;
+    acc_pairs_.push_back({p.instr, pos, p.id, id, b == t});
+  }
+  void apply_accumulator_pairs() {
+    struct Form {
+      uint16_t id = 0;
+      bool writes = false;
+      int reads = 0;  // 1: left operand, 2: right operand
+    };
+    std::unordered_map<size_t, Form> forms;
+    auto id_at = [&](size_t pos) {
+      uint64_t word;
+      std::memcpy(&word, buf_.data() + pos, 8);
+      return word;
+    };
+    for (const AccPair& pair : acc_pairs_) {
+      // Later fusions may have rewritten either instruction in place.
+      if (id_at(pair.producer) != handler_word(pair.producer_id) ||
+          id_at(pair.consumer) != handler_word(pair.consumer_id))
+        continue;
+      Form& p = forms[pair.producer];
+      p.id = pair.producer_id;
+      p.writes = true;
+      Form& c = forms[pair.consumer];
+      c.id = pair.consumer_id;
+      c.reads = pair.right ? 2 : 1;
+    }
+    for (const auto& [pos, f] : forms) {
+      const AccForms& a = *acc_forms(f.id);
+      uint16_t id = f.reads == 0 ? a.w : f.reads == 1 ? (f.writes ? a.raw : a.ra) : (f.writes ? a.rbw : a.rb);
+      uint64_t h = handler_word(id);
+      std::memcpy(buf_.data() + pos, &h, 8);
+    }
   }
   void emit1(uint16_t id, uint32_t a) {
     begin_instr(id);
@@ -1187,6 +1269,7 @@ class Lowering {
     uint32_t retargeted = kNoSlot;  // the local a local.set/tee just retargeted it into
   };
   Peephole last_, prev_;
+  std::vector<AccPair> acc_pairs_;
 };
 
 }  // namespace
