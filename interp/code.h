@@ -104,6 +104,11 @@ enum : uint16_t {
   kCopyBytesFwd,
   kCopyBytesBwd,
   kFillBytes,
+  // A direct call that first moves its pending arguments into place (locals and constants
+  // the lowering forwarded instead of copying one instruction each):
+  //   func args n_locals n_consts, then n_locals (dst src) slot pairs, then n_consts
+  //   (dst pad value64) triples, each group padded to 8 bytes.
+  kCallArgs,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID

@@ -384,7 +384,8 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(kMulAdd32, MulAdd32)                   \
   X(kMulAdd64, MulAdd64) X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32)          \
   X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(kCopyBytesFwd, CopyBytesFwd)   \
-  X(kCopyBytesBwd, CopyBytesBwd) X(kFillBytes, FillBytes) X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
+  X(kCopyBytesBwd, CopyBytesBwd) X(kFillBytes, FillBytes) X(kCallArgs, CallArgs)              \
+  X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
 // What the loop reports when it stops.
@@ -1215,6 +1216,16 @@ dispatch:
       DISPATCH();
     }
   }
+  L_CallArgs : {  // func args n_locals n_consts, then the moves (code.h)
+    const uint8_t* m = ip + 24;
+    for (uint32_t n = OP(16); n > 0; --n, m += 8) fp[u32_at(m)] = fp[u32_at(m + 4)];
+    m = ip + 24 + ((size_t{OP(16)} * 8 + 7) & ~size_t{7});
+    for (uint32_t n = OP(20); n > 0; --n, m += 16) fp[u32_at(m)] = u64_at(m + 8);
+    callee = inst->funcs[OP(8)];
+    args = fp + OP(12);
+    next = m;
+    goto do_call;
+  }
   L_CallIndirect : {
     rt::TableInst* t = inst->tables[OP(12)];
     uint32_t i = I32(S(20));
@@ -1334,6 +1345,7 @@ std::string disassemble(const Code& code) {
         case kCopyBytesFwd: return "copy_bytes_loop";
         case kCopyBytesBwd: return "copy_bytes_backward_loop";
         case kFillBytes: return "fill_bytes_loop";
+        case kCallArgs: return "call_args";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

@@ -104,6 +104,7 @@ enum Optimisation : uint32_t {
   kOptNotFold = 2048,     // "not-fold": ~(x + c), ~(c - x)... as one op with the constant folded
   kOptLoopIdiom = 4096,   // "loop-idiom": byte copy/fill loops run as one memmove/memset
   kOptAccumulator = 8192, // "accumulator": a temporary passed to the next instruction in acc
+  kOptCallArgs = 16384,   // "call-args": a direct call moves forwarded arguments itself
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -115,6 +116,7 @@ uint32_t disabled_optimisations() {
         {"load-branch", kOptLoadBranch},        {"mul-add", kOptMulAdd},
         {"step-branch", kOptStepBranch},        {"not-fold", kOptNotFold},
         {"loop-idiom", kOptLoopIdiom},          {"accumulator", kOptAccumulator},
+        {"call-args", kOptCallArgs},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -327,8 +329,44 @@ class Lowering {
   void on_call(uint32_t func, uint32_t args) {
     if (dead_) return;
     const FuncType& ft = w_->module().func_type(func);
-    materialize_range(args, slots_of(ft.params));
-    emit2(id_of(Op::Call), func, args);
+    const uint32_t n = slots_of(ft.params);
+    // Arguments still standing for a local or a constant are moved by the call itself, so
+    // `f(x, 0, y)` is one dispatch instead of four.
+    std::vector<std::pair<uint32_t, uint32_t>> from_locals;
+    std::vector<std::pair<uint32_t, uint64_t>> from_consts;
+    if (enabled(kOptCallArgs)) {
+      for (uint32_t s = args; s < args + n; ++s) {
+        Pending& p = at(s);
+        if (p.kind == Pending::Local) {
+          for (uint32_t i = 0; i < p.width; ++i) from_locals.push_back({s + i, p.local + i});
+        } else if (p.kind == Pending::Const) {
+          from_consts.push_back({s, p.value});
+        } else {
+          continue;
+        }
+        p.kind = Pending::InSlot;
+      }
+    }
+    materialize_range(args, n);
+    if (from_locals.empty() && from_consts.empty()) {
+      emit2(id_of(Op::Call), func, args);
+    } else {
+      begin_instr(kCallArgs);
+      for (uint32_t v : {func, args, static_cast<uint32_t>(from_locals.size()),
+                         static_cast<uint32_t>(from_consts.size())})
+        put32(v);
+      for (auto [dst, src] : from_locals) {
+        put32(dst);
+        put32(src);
+      }
+      end_instr();
+      for (auto [dst, value] : from_consts) {
+        put32(dst);
+        put32(0);
+        put_bytes(&value, 8);
+      }
+      end_instr();
+    }
     define_range(args, slots_of(ft.results));
   }
   void on_call_indirect(uint32_t type, uint32_t table, uint32_t args, uint32_t index) {
