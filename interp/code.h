@@ -122,6 +122,8 @@ enum : uint16_t {
       kAccImmRA_##name, kAccImmRAW_##name,
   WRUN_IMM_BINARY_OPS(WRUN_ACC_ID)
 #undef WRUN_ACC_ID
+  // Multiply-add writing acc, or taking its addend c from acc (the "right" operand).
+  kAccW_MulAdd32, kAccRB_MulAdd32, kAccRBW_MulAdd32, kAccW_MulAdd64, kAccRB_MulAdd64, kAccRBW_MulAdd64,
   kNumInstrIds
 };
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }

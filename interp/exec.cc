@@ -24,10 +24,12 @@
 #define WRUN_COMPUTED_GOTO 1
 #define WRUN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WRUN_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define WRUN_OPAQUE(p) __asm__("" : "+r"(p))  // the compiler forgets what it knew of p
 #else
 #define WRUN_COMPUTED_GOTO 0
 #define WRUN_LIKELY(x) (x)
 #define WRUN_UNLIKELY(x) (x)
+#define WRUN_OPAQUE(p) ((void)0)
 #endif
 
 namespace wrun::interp {
@@ -382,7 +384,10 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kCheck, Check)   \
   X(kInvalid, Invalid) X(kBrIfAndZ32, BrIfAndZ32) X(kBrIfAndNz32, BrIfAndNz32)                \
   X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(kMulAdd32, MulAdd32)                   \
-  X(kMulAdd64, MulAdd64) X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32)          \
+  X(kMulAdd64, MulAdd64) X(kAccW_MulAdd32, AccW_MulAdd32) X(kAccRB_MulAdd32, AccRB_MulAdd32)    \
+  X(kAccRBW_MulAdd32, AccRBW_MulAdd32) X(kAccW_MulAdd64, AccW_MulAdd64)                       \
+  X(kAccRB_MulAdd64, AccRB_MulAdd64) X(kAccRBW_MulAdd64, AccRBW_MulAdd64)                     \
+  X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32)          \
   X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(kCopyBytesFwd, CopyBytesFwd)   \
   X(kCopyBytesBwd, CopyBytesBwd) X(kFillBytes, FillBytes) X(kCallArgs, CallArgs)              \
   X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
@@ -631,6 +636,30 @@ dispatch:
   L_ShrUAnd64 : {
     S(8) = PI64((I64(S(12)) >> (OP(16) & 63)) & u64_at(ip + 24));
     NEXT(32);
+  }
+  L_AccW_MulAdd32 : {
+    acc = PI32(I32(S(12)) * I32(S(16)) + I32(S(20)));
+    NEXT(24);
+  }
+  L_AccRB_MulAdd32 : {
+    S(8) = PI32(I32(S(12)) * I32(S(16)) + I32(acc));
+    NEXT(24);
+  }
+  L_AccRBW_MulAdd32 : {
+    acc = PI32(I32(S(12)) * I32(S(16)) + I32(acc));
+    NEXT(24);
+  }
+  L_AccW_MulAdd64 : {
+    acc = PI64(I64(S(12)) * I64(S(16)) + I64(S(20)));
+    NEXT(24);
+  }
+  L_AccRB_MulAdd64 : {
+    S(8) = PI64(I64(S(12)) * I64(S(16)) + I64(acc));
+    NEXT(24);
+  }
+  L_AccRBW_MulAdd64 : {
+    acc = PI64(I64(S(12)) * I64(S(16)) + I64(acc));
+    NEXT(24);
   }
   L_MulAdd32 : {
     S(8) = PI32(I32(S(12)) * I32(S(16)) + I32(S(20)));
@@ -1209,9 +1238,13 @@ dispatch:
         mem_inst = inst->memories.empty() ? nullptr : inst->memories[0];
         RELOAD_MEM();
       }
-      // Declared locals start at zero; most functions have only a few.
+      // Declared locals start at zero; most functions have only a few, so a plain loop beats
+      // the memset call the compiler would turn it into (the empty asm hides the idiom).
       Slot* local = fp + code->param_slots;
-      for (uint32_t n = code->zero_slots; n > 0; --n) *local++ = 0;
+      for (uint32_t n = code->zero_slots; n > 0; --n) {
+        *local++ = 0;
+        WRUN_OPAQUE(local);
+      }
       ip = code->entry;
       DISPATCH();
     }
@@ -1338,6 +1371,12 @@ std::string disassemble(const Code& code) {
         case kShrUAnd64: return "i64.shr_u_and";
         case kMulAdd32: return "i32.mul_add";
         case kMulAdd64: return "i64.mul_add";
+        case kAccW_MulAdd32: return "i32.mul_add_to_acc";
+        case kAccRB_MulAdd32: return "i32.mul_add_acc_c";
+        case kAccRBW_MulAdd32: return "i32.mul_add_acc_c_to_acc";
+        case kAccW_MulAdd64: return "i64.mul_add_to_acc";
+        case kAccRB_MulAdd64: return "i64.mul_add_acc_c";
+        case kAccRBW_MulAdd64: return "i64.mul_add_acc_c_to_acc";
         case kAddImmBrNz32: return "i32.add_imm_br_if_nz";
         case kAddImmBrZ32: return "i32.add_imm_br_if_z";
         case kSubImmBrNz32: return "i32.sub_imm_br_if_nz";

@@ -52,6 +52,9 @@ const AccForms* acc_forms(uint16_t id) {
   t[kImm_##name] = {true, kAccImmW_##name, kAccImmRA_##name, 0, kAccImmRAW_##name, 0};
     WRUN_IMM_BINARY_OPS(WRUN_ACC_FORMS)
 #undef WRUN_ACC_FORMS
+    // Multiply-add reads its addend c from acc as the "right" operand.
+    t[kMulAdd32] = {false, kAccW_MulAdd32, 0, kAccRB_MulAdd32, 0, kAccRBW_MulAdd32};
+    t[kMulAdd64] = {false, kAccW_MulAdd64, 0, kAccRB_MulAdd64, 0, kAccRBW_MulAdd64};
     return t;
   }();
   return id < table.size() && table[id].w ? &table[id] : nullptr;
@@ -862,8 +865,13 @@ class Lowering {
     uint32_t x, y;
     std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
     std::memcpy(&y, buf_.data() + last_.instr + 16, 4);
+    const Peephole before_mul = prev_;
     drop_last_instr();
-    emit_producer(wide ? kMulAdd64 : kMulAdd32, dst, {x, y, addend});
+    last_ = before_mul;  // the instruction before the multiply is the last one again
+    const uint16_t id = wide ? kMulAdd64 : kMulAdd32;
+    const size_t pos = buf_.size();
+    emit_producer(id, dst, {x, y, addend});
+    note_accumulator_pair(pos, id, kNoSlot, addend, {x, y});
     return true;
   }
 
@@ -1189,14 +1197,20 @@ class Lowering {
     uint16_t producer_id, consumer_id;
     bool right;  // the consumer reads acc as its right operand
   };
-  void note_accumulator_pair(size_t pos, uint16_t id, uint32_t a, uint32_t b) {
+  // `a` is the operand an RA form reads from acc, `b` the one an RB form reads; `others` are
+  // the instruction's other slot operands, which must not be the temporary.
+  void note_accumulator_pair(size_t pos, uint16_t id, uint32_t a, uint32_t b,
+                             std::initializer_list<uint32_t> others = {}) {
     const Peephole& p = prev_;
     if (!enabled(kOptAccumulator) || p.dst_field == kNone || pos != p.instr + 24) return;
     const uint32_t t = p.dst_slot;
     if (t < w_->num_local_slots() || at(t).kind != Pending::InSlot) return;
     const AccForms* c = acc_forms(id);
     if (!c || !acc_forms(p.id) || (a == t) == (b == t)) return;  // exactly one operand is t
-    if (b == t && c->imm) return;
+    if ((a == t && !c->ra) || (b == t && !c->rb)) return;
+    for (uint32_t o : others) {
+      if (o == t) return;
+    }
     acc_pairs_.push_back({p.instr, pos, p.id, id, b == t});
   }
   void apply_accumulator_pairs() {

@@ -536,3 +536,18 @@
 (assert_return (invoke "call-mixed" (i32.const 4) (f64.const 0.5)) (f64.const 10))
 (assert_return (invoke "call-v128" (i32.const 2)) (i32.const 43))
 (assert_return (invoke "call-after-set" (i32.const 1)) (f64.const 101))
+
+;; Multiply-add taking its addend from acc: a product, shift or mask computed right before.
+(module
+  (func (export "mul-mul-add") (param i64 i64 i64 i64) (result i64)
+    (i64.add (i64.mul (local.get 0) (local.get 1)) (i64.mul (local.get 2) (local.get 3))))
+  (func (export "shift-mul-add") (param i32 i32 i32) (result i32)
+    (i32.add (i32.shr_u (local.get 0) (i32.const 4)) (i32.mul (local.get 1) (local.get 2))))
+  ;; The addend is the multiplier too: not taken from acc.
+  (func (export "mul-add-self") (param i32 i32) (result i32) (local i32)
+    (i32.add (local.tee 2 (i32.shl (local.get 0) (i32.const 1))) (i32.mul (local.get 2) (local.get 1)))))
+
+(assert_return (invoke "mul-mul-add" (i64.const 3) (i64.const 4) (i64.const 5) (i64.const 6)) (i64.const 42))
+(assert_return (invoke "mul-mul-add" (i64.const -1) (i64.const 0x100000000) (i64.const 2) (i64.const 0x80000000)) (i64.const 0))
+(assert_return (invoke "shift-mul-add" (i32.const 0x100) (i32.const 3) (i32.const -1)) (i32.const 13))
+(assert_return (invoke "mul-add-self" (i32.const 5) (i32.const 3)) (i32.const 40))
