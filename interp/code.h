@@ -109,6 +109,10 @@ enum : uint16_t {
   //   func args n_locals n_consts, then n_locals (dst src) slot pairs, then n_consts
   //   (dst pad value64) triples, each group padded to 8 bytes.
   kCallArgs,
+  // `br_if`/`if` on whether any byte of an i32 is zero, written the bit-trick way,
+  // `(w - 0x01010101) & ~w & 0x80808080` (musl's strlen/strchr/memchr word loops): w rel.
+  kBrIfHasZeroByte,
+  kBrIfNoZeroByte,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID

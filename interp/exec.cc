@@ -390,6 +390,7 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32)          \
   X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(kCopyBytesFwd, CopyBytesFwd)   \
   X(kCopyBytesBwd, CopyBytesBwd) X(kFillBytes, FillBytes) X(kCallArgs, CallArgs)              \
+  X(kBrIfHasZeroByte, BrIfHasZeroByte) X(kBrIfNoZeroByte, BrIfNoZeroByte)                     \
   X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
@@ -681,6 +682,18 @@ dispatch:
   WRUN_DEF_STEP_BR(SubImmBrNz32, I32(S(12)) - OP(16), v != 0)
   WRUN_DEF_STEP_BR(SubImmBrZ32, I32(S(12)) - OP(16), v == 0)
 #undef WRUN_DEF_STEP_BR
+#define HAS_ZERO_BYTE(w) ((((w) - 0x01010101u) & ~(w) & 0x80808080u) != 0)
+  L_BrIfHasZeroByte : {
+    uint32_t w = I32(S(8));
+    if (HAS_ZERO_BYTE(w)) TAKE_BRANCH(OP(12));
+    NEXT(16);
+  }
+  L_BrIfNoZeroByte : {
+    uint32_t w = I32(S(8));
+    if (!HAS_ZERO_BYTE(w)) TAKE_BRANCH(OP(12));
+    NEXT(16);
+  }
+#undef HAS_ZERO_BYTE
   L_BrIfAndZ32 : {
     if ((I32(S(8)) & OP(12)) == 0) TAKE_BRANCH(OP(16));
     NEXT(24);
@@ -1385,6 +1398,8 @@ std::string disassemble(const Code& code) {
         case kCopyBytesBwd: return "copy_bytes_backward_loop";
         case kFillBytes: return "fill_bytes_loop";
         case kCallArgs: return "call_args";
+        case kBrIfHasZeroByte: return "br_if_has_zero_byte";
+        case kBrIfNoZeroByte: return "br_if_no_zero_byte";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

@@ -108,6 +108,7 @@ enum Optimisation : uint32_t {
   kOptLoopIdiom = 4096,   // "loop-idiom": byte copy/fill loops run as one memmove/memset
   kOptAccumulator = 8192, // "accumulator": a temporary passed to the next instruction in acc
   kOptCallArgs = 16384,   // "call-args": a direct call moves forwarded arguments itself
+  kOptZeroByte = 32768,   // "zero-byte": the has-a-zero-byte bit trick + br_if/if fused
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -119,7 +120,7 @@ uint32_t disabled_optimisations() {
         {"load-branch", kOptLoadBranch},        {"mul-add", kOptMulAdd},
         {"step-branch", kOptStepBranch},        {"not-fold", kOptNotFold},
         {"loop-idiom", kOptLoopIdiom},          {"accumulator", kOptAccumulator},
-        {"call-args", kOptCallArgs},
+        {"call-args", kOptCallArgs},            {"zero-byte", kOptZeroByte},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -185,6 +186,7 @@ class Lowering {
     if (!dead_) flush_all();
     // Back edges poll for fuel and interrupts themselves (exec.cc, TAKE_BRANCH).
     labels_.push_back(new_label(true));
+    last_target_ = buf_.size();
     no_peephole();
   }
   void on_if(const CtrlFrame&, uint32_t cond) {
@@ -1005,10 +1007,57 @@ class Lowering {
       if (pair.producer >= loop_pos) pair.producer += head.size();
       if (pair.consumer >= loop_pos) pair.consumer += head.size();
     }
+    if (last_target_ >= loop_pos) last_target_ += head.size();
     code_.offsets.insert(first, {static_cast<uint32_t>(loop_pos), module_offset});
     last_ = Peephole{};  // positions moved: nothing may fuse with what came before
     last_.instr = buf_.size();
     prev_ = last_;
+  }
+
+  // A test-branch on `((w - 0x01010101) & ~w) & 0x80808080`, the word-at-a-time test for a
+  // zero byte, where the three instructions computing the and are the last ones emitted
+  // (xor/add in either order, no jump target among them, every value a temporary): one
+  // instruction computing the whole test from w.
+  std::optional<Fixup> zero_byte_branch(const FusedCompare& c, bool branch_on_zero) {
+    const size_t end = buf_.size();
+    if (!enabled(kOptZeroByte) || c.b != 0x80808080u || end < 72 || last_target_ > end - 72) return std::nullopt;
+    const size_t first = end - 72;
+    // Instruction starts at first, first + 24 and first + 48: the last three offsets entries.
+    const auto& offs = code_.offsets;
+    if (offs.size() < 3 || offs[offs.size() - 3].first != first || offs[offs.size() - 2].first != first + 24 ||
+        offs.back().first != first + 48)
+      return std::nullopt;
+    auto instr = [&](size_t pos, uint16_t id, uint32_t (&f)[3]) {
+      uint64_t word;
+      std::memcpy(&word, buf_.data() + pos, 8);
+      std::memcpy(f, buf_.data() + pos + 8, 12);
+      return word == handler_word(id);
+    };
+    uint32_t and_[3], x[3], y[3];
+    if (!instr(first + 48, id_of(Op::I32And), and_) || and_[0] != c.a) return std::nullopt;
+    const uint32_t* not_w = nullptr;
+    const uint32_t* dec_w = nullptr;
+    for (uint32_t(*f)[3] : {&x, &y}) {
+      const size_t pos = f == &x ? first : first + 24;
+      if (instr(pos, kImm_I32Xor, *f) && (*f)[2] == 0xFFFFFFFFu) not_w = *f;
+      else if (instr(pos, kImm_I32Add, *f) && (*f)[2] == 0xFEFEFEFFu) dec_w = *f;  // w - 0x01010101
+    }
+    if (!not_w || !dec_w || not_w[1] != dec_w[1]) return std::nullopt;
+    const uint32_t w = not_w[1], locals = w_->num_local_slots();
+    const bool operands_match =
+        (and_[1] == not_w[0] && and_[2] == dec_w[0]) || (and_[1] == dec_w[0] && and_[2] == not_w[0]);
+    if (!operands_match || not_w[0] == w || dec_w[0] == w || not_w[0] == dec_w[0] || not_w[0] < locals ||
+        dec_w[0] < locals || c.a < locals)
+      return std::nullopt;
+    buf_.resize(first);
+    while (!code_.offsets.empty() && code_.offsets.back().first >= first) code_.offsets.pop_back();
+    while (!acc_pairs_.empty() && acc_pairs_.back().consumer >= first) acc_pairs_.pop_back();
+    no_peephole();
+    size_t at = begin_instr(branch_on_zero ? kBrIfNoZeroByte : kBrIfHasZeroByte);
+    put32(w);
+    Fixup fx{at, put32(0)};
+    end_instr();
+    return fx;
   }
 
   // `~y` (xor with all ones) where y = `x + c`, `x - c`, `c - x` or `x ^ c` was just computed
@@ -1120,6 +1169,7 @@ class Lowering {
   Fixup emit_fused_branch(const FusedCompare& c, bool negate) {
     if (c.test) {
       const bool branch_on_zero = c.eqz != negate;
+      if (std::optional<Fixup> fx = zero_byte_branch(c, branch_on_zero)) return *fx;
       size_t at = begin_instr(branch_on_zero ? kBrIfAndZ32 : kBrIfAndNz32);
       put32(c.a);
       put32(c.b);
@@ -1295,6 +1345,7 @@ class Lowering {
   // may merge across it.
   void patch(const Fixup& f) {
     write_rel(f.field, static_cast<int64_t>(buf_.size()) - static_cast<int64_t>(f.instr));
+    last_target_ = buf_.size();
     no_peephole();
   }
   void write_rel(size_t field, int64_t rel) {
@@ -1322,6 +1373,7 @@ class Lowering {
   };
   Peephole last_, prev_;
   std::vector<AccPair> acc_pairs_;
+  size_t last_target_ = 0;  // the highest position a branch may land on so far
 };
 
 }  // namespace

@@ -551,3 +551,60 @@
 (assert_return (invoke "mul-mul-add" (i64.const -1) (i64.const 0x100000000) (i64.const 2) (i64.const 0x80000000)) (i64.const 0))
 (assert_return (invoke "shift-mul-add" (i32.const 0x100) (i32.const 3) (i32.const -1)) (i32.const 13))
 (assert_return (invoke "mul-add-self" (i32.const 5) (i32.const 3)) (i32.const 40))
+
+;; The zero-byte test `((w - 0x01010101) & ~w) & 0x80808080` as one branch, in both operand
+;; orders and both polarities (br_if on its eqz, if on it); a test whose ~w is kept in a local
+;; stays as written.
+(module
+  (memory 1)
+  (data (i32.const 0) "abcdefghijk\00mnop")
+  ;; musl's strlen word loop: the index of the first zero byte (memory is zeroed past the data).
+  (func (export "strlen") (param $p i32) (result i32) (local $w i32) (local $s i32)
+    (local.set $s (local.get $p))
+    (block $found
+      (loop $words
+        (local.set $w (i32.load (local.get $p)))
+        (br_if $found (i32.and (i32.and (i32.add (local.get $w) (i32.const -0x01010101))
+                                        (i32.xor (local.get $w) (i32.const -1)))
+                               (i32.const 0x80808080)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $words)))
+    (block $done
+      (loop $bytes
+        (br_if $done (i32.eqz (i32.load8_u (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $bytes)))
+    (i32.sub (local.get $p) (local.get $s)))
+  (func (export "no-zero-byte") (param $w i32) (result i32)
+    (block $yes
+      (br_if $yes (i32.eqz (i32.and (i32.and (i32.xor (local.get $w) (i32.const -1))
+                                             (i32.add (local.get $w) (i32.const -0x01010101)))
+                                    (i32.const 0x80808080))))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "if-zero-byte") (param $w i32) (result i32)
+    (if (result i32) (i32.and (i32.and (i32.xor (local.get $w) (i32.const -1))
+                                       (i32.add (local.get $w) (i32.const -0x01010101)))
+                              (i32.const 0x80808080))
+      (then (i32.const 7)) (else (i32.const 9))))
+  (func (export "zero-byte-teed") (param $w i32) (result i32) (local $n i32)
+    (if (result i32) (i32.and (i32.and (local.tee $n (i32.xor (local.get $w) (i32.const -1)))
+                                       (i32.add (local.get $w) (i32.const -0x01010101)))
+                              (i32.const 0x80808080))
+      (then (local.get $n)) (else (i32.const 9)))))
+
+(assert_return (invoke "strlen" (i32.const 0)) (i32.const 11))
+(assert_return (invoke "strlen" (i32.const 1)) (i32.const 10))
+(assert_return (invoke "strlen" (i32.const 12)) (i32.const 4))
+(assert_return (invoke "no-zero-byte" (i32.const 0x01010101)) (i32.const 1))
+(assert_return (invoke "no-zero-byte" (i32.const 0x80808080)) (i32.const 1))
+(assert_return (invoke "no-zero-byte" (i32.const 0xFF00FFFF)) (i32.const 0))
+(assert_return (invoke "no-zero-byte" (i32.const 0x01000000)) (i32.const 0))
+(assert_return (invoke "no-zero-byte" (i32.const 0x7F7F7F7F)) (i32.const 1))
+(assert_return (invoke "no-zero-byte" (i32.const 0x00010101)) (i32.const 0))
+(assert_return (invoke "no-zero-byte" (i32.const 0x01010100)) (i32.const 0))
+(assert_return (invoke "if-zero-byte" (i32.const 0x12003456)) (i32.const 7))
+(assert_return (invoke "if-zero-byte" (i32.const 0x12343456)) (i32.const 9))
+(assert_return (invoke "if-zero-byte" (i32.const 0x100)) (i32.const 7))
+(assert_return (invoke "zero-byte-teed" (i32.const 0x12003456)) (i32.const 0xEDFFCBA9))
+(assert_return (invoke "zero-byte-teed" (i32.const 0x12343456)) (i32.const 9))
