@@ -9,7 +9,7 @@
 
 namespace wrun {
 
-Result<Module> Module::compile(Engine& /*engine*/, std::span<const uint8_t> bytes) {
+Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   DecodeResult decoded;
   try {
     decoded = decode_module(bytes);
@@ -44,7 +44,8 @@ Result<Module> Module::compile(Engine& /*engine*/, std::span<const uint8_t> byte
   for (size_t i = 0; i < num_defined; ++i) {
     const uint32_t func_index = static_cast<uint32_t>(ir->num_imported_funcs + i);
     try {
-      compiled->code.push_back(interp::compile_function(*ir, func_index, declared_refs));
+      compiled->code.push_back(
+          interp::compile_function(*ir, func_index, declared_refs, engine.config().optimize_interp_code));
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
     } catch (const std::exception& e) {

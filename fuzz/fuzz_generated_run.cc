@@ -1,7 +1,9 @@
 // Fuzz target, structure-aware: fuzzer bytes -> module_gen -> a valid module binary -> the
 // same instantiate-and-run as fuzz_instantiate_run. A generated module that does not compile
-// is a finding (a generator bug, or the engine rejecting a valid module).
+// is a finding (a generator bug, or the engine rejecting a valid module). Each module also runs
+// compiled with the plain lowering; a difference in any call's outcome is a finding.
 // WRUN_FUZZ_DUMP=<file> writes each generated module to <file> (the last one wins).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -26,6 +28,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::dump_module("wrun-fuzz-generated.wasm", wasm);
     fuzz::fail("Module::validate rejects a generated module that compiles", error->to_string());
   }
-  fuzz::instantiate_and_run(*module);
+  const fuzz::RunStats optimized = fuzz::instantiate_and_run(*module);
+  // Differential check of the interpreter's lowering optimisations: the plain lowering must
+  // behave the same, call by call (fuel is charged the same way by both).
+  auto plain_module = Module::compile(fuzz::fuzz_plain_engine(), wasm);
+  if (!plain_module) fuzz::fail("generated module compiles only with the optimising lowering", plain_module.error());
+  const fuzz::RunStats plain = fuzz::instantiate_and_run(*plain_module, {}, fuzz::fuzz_plain_engine());
+  const auto& a = optimized.transcript;
+  const auto& b = plain.transcript;
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    std::string x = i < a.size() ? a[i] : "(nothing)", y = i < b.size() ? b[i] : "(nothing)";
+    if (x != y) {
+      fuzz::dump_module("wrun-fuzz-generated.wasm", wasm);
+      fuzz::fail("optimised and plain lowering differ (module in wrun-fuzz-generated.wasm)",
+                 "optimised: " + x + "; plain: " + y);
+    }
+  }
   return 0;
 }

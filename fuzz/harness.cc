@@ -30,7 +30,38 @@ Engine& fuzz_engine() {
   return engine;
 }
 
+Engine& fuzz_plain_engine() {
+  static Engine engine([] {
+    EngineConfig c = fuzz_engine().config();
+    c.optimize_interp_code = false;
+    return c;
+  }());
+  return engine;
+}
+
 namespace {
+
+// A value as text for the transcript: its type and bits (references only as null or not:
+// their bits are addresses).
+std::string val_text(const Val& v) {
+  char buf[64];
+  switch (v.type()) {
+    case ValType::I32: std::snprintf(buf, sizeof buf, "i32:%08x", static_cast<uint32_t>(v.i32())); break;
+    case ValType::I64: std::snprintf(buf, sizeof buf, "i64:%016llx", static_cast<unsigned long long>(v.i64())); break;
+    case ValType::F32: std::snprintf(buf, sizeof buf, "f32:%08x", v.f32_bits()); break;
+    case ValType::F64: std::snprintf(buf, sizeof buf, "f64:%016llx", static_cast<unsigned long long>(v.f64_bits())); break;
+    case ValType::V128: {
+      std::string t = "v128:";
+      for (uint8_t b : v.v128().bytes) {
+        std::snprintf(buf, sizeof buf, "%02x", b);
+        t += buf;
+      }
+      return t;
+    }
+    default: return v.is_null_ref() ? "ref:null" : "ref:nonnull";
+  }
+  return buf;
+}
 
 // WRUN_FUZZ_VERBOSE=1 prints what happens to each module (instantiation, every call's outcome).
 bool verbose() {
@@ -253,15 +284,19 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
         store.set_fuel(limits.fuel);
         ++stats.calls;
         auto r = f.call(store, args);
+        std::string line = "call " + name + ":";
         if (auto* trap = std::get_if<Trap>(&r)) {
           check_trap(*trap, name.c_str());
           check_backtrace(*trap, instance_ir, name);
           ++stats.traps;
           if (verbose()) std::fprintf(stderr, "  call %s: trap: %s\n", name.c_str(), trap->message.c_str());
+          line += " trap " + trap->message;
         } else {
           check_results(f.type(), std::get<std::vector<Val>>(r));
           if (verbose()) std::fprintf(stderr, "  call %s: %zu result(s)\n", name.c_str(), std::get<std::vector<Val>>(r).size());
+          for (const Val& v : std::get<std::vector<Val>>(r)) line += " " + val_text(v);
         }
+        stats.transcript.push_back(std::move(line));
         break;
       }
       case ExternKind::Memory: {
@@ -283,6 +318,19 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
       }
     }
   }
+  // The exports' state after the calls.
+  for (auto& [name, ext] : instance.exports()) {
+    if (auto m = ext.memory()) {
+      uint64_t hash = 1469598103934665603ull;  // FNV-1a
+      for (uint64_t i = 0; i < m->size_bytes(); ++i) hash = (hash ^ m->data()[i]) * 1099511628211ull;
+      stats.transcript.push_back("memory " + name + ": " + std::to_string(m->size_bytes()) + " bytes, hash " +
+                                 std::to_string(hash));
+    } else if (auto g = ext.global()) {
+      stats.transcript.push_back("global " + name + ": " + val_text(g->get()));
+    } else if (auto t = ext.table()) {
+      stats.transcript.push_back("table " + name + ": " + std::to_string(t->size()) + " entries");
+    }
+  }
   // Memories may have grown during the calls: check the limit again.
   for (auto& [name, ext] : instance.exports()) {
     if (auto m = ext.memory(); m && m->size_bytes() > limits.max_memory_bytes) {
@@ -293,9 +341,9 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
 
 }  // namespace
 
-RunStats instantiate_and_run(const Module& module, const RunLimits& limits) {
+RunStats instantiate_and_run(const Module& module, const RunLimits& limits, Engine& engine) {
   RunStats stats;
-  Store store(fuzz_engine());
+  Store store(engine);
   store.set_max_memory_bytes(limits.max_memory_bytes);
   StubState state;
   for (const ExportDesc& e : module.exports()) {
@@ -303,6 +351,7 @@ RunStats instantiate_and_run(const Module& module, const RunLimits& limits) {
   }
 
   auto first = instantiate(store, module, state, limits, nullptr);
+  stats.transcript.push_back(first ? "instantiated" : "not instantiated");
   if (!first) return stats;
   stats.instantiated = true;
   run_exports(store, *first, module.ir(), limits, stats);
@@ -312,6 +361,7 @@ RunStats instantiate_and_run(const Module& module, const RunLimits& limits) {
   if (module.ir().imports.empty()) return stats;
   if (verbose()) std::fprintf(stderr, "  second instance, importing from the first\n");
   auto second = instantiate(store, module, state, limits, &*first);
+  stats.transcript.push_back(second ? "second instantiated" : "second not instantiated");
   if (second) {
     run_exports(store, *second, module.ir(), limits, stats);
     check_table_total(module, *second);

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "wrun/wrun.h"
 
@@ -15,6 +17,9 @@ namespace wrun::fuzz {
 // A process-wide engine with a smaller value stack and call depth than the default, so that
 // stack exhaustion is reached quickly and each store's stacks are cheap to allocate.
 Engine& fuzz_engine();
+// The same limits, with the interpreter's plain lowering (EngineConfig::optimize_interp_code
+// off): running a module on both must give the same transcript.
+Engine& fuzz_plain_engine();
 
 struct RunLimits {
   uint64_t fuel = 100'000;                    // per call (and for instantiation)
@@ -27,6 +32,9 @@ struct RunStats {
   bool instantiated = false;
   size_t calls = 0;
   size_t traps = 0;
+  // What happened, a line per event: instantiation, each call's results (as bits) or trap,
+  // and the exports' final state (memory contents hash, globals, table sizes).
+  std::vector<std::string> transcript;
 };
 
 // Instantiates `module` in a fresh store, defining a stub for every import (host functions of
@@ -35,6 +43,7 @@ struct RunStats {
 // has imports, a second instance follows that imports the first one's exports where they fit
 // (calls, tables and memories shared across instances). Traps and link errors are fine;
 // anything the engine reports must be well formed (non-empty messages, limits kept).
-RunStats instantiate_and_run(const Module& module, const RunLimits& limits = {});
+// The module must have been compiled with `engine`.
+RunStats instantiate_and_run(const Module& module, const RunLimits& limits = {}, Engine& engine = fuzz_engine());
 
 }  // namespace wrun::fuzz

@@ -22,9 +22,10 @@ using CodePtr = std::unique_ptr<Code, CodeDeleter>;
 // space, so imports come first) and lowers it. Throws DecodeError on malformed or invalid code.
 // `validate_module` must have accepted the module first.
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index);
-// The same with C.refs (validator.h: declared_func_refs) computed once for the whole module.
+// The same with C.refs (validator.h: declared_func_refs) computed once for the whole module;
+// `optimize` false lowers plainly (EngineConfig::optimize_interp_code).
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
-                         const std::vector<bool>& declared_refs);
+                         const std::vector<bool>& declared_refs, bool optimize = true);
 
 // A readable listing of lowered code (one instruction a line: position, name, operand words),
 // for debugging the lowering and studying hot loops.

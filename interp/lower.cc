@@ -137,7 +137,6 @@ uint32_t disabled_optimisations() {
   }();
   return disabled;
 }
-bool enabled(Optimisation o) { return (disabled_optimisations() & o) == 0; }
 
 // What an operand-stack slot holds at this point of the code.
 struct Pending {
@@ -153,7 +152,7 @@ constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 
 class Lowering {
  public:
-  explicit Lowering(Code& code) : code_(code) {}
+  Lowering(Code& code, bool optimize) : code_(code), disabled_(optimize ? disabled_optimisations() : ~0u) {}
 
   using Walker = FuncWalker<Lowering>;
 
@@ -1353,7 +1352,10 @@ class Lowering {
     std::memcpy(buf_.data() + field, &r, 4);
   }
 
+  bool enabled(Optimisation o) const { return (disabled_ & o) == 0; }
+
   Code& code_;
+  const uint32_t disabled_;  // Optimisation bits turned off for this function
   const Walker* w_ = nullptr;
   std::vector<uint8_t> buf_;
   std::vector<Label> labels_;
@@ -1393,9 +1395,9 @@ CodePtr compile_function(const DecodedModule& module, uint32_t func_index) {
 }
 
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
-                         const std::vector<bool>& declared_refs) {
+                         const std::vector<bool>& declared_refs, bool optimize) {
   CodePtr code(new Code);
-  Lowering lowering(*code);
+  Lowering lowering(*code, optimize);
   FuncWalker<Lowering> walker(module, func_index, lowering, declared_refs);
   walker.run();
   return code;

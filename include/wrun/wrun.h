@@ -151,6 +151,9 @@ struct EngineConfig {
   uint32_t max_call_depth = 20000;
   // Size of each store's value stack, in 8-byte slots.
   uint32_t value_stack_slots = 1u << 22;
+  // false: the interpreter lowers code plainly, without its operand forwarding, fusions and
+  // loop idioms (slower; for differential testing of those optimisations).
+  bool optimize_interp_code = true;
 };
 
 class Engine {
