@@ -113,6 +113,11 @@ enum : uint16_t {
   // `(w - 0x01010101) & ~w & 0x80808080` (musl's strlen/strchr/memchr word loops): w rel.
   kBrIfHasZeroByte,
   kBrIfNoZeroByte,
+  // `br` right after an i32.const into a slot (`state = K; continue;`, a constant branch
+  // value): slot value rel.
+  kConstBr,
+  // br_table on a sign-extended byte (`switch (c)` on a signed char), same layout as br_table.
+  kBrTableS8,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID

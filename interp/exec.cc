@@ -391,6 +391,7 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(kCopyBytesFwd, CopyBytesFwd)   \
   X(kCopyBytesBwd, CopyBytesBwd) X(kFillBytes, FillBytes) X(kCallArgs, CallArgs)              \
   X(kBrIfHasZeroByte, BrIfHasZeroByte) X(kBrIfNoZeroByte, BrIfNoZeroByte)                     \
+  X(kConstBr, ConstBr) X(kBrTableS8, BrTableS8)                                               \
   X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
@@ -1197,15 +1198,23 @@ dispatch:
     if (I32(S(8)) != 0) TAKE_BRANCH(OP(12));
     NEXT(16);
   }
-  L_BrTable : {
-    uint32_t i = I32(S(8)) + OP(24);  // a folded `i32.add x, bias` (switch cases from bias)
-    uint32_t count = OP(12);
-    if (i > count) i = count;  // the last entry is the default
-    const uint8_t* entry = ip + 32 + 8 * size_t{i};
-    uint32_t src = OP(16), n = OP(20), dst = u32_at(entry + 4);
-    if (n && dst != src) std::memmove(fp + dst, fp + src, n * sizeof(Slot));
-    TAKE_BRANCH(u32_at(entry));
+  L_ConstBr : {
+    S(8) = OP(12);
+    TAKE_BRANCH(OP(16));
   }
+#define WRUN_BR_TABLE(index)                                                             \
+  {                                                                                      \
+    uint32_t i = (index) + OP(24); /* a folded `i32.add x, bias` (cases from bias) */    \
+    uint32_t count = OP(12);                                                             \
+    if (i > count) i = count; /* the last entry is the default */                        \
+    const uint8_t* entry = ip + 32 + 8 * size_t{i};                                      \
+    uint32_t src = OP(16), n = OP(20), dst = u32_at(entry + 4);                          \
+    if (n && dst != src) std::memmove(fp + dst, fp + src, n * sizeof(Slot));             \
+    TAKE_BRANCH(u32_at(entry));                                                          \
+  }
+  L_BrTable : WRUN_BR_TABLE(I32(S(8)))
+  L_BrTableS8 : WRUN_BR_TABLE(static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(S(8)))))
+#undef WRUN_BR_TABLE
   L_Return : {
     uint32_t src = OP(8), n = OP(12);
     if (n == 1) fp[0] = fp[src];
@@ -1400,6 +1409,8 @@ std::string disassemble(const Code& code) {
         case kCallArgs: return "call_args";
         case kBrIfHasZeroByte: return "br_if_has_zero_byte";
         case kBrIfNoZeroByte: return "br_if_no_zero_byte";
+        case kConstBr: return "const_br";
+        case kBrTableS8: return "br_table_s8";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

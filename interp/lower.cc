@@ -100,7 +100,7 @@ enum Optimisation : uint32_t {
   kOptAddrFold = 16,      // "addr-fold": i32.add folded into loads and stores
   kOptTestBranch = 32,    // "test-branch": (x & imm) + br_if/if fused
   kOptShiftMask = 64,     // "shift-mask": (x >> s) & m fused
-  kOptBrTableBias = 128,  // "br-table-bias": x + k folded into br_table
+  kOptBrTableBias = 128,  // "br-table-bias": x + k (and a byte's sign extension) folded into br_table
   kOptLoadBranch = 256,   // "load-branch": an i32 load + br_if/if on its value fused
   kOptMulAdd = 512,       // "mul-add": integer x * y + c fused
   kOptStepBranch = 1024,  // "step-branch": x +/- imm + br_if/if on the result fused
@@ -109,6 +109,7 @@ enum Optimisation : uint32_t {
   kOptAccumulator = 8192, // "accumulator": a temporary passed to the next instruction in acc
   kOptCallArgs = 16384,   // "call-args": a direct call moves forwarded arguments itself
   kOptZeroByte = 32768,   // "zero-byte": the has-a-zero-byte bit trick + br_if/if fused
+  kOptConstBranch = 65536,  // "const-br": i32.const into a slot + br fused
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -121,6 +122,7 @@ uint32_t disabled_optimisations() {
         {"step-branch", kOptStepBranch},        {"not-fold", kOptNotFold},
         {"loop-idiom", kOptLoopIdiom},          {"accumulator", kOptAccumulator},
         {"call-args", kOptCallArgs},            {"zero-byte", kOptZeroByte},
+        {"const-br", kOptConstBranch},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -289,17 +291,27 @@ class Lowering {
     if (dead_) return;
     uint32_t n = w_->ctrl(default_depth).label_slots();
     // `br_table (x + k)`: compilers bias switch values so the cases start at 0.
+    // And `br_table ((int8_t)c + k)`: a switch on a signed char.
     uint32_t idx = index, bias = 0;
+    bool folded = false, sign_extend_byte = false;
     if (enabled(kOptBrTableBias) && just_produced(index, kImm_I32Add)) {
       std::memcpy(&idx, buf_.data() + last_.instr + 12, 4);
       std::memcpy(&bias, buf_.data() + last_.instr + 16, 4);
+      const Peephole before_add = prev_;
       drop_last_instr();
-    } else {
-      idx = use(index);
+      last_ = before_add;  // the instruction before the add is the last one again
+      folded = true;
     }
+    if (enabled(kOptBrTableBias) && just_produced(idx, id_of(Op::I32Extend8S))) {
+      std::memcpy(&idx, buf_.data() + last_.instr + 12, 4);
+      drop_last_instr();
+      folded = sign_extend_byte = true;
+    }
+    if (!folded) idx = use(index);
+    no_peephole();
     materialize_range(src, n);
     // index count src n bias (pad) then count+1 entries (relative target, target's slot).
-    size_t at = begin_instr(Op::BrTable);
+    size_t at = begin_instr(sign_extend_byte ? uint16_t{kBrTableS8} : id_of(Op::BrTable));
     put32(idx);
     put32(static_cast<uint32_t>(depths.size()));
     put32(src);
@@ -1330,6 +1342,21 @@ class Lowering {
     emit2(id_of(Op::Return), src, code_.result_slots);
   }
   void emit_jump(uint32_t depth) {
+    // `local = K; br` (a state machine's `state = K; continue;`, or a constant branch value)
+    // when the constant is the last instruction and nothing branches between the two.
+    if (enabled(kOptConstBranch) && last_.id == id_of(Op::I32Const) && last_.instr + 16 == buf_.size() &&
+        last_target_ <= last_.instr) {
+      uint32_t slot, value;
+      std::memcpy(&slot, buf_.data() + last_.instr + 8, 4);
+      std::memcpy(&value, buf_.data() + last_.instr + 12, 4);
+      drop_last_instr();
+      size_t at = begin_instr(kConstBr);
+      put32(slot);
+      put32(value);
+      add_branch(depth, Fixup{at, put32(0)});
+      end_instr();
+      return;
+    }
     size_t at = begin_instr(Op::Br);
     add_branch(depth, Fixup{at, put32(0)});
     end_instr();

@@ -608,3 +608,63 @@
 (assert_return (invoke "if-zero-byte" (i32.const 0x100)) (i32.const 7))
 (assert_return (invoke "zero-byte-teed" (i32.const 0x12003456)) (i32.const 0xEDFFCBA9))
 (assert_return (invoke "zero-byte-teed" (i32.const 0x12343456)) (i32.const 9))
+
+;; br_table on a sign-extended byte (with and without a bias), and `local = K; br` as one
+;; instruction, also with a constant as the branch value.
+(module
+  (func (export "switch-char") (param i32) (result i32)
+    (block $default
+      (block $c12
+        (block $c11
+          (block $c10
+            (br_table $c10 $c11 $c12 $default
+              (i32.add (i32.extend8_s (local.get 0)) (i32.const -10))))
+          (return (i32.const 100)))
+        (return (i32.const 101)))
+      (return (i32.const 102)))
+    (i32.const -1))
+  (func (export "switch-s8") (param i32) (result i32)
+    (block $default
+      (block $one
+        (block $zero
+          (br_table $zero $one $default (i32.extend8_s (local.get 0))))
+        (return (i32.const 0)))
+      (return (i32.const 1)))
+    (i32.const 2))
+  ;; Counts characters of the data by a two-state machine: state = K; continue.
+  (func (export "states") (param i32) (result i32) (local $state i32) (local $n i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (if (local.get $state)
+          (then (local.set $state (i32.const 0)) (br $next)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (local.set $state (i32.const 1))
+        (br $next)))
+    (i32.add (i32.mul (local.get $n) (i32.const 10)) (local.get $state)))
+  (func (export "br-const-value") (param i32) (result i32)
+    (i32.add (block (result i32)
+               (if (local.get 0) (then (br 1 (i32.const 7))))
+               (i32.const 9))
+             (i32.const 1)))
+  (func (export "br-if-const-value") (param i32) (result i32)
+    (block (result i32)
+      (drop (br_if 0 (i32.const -3) (local.get 0)))
+      (i32.const 4))))
+
+(assert_return (invoke "switch-char" (i32.const 10)) (i32.const 100))
+(assert_return (invoke "switch-char" (i32.const 0x10B)) (i32.const 101))
+(assert_return (invoke "switch-char" (i32.const 12)) (i32.const 102))
+(assert_return (invoke "switch-char" (i32.const 0x8A)) (i32.const -1))
+(assert_return (invoke "switch-char" (i32.const 9)) (i32.const -1))
+(assert_return (invoke "switch-s8" (i32.const 0x100)) (i32.const 0))
+(assert_return (invoke "switch-s8" (i32.const 0xFFFFFF01)) (i32.const 1))
+(assert_return (invoke "switch-s8" (i32.const 0xFF)) (i32.const 2))
+(assert_return (invoke "switch-s8" (i32.const 0x80)) (i32.const 2))
+(assert_return (invoke "states" (i32.const 5)) (i32.const 31))
+(assert_return (invoke "states" (i32.const 4)) (i32.const 20))
+(assert_return (invoke "br-const-value" (i32.const 1)) (i32.const 8))
+(assert_return (invoke "br-const-value" (i32.const 0)) (i32.const 10))
+(assert_return (invoke "br-if-const-value" (i32.const 1)) (i32.const -3))
+(assert_return (invoke "br-if-const-value" (i32.const 0)) (i32.const 4))
