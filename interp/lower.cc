@@ -1098,7 +1098,11 @@ class Lowering {
 
   // Removes a compare that just computed `cond`, so the branch can do the comparison itself.
   std::optional<FusedCompare> take_compare(uint32_t cond) {
-    if (!enabled(kOptCompareBranch) || last_.dst_field == kNone || last_.dst_slot != cond) return std::nullopt;
+    // The slot must still hold what the compare computed: after `drop`, a forwarded constant or
+    // local may stand in the same slot without any instruction having been emitted.
+    if (!enabled(kOptCompareBranch) || last_.dst_field == kNone || last_.dst_slot != cond ||
+        at(cond).kind != Pending::InSlot)
+      return std::nullopt;
     if (std::optional<FusedCompare> t = take_test(cond)) return t;
     if (last_.id == id_of(Op::I32Eqz)) {  // branch on the operand being zero
       FusedCompare c{};

@@ -668,3 +668,21 @@
 (assert_return (invoke "br-const-value" (i32.const 0)) (i32.const 10))
 (assert_return (invoke "br-if-const-value" (i32.const 1)) (i32.const -3))
 (assert_return (invoke "br-if-const-value" (i32.const 0)) (i32.const 4))
+
+;; A compare whose result is dropped must not fuse with a branch on a constant (or local)
+;; pushed into the same stack slot afterwards (found by the differential fuzzer).
+(module
+  (func (export "if-after-dropped-compare") (param i32) (result i32)
+    (drop (i32.lt_s (local.get 0) (i32.const 5)))
+    (if (result i32) (i32.const 1) (then (i32.const 10)) (else (i32.const 20))))
+  (func (export "br-if-after-dropped-compare") (param i32 i32) (result i32)
+    (block (result i32)
+      (drop (i32.eq (local.get 0) (i32.const 0)))
+      (br_if 0 (i32.const 30) (local.get 1))
+      (drop)
+      (i32.const 40))))
+
+(assert_return (invoke "if-after-dropped-compare" (i32.const 9)) (i32.const 10))
+(assert_return (invoke "if-after-dropped-compare" (i32.const 0)) (i32.const 10))
+(assert_return (invoke "br-if-after-dropped-compare" (i32.const 5) (i32.const 1)) (i32.const 30))
+(assert_return (invoke "br-if-after-dropped-compare" (i32.const 0) (i32.const 0)) (i32.const 40))
