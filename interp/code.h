@@ -107,7 +107,7 @@ enum : uint16_t {
   // A direct call that first moves its pending arguments into place (locals and constants
   // the lowering forwarded instead of copying one instruction each):
   //   func args n_locals n_consts, then n_locals (dst src) slot pairs, then n_consts
-  //   (dst pad value64) triples, each group padded to 8 bytes.
+  //   (dst pad value64) triples (both 8-byte multiples, so no padding between).
   kCallArgs,
   // `br_if`/`if` on whether any byte of an i32 is zero, written the bit-trick way,
   // `(w - 0x01010101) & ~w & 0x80808080` (musl's strlen/strchr/memchr word loops): w rel.

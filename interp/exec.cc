@@ -639,38 +639,21 @@ dispatch:
     S(8) = PI64((I64(S(12)) >> (OP(16) & 63)) & u64_at(ip + 24));
     NEXT(32);
   }
-  L_AccW_MulAdd32 : {
-    acc = PI32(I32(S(12)) * I32(S(16)) + I32(S(20)));
-    NEXT(24);
+  // Multiply-add, and its accumulator forms (the result to acc, the addend c from acc).
+#define WRUN_DEF_MUL_ADD_AS(label, view, put, addend, dst)     \
+  label : {                                                    \
+    dst = put(view(S(12)) * view(S(16)) + view(addend));       \
+    NEXT(24);                                                  \
   }
-  L_AccRB_MulAdd32 : {
-    S(8) = PI32(I32(S(12)) * I32(S(16)) + I32(acc));
-    NEXT(24);
-  }
-  L_AccRBW_MulAdd32 : {
-    acc = PI32(I32(S(12)) * I32(S(16)) + I32(acc));
-    NEXT(24);
-  }
-  L_AccW_MulAdd64 : {
-    acc = PI64(I64(S(12)) * I64(S(16)) + I64(S(20)));
-    NEXT(24);
-  }
-  L_AccRB_MulAdd64 : {
-    S(8) = PI64(I64(S(12)) * I64(S(16)) + I64(acc));
-    NEXT(24);
-  }
-  L_AccRBW_MulAdd64 : {
-    acc = PI64(I64(S(12)) * I64(S(16)) + I64(acc));
-    NEXT(24);
-  }
-  L_MulAdd32 : {
-    S(8) = PI32(I32(S(12)) * I32(S(16)) + I32(S(20)));
-    NEXT(24);
-  }
-  L_MulAdd64 : {
-    S(8) = PI64(I64(S(12)) * I64(S(16)) + I64(S(20)));
-    NEXT(24);
-  }
+#define WRUN_DEF_MUL_ADD(bits, view, put)                                 \
+  WRUN_DEF_MUL_ADD_AS(L_MulAdd##bits, view, put, S(20), S(8))             \
+  WRUN_DEF_MUL_ADD_AS(L_AccW_MulAdd##bits, view, put, S(20), acc)         \
+  WRUN_DEF_MUL_ADD_AS(L_AccRB_MulAdd##bits, view, put, acc, S(8))         \
+  WRUN_DEF_MUL_ADD_AS(L_AccRBW_MulAdd##bits, view, put, acc, acc)
+  WRUN_DEF_MUL_ADD(32, I32, PI32)
+  WRUN_DEF_MUL_ADD(64, I64, PI64)
+#undef WRUN_DEF_MUL_ADD
+#undef WRUN_DEF_MUL_ADD_AS
 #define WRUN_DEF_STEP_BR(name, expr, test) \
   L_##name : {                             \
     uint32_t v = expr;                     \
@@ -1274,7 +1257,6 @@ dispatch:
   L_CallArgs : {  // func args n_locals n_consts, then the moves (code.h)
     const uint8_t* m = ip + 24;
     for (uint32_t n = OP(16); n > 0; --n, m += 8) fp[u32_at(m)] = fp[u32_at(m + 4)];
-    m = ip + 24 + ((size_t{OP(16)} * 8 + 7) & ~size_t{7});
     for (uint32_t n = OP(20); n > 0; --n, m += 16) fp[u32_at(m)] = u64_at(m + 8);
     callee = inst->funcs[OP(8)];
     args = fp + OP(12);

@@ -38,23 +38,22 @@ uint16_t imm_id(Op op) {
   }
 }
 
-// The accumulator forms of an integer binary instruction (code.h, kAcc*), by its id.
+// The accumulator forms of an instruction (code.h, kAcc*), by its id; 0 where there is none
+// (immediate forms have no right operand to read from acc).
 struct AccForms {
-  bool imm = false;  // an immediate form: no right operand to read from acc
   uint16_t w = 0, ra = 0, rb = 0, raw = 0, rbw = 0;
 };
 const AccForms* acc_forms(uint16_t id) {
   static const std::vector<AccForms> table = [] {
     std::vector<AccForms> t(kNumInstrIds);
 #define WRUN_ACC_FORMS(name)                                                                  \
-  t[id_of(Op::name)] = {false, kAccW_##name, kAccRA_##name, kAccRB_##name, kAccRAW_##name,     \
-                        kAccRBW_##name};                                                       \
-  t[kImm_##name] = {true, kAccImmW_##name, kAccImmRA_##name, 0, kAccImmRAW_##name, 0};
+  t[id_of(Op::name)] = {kAccW_##name, kAccRA_##name, kAccRB_##name, kAccRAW_##name, kAccRBW_##name}; \
+  t[kImm_##name] = {kAccImmW_##name, kAccImmRA_##name, 0, kAccImmRAW_##name, 0};
     WRUN_IMM_BINARY_OPS(WRUN_ACC_FORMS)
 #undef WRUN_ACC_FORMS
     // Multiply-add reads its addend c from acc as the "right" operand.
-    t[kMulAdd32] = {false, kAccW_MulAdd32, 0, kAccRB_MulAdd32, 0, kAccRBW_MulAdd32};
-    t[kMulAdd64] = {false, kAccW_MulAdd64, 0, kAccRB_MulAdd64, 0, kAccRBW_MulAdd64};
+    t[kMulAdd32] = {kAccW_MulAdd32, 0, kAccRB_MulAdd32, 0, kAccRBW_MulAdd32};
+    t[kMulAdd64] = {kAccW_MulAdd64, 0, kAccRB_MulAdd64, 0, kAccRBW_MulAdd64};
     return t;
   }();
   return id < table.size() && table[id].w ? &table[id] : nullptr;
@@ -375,7 +374,6 @@ class Lowering {
         put32(dst);
         put32(src);
       }
-      end_instr();
       for (auto [dst, value] : from_consts) {
         put32(dst);
         put32(0);
@@ -840,10 +838,12 @@ class Lowering {
     drop_last_instr();
     return a;
   }
-  void drop_last_instr() {
-    while (!acc_pairs_.empty() && acc_pairs_.back().consumer >= last_.instr) acc_pairs_.pop_back();
-    buf_.resize(last_.instr);
-    while (!code_.offsets.empty() && code_.offsets.back().first >= last_.instr) code_.offsets.pop_back();
+  void drop_last_instr() { drop_instrs_from(last_.instr); }
+  // Removes every instruction from `pos` on (with their offsets entries and accumulator pairs).
+  void drop_instrs_from(size_t pos) {
+    while (!acc_pairs_.empty() && acc_pairs_.back().consumer >= pos) acc_pairs_.pop_back();
+    buf_.resize(pos);
+    while (!code_.offsets.empty() && code_.offsets.back().first >= pos) code_.offsets.pop_back();
     no_peephole();
   }
 
@@ -918,25 +918,33 @@ class Lowering {
   // where a byte-by-byte copy and memmove agree; the locals end as the loop would leave them.
   // Otherwise it falls through into the loop, kept intact, which runs as written (partial
   // writes before a trap, fuel per iteration).
-  struct LoopInstr {
+  // An emitted 24-byte instruction as the matchers below read it back.
+  struct EmittedInstr {
     uint16_t id;
     uint32_t f[3];  // its first three operand fields
   };
-  std::optional<LoopInstr> loop_instr_at(size_t pos) const {
-    if (pos + 24 > buf_.size()) return std::nullopt;
+  uint64_t handler_at(size_t pos) const {
     uint64_t word;
     std::memcpy(&word, buf_.data() + pos, 8);
+    return word;
+  }
+  // Whether the instruction at pos is an `id`; its operand fields go to `in` either way.
+  bool read_instr(size_t pos, uint16_t id, EmittedInstr& in) const {
+    in.id = id;
+    std::memcpy(in.f, buf_.data() + pos + 8, 12);
+    return handler_at(pos) == handler_word(id);
+  }
+  std::optional<EmittedInstr> loop_instr_at(size_t pos) const {
+    if (pos + 24 > buf_.size()) return std::nullopt;
+    EmittedInstr in;
     for (uint16_t id : std::initializer_list<uint16_t>{id_of(Op::I32Load8U), id_of(Op::I32Store8), kImm_I32Add,
                                                        kImm_I32Sub, kAddImmBrNz32, kSubImmBrNz32}) {
-      if (word != handler_word(id)) continue;
-      LoopInstr in{id, {}};
-      std::memcpy(in.f, buf_.data() + pos + 8, 12);
-      return in;
+      if (read_instr(pos, id, in)) return in;
     }
     return std::nullopt;
   }
   // +1 or -1 for `x = x + 1` / `x = x - 1` (either spelling) on slot x; 0 otherwise.
-  static int pointer_step(const LoopInstr& in, uint32_t& x) {
+  static int pointer_step(const EmittedInstr& in, uint32_t& x) {
     if (in.id != kImm_I32Add && in.id != kImm_I32Sub) return 0;
     if (in.f[0] != in.f[1]) return 0;
     x = in.f[0];
@@ -947,14 +955,14 @@ class Lowering {
     if (!enabled(kOptLoopIdiom)) return;
     const size_t body = buf_.size() - loop_pos;
     if (body % 24 != 0 || body / 24 < 3 || body / 24 > 5) return;
-    std::vector<LoopInstr> in;
+    std::vector<EmittedInstr> in;
     for (size_t pos = loop_pos; pos < buf_.size(); pos += 24) {
-      std::optional<LoopInstr> i = loop_instr_at(pos);
+      std::optional<EmittedInstr> i = loop_instr_at(pos);
       if (!i) return;
       in.push_back(*i);
     }
     // The last instruction counts n down by one and branches back to the loop's start.
-    const LoopInstr& step = in.back();
+    const EmittedInstr& step = in.back();
     uint32_t rel;
     std::memcpy(&rel, buf_.data() + buf_.size() - 24 + 20, 4);
     const uint32_t n = step.f[0];
@@ -962,7 +970,7 @@ class Lowering {
     if ((step.id != kAddImmBrNz32 && step.id != kSubImmBrNz32) || step.f[1] != n || n_delta != 0xFFFFFFFFu ||
         static_cast<int32_t>(rel) != -static_cast<int32_t>(body - 24))
       return;
-    const auto is = [](const LoopInstr& i, Op op) { return i.id == id_of(op); };
+    const auto is = [](const EmittedInstr& i, Op op) { return i.id == id_of(op); };
     uint32_t d = 0, s = 0, x = 0, y = 0;
     if (in.size() == 3) {  // fill: store8 d, v; d += 1
       if (!is(in[0], Op::I32Store8) || pointer_step(in[1], x) != 1) return;
@@ -974,7 +982,7 @@ class Lowering {
     }
     if (in.size() != 5) return;
     uint16_t id;
-    const LoopInstr *load, *store;
+    const EmittedInstr *load, *store;
     if (is(in[0], Op::I32Load8U)) {  // forward: the accesses come first, then the steps
       load = &in[0], store = &in[1];
       if (pointer_step(in[2], x) != 1 || pointer_step(in[3], y) != 1) return;
@@ -1038,32 +1046,23 @@ class Lowering {
     if (offs.size() < 3 || offs[offs.size() - 3].first != first || offs[offs.size() - 2].first != first + 24 ||
         offs.back().first != first + 48)
       return std::nullopt;
-    auto instr = [&](size_t pos, uint16_t id, uint32_t (&f)[3]) {
-      uint64_t word;
-      std::memcpy(&word, buf_.data() + pos, 8);
-      std::memcpy(f, buf_.data() + pos + 8, 12);
-      return word == handler_word(id);
-    };
-    uint32_t and_[3], x[3], y[3];
-    if (!instr(first + 48, id_of(Op::I32And), and_) || and_[0] != c.a) return std::nullopt;
+    EmittedInstr and_, x, y;
+    if (!read_instr(first + 48, id_of(Op::I32And), and_) || and_.f[0] != c.a) return std::nullopt;
     const uint32_t* not_w = nullptr;
     const uint32_t* dec_w = nullptr;
-    for (uint32_t(*f)[3] : {&x, &y}) {
-      const size_t pos = f == &x ? first : first + 24;
-      if (instr(pos, kImm_I32Xor, *f) && (*f)[2] == 0xFFFFFFFFu) not_w = *f;
-      else if (instr(pos, kImm_I32Add, *f) && (*f)[2] == 0xFEFEFEFFu) dec_w = *f;  // w - 0x01010101
+    for (EmittedInstr* in : {&x, &y}) {
+      const size_t pos = in == &x ? first : first + 24;
+      if (read_instr(pos, kImm_I32Xor, *in) && in->f[2] == 0xFFFFFFFFu) not_w = in->f;
+      else if (read_instr(pos, kImm_I32Add, *in) && in->f[2] == 0xFEFEFEFFu) dec_w = in->f;  // w - 0x01010101
     }
     if (!not_w || !dec_w || not_w[1] != dec_w[1]) return std::nullopt;
     const uint32_t w = not_w[1], locals = w_->num_local_slots();
-    const bool operands_match =
-        (and_[1] == not_w[0] && and_[2] == dec_w[0]) || (and_[1] == dec_w[0] && and_[2] == not_w[0]);
+    const bool operands_match = (and_.f[1] == not_w[0] && and_.f[2] == dec_w[0]) ||
+                                (and_.f[1] == dec_w[0] && and_.f[2] == not_w[0]);
     if (!operands_match || not_w[0] == w || dec_w[0] == w || not_w[0] == dec_w[0] || not_w[0] < locals ||
         dec_w[0] < locals || c.a < locals)
       return std::nullopt;
-    buf_.resize(first);
-    while (!code_.offsets.empty() && code_.offsets.back().first >= first) code_.offsets.pop_back();
-    while (!acc_pairs_.empty() && acc_pairs_.back().consumer >= first) acc_pairs_.pop_back();
-    no_peephole();
+    drop_instrs_from(first);
     size_t at = begin_instr(branch_on_zero ? kBrIfNoZeroByte : kBrIfHasZeroByte);
     put32(w);
     Fixup fx{at, put32(0)};
@@ -1285,15 +1284,10 @@ class Lowering {
       int reads = 0;  // 1: left operand, 2: right operand
     };
     std::unordered_map<size_t, Form> forms;
-    auto id_at = [&](size_t pos) {
-      uint64_t word;
-      std::memcpy(&word, buf_.data() + pos, 8);
-      return word;
-    };
     for (const AccPair& pair : acc_pairs_) {
       // Later fusions may have rewritten either instruction in place.
-      if (id_at(pair.producer) != handler_word(pair.producer_id) ||
-          id_at(pair.consumer) != handler_word(pair.consumer_id))
+      if (handler_at(pair.producer) != handler_word(pair.producer_id) ||
+          handler_at(pair.consumer) != handler_word(pair.consumer_id))
         continue;
       Form& p = forms[pair.producer];
       p.id = pair.producer_id;
