@@ -67,6 +67,11 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
 // (kLoadBrZ_*). The load still writes dst (often a local, through local.tee).
 #define WRUN_BRANCHING_LOADS(X) X(I32Load) X(I32Load8S) X(I32Load8U) X(I32Load16S) X(I32Load16U)
 
+// Integer stores of a constant (`*p = 0`, a field set to a flag): `addr offset imm`, the
+// 32-bit immediate sign-extended for i64.store (which takes only constants that fit).
+#define WRUN_CONST_STORES(X) \
+  X(I32Store) X(I32Store8) X(I32Store16) X(I64Store) X(I64Store8) X(I64Store16) X(I64Store32)
+
 enum : uint16_t {
   kImmFirst_ = kBaseIdsEnd - 1,
 #define WRUN_ADDR_ID(name) kAddr_##name, kAddr2_##name,
@@ -84,6 +89,14 @@ enum : uint16_t {
   // and alignment checks (`p & 3`) are everywhere in compiled C.
   kBrIfAndZ32,
   kBrIfAndNz32,
+  // A masked compare-and-branch, `br_if ((x & mask) == k)` (or !=): a mask k rel. Code that
+  // keeps a char in an i32 compares its low byte this way (`(c & 0xff) == '"'`).
+  kBrIfAndEqImm32,
+  kBrIfAndNeImm32,
+  // A range check with a branch, `br_if ((x + c) <u k)` (or >=u): a c k rel. This is how
+  // compilers write `lo <= x && x <= hi` (isdigit, isspace, a switch's range test).
+  kBrIfAddLtU32,
+  kBrIfAddGeU32,
   // Bit-field extract `(x >> shift) & mask`: dst a shift mask (a 32-bit mask field for i32, a
   // 64-bit one at byte 16+8 for i64). Byte extraction in hashing, codecs and compression.
   kShrUAnd32,
@@ -96,6 +109,8 @@ enum : uint16_t {
   // result, which is still written to dst.
   kAddImmBrNz32,
   kAddImmBrZ32,
+  // `x = y + imm; br` (an increment before `continue`): dst a imm rel, always branching.
+  kAddImmBr32,
   kSubImmBrNz32,
   kSubImmBrZ32,
   // Loop idioms (lower.cc, recognise_loop_idiom): placed in front of a byte loop, they run
@@ -104,6 +119,10 @@ enum : uint16_t {
   kCopyBytesFwd,
   kCopyBytesBwd,
   kFillBytes,
+  // Zero scans (lower.cc, recognise_scan_idiom): placed in front of strlen-like loops, they
+  // run the loop's iterations natively: p k offset w t k_t body_size.
+  kScanZeroWord,
+  kScanZeroByte,
   // A direct call that first moves its pending arguments into place (locals and constants
   // the lowering forwarded instead of copying one instruction each):
   //   func args n_locals n_consts, then n_locals (dst src) slot pairs, then n_consts
@@ -118,9 +137,16 @@ enum : uint16_t {
   kConstBr,
   // br_table on a sign-extended byte (`switch (c)` on a signed char), same layout as br_table.
   kBrTableS8,
+  // The same two when no case carries values and every target is forward (no loop to poll
+  // for): the handler just picks the offset (a state machine's `switch` in its loop).
+  kBrTableFwd,
+  kBrTableFwdS8,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID
+#define WRUN_STORE_IMM_ID(name) kStoreImm_##name,
+  WRUN_CONST_STORES(WRUN_STORE_IMM_ID)
+#undef WRUN_STORE_IMM_ID
   // Accumulator forms of the integer binary instructions (`acc` in exec.cc, a machine
   // register): when one instruction computes a stack temporary that only the next one reads,
   // the value skips the frame: the producer writes acc (W) and the consumer reads its left (RA)

@@ -383,15 +383,19 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kCopy, Copy) X(kCopy2, Copy2) X(kCopyN, CopyN) X(kBrIfZ, BrIfZ) X(kBrIfNz, BrIfNz)         \
   X(kSelect2, Select2) X(kGlobalGet2, GlobalGet2) X(kGlobalSet2, GlobalSet2) X(kCheck, Check)   \
   X(kInvalid, Invalid) X(kBrIfAndZ32, BrIfAndZ32) X(kBrIfAndNz32, BrIfAndNz32)                \
+  X(kBrIfAndEqImm32, BrIfAndEqImm32) X(kBrIfAndNeImm32, BrIfAndNeImm32)                \
+  X(kBrIfAddLtU32, BrIfAddLtU32) X(kBrIfAddGeU32, BrIfAddGeU32)                \
   X(kShrUAnd32, ShrUAnd32) X(kShrUAnd64, ShrUAnd64) X(kMulAdd32, MulAdd32)                   \
   X(kMulAdd64, MulAdd64) X(kAccW_MulAdd32, AccW_MulAdd32) X(kAccRB_MulAdd32, AccRB_MulAdd32)    \
   X(kAccRBW_MulAdd32, AccRBW_MulAdd32) X(kAccW_MulAdd64, AccW_MulAdd64)                       \
   X(kAccRB_MulAdd64, AccRB_MulAdd64) X(kAccRBW_MulAdd64, AccRBW_MulAdd64)                     \
-  X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32)          \
+  X(kAddImmBrNz32, AddImmBrNz32) X(kAddImmBrZ32, AddImmBrZ32) X(kAddImmBr32, AddImmBr32)          \
   X(kSubImmBrNz32, SubImmBrNz32) X(kSubImmBrZ32, SubImmBrZ32) X(kCopyBytesFwd, CopyBytesFwd)   \
   X(kCopyBytesBwd, CopyBytesBwd) X(kFillBytes, FillBytes) X(kCallArgs, CallArgs)              \
+  X(kScanZeroWord, ScanZeroWord) X(kScanZeroByte, ScanZeroByte)              \
   X(kBrIfHasZeroByte, BrIfHasZeroByte) X(kBrIfNoZeroByte, BrIfNoZeroByte)                     \
   X(kConstBr, ConstBr) X(kBrTableS8, BrTableS8)                                               \
+  X(kBrTableFwd, BrTableFwd) X(kBrTableFwdS8, BrTableFwdS8)                                               \
   X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
@@ -442,6 +446,9 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   labels[kLoadBrNz_##name] = &&L_LoadBrNz_##name; \
   labels[kLoadBrZ_##name] = &&L_LoadBrZ_##name;
     WRUN_BRANCHING_LOAD_TYPES(WRUN_SET_LOAD_BR)
+#define WRUN_SET_STORE_IMM(name) labels[kStoreImm_##name] = &&L_StoreImm_##name;
+    WRUN_CONST_STORES(WRUN_SET_STORE_IMM)
+#undef WRUN_SET_STORE_IMM
 #define WRUN_SET_ACC(name, ...)                   \
   labels[kAccW_##name] = &&L_AccW_##name;         \
   labels[kAccRA_##name] = &&L_AccRA_##name;       \
@@ -563,6 +570,11 @@ dispatch:
   case kLoadBrZ_##name:              \
     goto L_LoadBrZ_##name;
     WRUN_BRANCHING_LOAD_TYPES(WRUN_CASE_LOAD_BR)
+#define WRUN_CASE_STORE_IMM(name) \
+  case kStoreImm_##name:          \
+    goto L_StoreImm_##name;
+    WRUN_CONST_STORES(WRUN_CASE_STORE_IMM)
+#undef WRUN_CASE_STORE_IMM
 #define WRUN_CASE_ACC(name, ...)                          \
   case kAccW_##name: goto L_AccW_##name;                  \
   case kAccRA_##name: goto L_AccRA_##name;                \
@@ -665,6 +677,7 @@ dispatch:
   WRUN_DEF_STEP_BR(AddImmBrZ32, I32(S(12)) + OP(16), v == 0)
   WRUN_DEF_STEP_BR(SubImmBrNz32, I32(S(12)) - OP(16), v != 0)
   WRUN_DEF_STEP_BR(SubImmBrZ32, I32(S(12)) - OP(16), v == 0)
+  WRUN_DEF_STEP_BR(AddImmBr32, I32(S(12)) + OP(16), true)
 #undef WRUN_DEF_STEP_BR
 #define HAS_ZERO_BYTE(w) ((((w) - 0x01010101u) & ~(w) & 0x80808080u) != 0)
   L_BrIfHasZeroByte : {
@@ -684,6 +697,22 @@ dispatch:
   }
   L_BrIfAndNz32 : {
     if ((I32(S(8)) & OP(12)) != 0) TAKE_BRANCH(OP(16));
+    NEXT(24);
+  }
+  L_BrIfAndEqImm32 : {
+    if ((I32(S(8)) & OP(12)) == OP(16)) TAKE_BRANCH(OP(20));
+    NEXT(24);
+  }
+  L_BrIfAndNeImm32 : {
+    if ((I32(S(8)) & OP(12)) != OP(16)) TAKE_BRANCH(OP(20));
+    NEXT(24);
+  }
+  L_BrIfAddLtU32 : {
+    if (I32(S(8)) + OP(12) < OP(16)) TAKE_BRANCH(OP(20));
+    NEXT(24);
+  }
+  L_BrIfAddGeU32 : {
+    if (I32(S(8)) + OP(12) >= OP(16)) TAKE_BRANCH(OP(20));
     NEXT(24);
   }
   // Compare-and-branch: a b rel / a imm rel.
@@ -793,6 +822,23 @@ dispatch:
   }
   WRUN_LOADS(WRUN_DEF_LOAD)
   WRUN_STORES(WRUN_DEF_STORE)
+  // Constant stores (code.h): addr offset imm.
+#define WRUN_DEF_STORE_IMM(name, T)                                       \
+  L_StoreImm_##name : {                                                   \
+    uint64_t ea = uint64_t{I32(S(8))} + OP(12);                           \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v = static_cast<T>(static_cast<int64_t>(static_cast<int32_t>(OP(16)))); \
+    std::memcpy(mem + ea, &v, sizeof(T));                                 \
+    NEXT(24);                                                             \
+  }
+  WRUN_DEF_STORE_IMM(I32Store, uint32_t)
+  WRUN_DEF_STORE_IMM(I32Store8, uint8_t)
+  WRUN_DEF_STORE_IMM(I32Store16, uint16_t)
+  WRUN_DEF_STORE_IMM(I64Store, uint64_t)
+  WRUN_DEF_STORE_IMM(I64Store8, uint8_t)
+  WRUN_DEF_STORE_IMM(I64Store16, uint16_t)
+  WRUN_DEF_STORE_IMM(I64Store32, uint32_t)
+#undef WRUN_DEF_STORE_IMM
   // Load-and-branch (code.h): the load above, then a branch on the value (`test` on v).
 #define WRUN_DEF_LOAD_BR_AS(label, T, value, test)                        \
   label : {                                                               \
@@ -904,6 +950,45 @@ dispatch:
     }
     NEXT(32);
   }
+
+  // Zero scans (code.h): iteration i loads from p0 + i * step + k (wrapping to 32 bits) +
+  // offset and leaves p = p0 + (i + 1) * step, t = p0 + i * step + k_t and w = the loaded value.
+  // The native loop stops at a zero (then the loop is skipped), at a load that would be out of
+  // bounds, or at a pending poll (checked every 64K iterations); then the locals are written as
+  // after the iterations done and the loop itself goes on from there.
+#define WRUN_DEF_SCAN(name, T, has_zero)                                              \
+  L_##name : {                                                                       \
+    if (store.poll.load(std::memory_order_relaxed)) NEXT(40);                        \
+    const uint32_t p0 = I32(S(8)), k = OP(12), step = sizeof(T);                     \
+    const uint64_t offset = OP(16);                                                  \
+    uint32_t p = p0, value = 0;                                                      \
+    bool found = false;                                                              \
+    for (uint32_t budget = 1u << 16;; --budget) {                                    \
+      if (budget == 0) {                                                             \
+        if (store.poll.load(std::memory_order_relaxed)) break;                       \
+        budget = 1u << 16;                                                           \
+      }                                                                              \
+      const uint64_t ea = uint64_t{static_cast<uint32_t>(p + k)} + offset;           \
+      if (ea + sizeof(T) > mem_size) break;                                          \
+      T v;                                                                           \
+      std::memcpy(&v, mem + ea, sizeof(T));                                          \
+      value = v;                                                                     \
+      p += step;                                                                     \
+      if (has_zero) {                                                                \
+        found = true;                                                                \
+        break;                                                                       \
+      }                                                                              \
+    }                                                                                \
+    if (p != p0) {                                                                   \
+      S(24) = PI32(p - step + OP(28));                                               \
+      S(20) = PI32(value);                                                           \
+      S(8) = PI32(p);                                                                \
+    }                                                                                \
+    NEXT(found ? 40 + OP(32) : 40);                                                  \
+  }
+  WRUN_DEF_SCAN(ScanZeroWord, uint32_t, ((v - 0x01010101u) & ~v & 0x80808080u) != 0)
+  WRUN_DEF_SCAN(ScanZeroByte, uint8_t, v == 0)
+#undef WRUN_DEF_SCAN
 
   L_MemorySize : {
     S(8) = PI32(static_cast<uint32_t>(mem_size / kPageSize));
@@ -1198,6 +1283,17 @@ dispatch:
   L_BrTable : WRUN_BR_TABLE(I32(S(8)))
   L_BrTableS8 : WRUN_BR_TABLE(static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(S(8)))))
 #undef WRUN_BR_TABLE
+#define WRUN_BR_TABLE_FWD(index)                                      \
+  {                                                                   \
+    uint32_t i = (index) + OP(24);                                    \
+    uint32_t count = OP(12);                                          \
+    if (i > count) i = count;                                         \
+    ip += static_cast<int32_t>(u32_at(ip + 32 + 8 * size_t{i}));     \
+    DISPATCH();                                                       \
+  }
+  L_BrTableFwd : WRUN_BR_TABLE_FWD(I32(S(8)))
+  L_BrTableFwdS8 : WRUN_BR_TABLE_FWD(static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(S(8)))))
+#undef WRUN_BR_TABLE_FWD
   L_Return : {
     uint32_t src = OP(8), n = OP(12);
     if (n == 1) fp[0] = fp[src];
@@ -1371,6 +1467,10 @@ std::string disassemble(const Code& code) {
         case kRSubImm64: return "i64.rsub_imm";
         case kBrIfAndZ32: return "br_if_and_z";
         case kBrIfAndNz32: return "br_if_and_nz";
+        case kBrIfAndEqImm32: return "br_if_and_eq_imm";
+        case kBrIfAndNeImm32: return "br_if_and_ne_imm";
+        case kBrIfAddLtU32: return "br_if_add_lt_u";
+        case kBrIfAddGeU32: return "br_if_add_ge_u";
         case kShrUAnd32: return "i32.shr_u_and";
         case kShrUAnd64: return "i64.shr_u_and";
         case kMulAdd32: return "i32.mul_add";
@@ -1383,16 +1483,21 @@ std::string disassemble(const Code& code) {
         case kAccRBW_MulAdd64: return "i64.mul_add_acc_c_to_acc";
         case kAddImmBrNz32: return "i32.add_imm_br_if_nz";
         case kAddImmBrZ32: return "i32.add_imm_br_if_z";
+        case kAddImmBr32: return "i32.add_imm_br";
         case kSubImmBrNz32: return "i32.sub_imm_br_if_nz";
         case kSubImmBrZ32: return "i32.sub_imm_br_if_z";
         case kCopyBytesFwd: return "copy_bytes_loop";
         case kCopyBytesBwd: return "copy_bytes_backward_loop";
         case kFillBytes: return "fill_bytes_loop";
+        case kScanZeroWord: return "scan_zero_word_loop";
+        case kScanZeroByte: return "scan_zero_byte_loop";
         case kCallArgs: return "call_args";
         case kBrIfHasZeroByte: return "br_if_has_zero_byte";
         case kBrIfNoZeroByte: return "br_if_no_zero_byte";
         case kConstBr: return "const_br";
         case kBrTableS8: return "br_table_s8";
+        case kBrTableFwd: return "br_table_fwd";
+        case kBrTableFwdS8: return "br_table_fwd_s8";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \
@@ -1400,6 +1505,11 @@ std::string disassemble(const Code& code) {
     return std::string(op_name(Op::name)) + "_br_if_z";
           WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_NAME)
 #undef WRUN_LOAD_BR_NAME
+#define WRUN_STORE_IMM_NAME(name) \
+  case kStoreImm_##name:          \
+    return std::string(op_name(Op::name)) + "_imm";
+          WRUN_CONST_STORES(WRUN_STORE_IMM_NAME)
+#undef WRUN_STORE_IMM_NAME
 #define WRUN_IMM_NAME(name) \
   case kImm_##name:         \
     return std::string(op_name(Op::name)) + "_imm";

@@ -109,6 +109,12 @@ enum Optimisation : uint32_t {
   kOptCallArgs = 16384,   // "call-args": a direct call moves forwarded arguments itself
   kOptZeroByte = 32768,   // "zero-byte": the has-a-zero-byte bit trick + br_if/if fused
   kOptConstBranch = 65536,  // "const-br": i32.const into a slot + br fused
+  kOptScanIdiom = 131072,   // "scan-idiom": zero-byte/zero-word scan loops run natively
+  kOptKnownValue = 262144,  // "known-value": storing a local's known constant again is dropped
+  kOptAddBranch = 524288,   // "add-br": x + imm into a slot + br fused
+  kOptBrTableFwd = 1048576, // "br-table-fwd": br_table without values or loop targets specialised
+  kOptRangeBranch = 2097152,  // "range-branch": (x + c) <u k + br_if/if fused
+  kOptConstStore = 4194304,   // "const-store": stores of a constant take it as an immediate
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -121,7 +127,10 @@ uint32_t disabled_optimisations() {
         {"step-branch", kOptStepBranch},        {"not-fold", kOptNotFold},
         {"loop-idiom", kOptLoopIdiom},          {"accumulator", kOptAccumulator},
         {"call-args", kOptCallArgs},            {"zero-byte", kOptZeroByte},
-        {"const-br", kOptConstBranch},
+        {"const-br", kOptConstBranch},          {"scan-idiom", kOptScanIdiom},
+        {"known-value", kOptKnownValue},        {"add-br", kOptAddBranch},
+        {"br-table-fwd", kOptBrTableFwd},       {"range-branch", kOptRangeBranch},
+        {"const-store", kOptConstStore},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -187,6 +196,7 @@ class Lowering {
     // Back edges poll for fuel and interrupts themselves (exec.cc, TAKE_BRANCH).
     labels_.push_back(new_label(true));
     last_target_ = buf_.size();
+    known_local_.reset();
     no_peephole();
   }
   void on_if(const CtrlFrame&, uint32_t cond) {
@@ -205,6 +215,7 @@ class Lowering {
         l.if_fixup = Fixup{at, put32(0)};
         end_instr();
       }
+      l.if_fact = known_local_;
     }
     labels_.push_back(std::move(l));
   }
@@ -216,10 +227,12 @@ class Lowering {
       materialize_range(f.slot_height, slots_of(f.results));
       size_t at = begin_instr(Op::Br);
       l.fixups.push_back({at, put32(0)});
+      merge_fact(l, known_local_);
       end_instr();
     }
     if (l.if_fixup) patch(*l.if_fixup);
     l.if_fixup.reset();
+    known_local_ = l.if_fact;  // the else is reached by the if's branch alone
     dead_ = l.entered_dead;
     // The else branch starts from the if's params, in their slots (flushed at the if).
     define_range(f.slot_height, slots_of(f.params));
@@ -227,7 +240,15 @@ class Lowering {
   void on_end(const CtrlFrame& f, bool function_end) {
     if (!dead_) materialize_range(f.slot_height, slots_of(f.results));
     Label& l = labels_.back();
-    if (l.is_loop && !dead_) recognise_loop_idiom(l.loop_pos);
+    if (l.is_loop && !dead_ && !recognise_scan_idiom(l.loop_pos)) recognise_loop_idiom(l.loop_pos);
+    // What holds past the end: what all paths there agree on (a loop's end is its fallthrough).
+    if (!l.is_loop) {
+      if (!dead_) merge_fact(l, known_local_);
+      if (l.if_fixup) merge_fact(l, l.if_fact);
+      known_local_ = l.entered ? l.fact : std::nullopt;
+    } else if (dead_) {
+      known_local_.reset();
+    }
     if (l.if_fixup) patch(*l.if_fixup);
     for (const Fixup& fx : l.fixups) patch(fx);
     no_peephole();
@@ -310,19 +331,28 @@ class Lowering {
     no_peephole();
     materialize_range(src, n);
     // index count src n bias (pad) then count+1 entries (relative target, target's slot).
-    size_t at = begin_instr(sign_extend_byte ? uint16_t{kBrTableS8} : id_of(Op::BrTable));
+    bool forward_only = n == 0 && enabled(kOptBrTableFwd);
+    for (uint32_t d : depths) forward_only = forward_only && !labels_[labels_.size() - 1 - d].is_loop;
+    forward_only = forward_only && !labels_[labels_.size() - 1 - default_depth].is_loop;
+    const uint16_t id = forward_only ? uint16_t{sign_extend_byte ? kBrTableFwdS8 : kBrTableFwd}
+                                     : (sign_extend_byte ? uint16_t{kBrTableS8} : id_of(Op::BrTable));
+    size_t at = begin_instr(id);
     put32(idx);
     put32(static_cast<uint32_t>(depths.size()));
     put32(src);
     put32(n);
     put32(bias);
     put32(0);
-    auto entry = [&](uint32_t depth) {
-      add_branch(depth, Fixup{at, put32(0)});
+    // A case knows the index local's value (unless only its low byte was switched on).
+    const bool index_is_local = idx < w_->num_local_slots() && !sign_extend_byte;
+    auto entry = [&](uint32_t depth, std::optional<uint32_t> value) {
+      std::optional<KnownLocal> fact = known_local_;
+      if (index_is_local && value) fact = KnownLocal{idx, *value - bias};
+      add_branch(depth, Fixup{at, put32(0)}, fact);
       put32(w_->ctrl(depth).slot_height);
     };
-    for (uint32_t d : depths) entry(d);
-    entry(default_depth);
+    for (size_t i = 0; i < depths.size(); ++i) entry(depths[i], static_cast<uint32_t>(i));
+    entry(default_depth, std::nullopt);
     end_instr();
     dead_ = true;
   }
@@ -572,6 +602,17 @@ class Lowering {
     }
     define(dst, result_slots(op));
   }
+  static std::optional<uint16_t> const_store_id(Op op) {
+    switch (op) {
+#define WRUN_CONST_STORE_CASE(name) \
+  case Op::name:                    \
+    return kStoreImm_##name;
+      WRUN_CONST_STORES(WRUN_CONST_STORE_CASE)
+#undef WRUN_CONST_STORE_CASE
+      default:
+        return std::nullopt;
+    }
+  }
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
     if (dead_) return;
     uint32_t off = static_cast<uint32_t>(m.offset);
@@ -579,6 +620,17 @@ class Lowering {
     // register add: fold only the constant form then.
     bool allow_reg = at(val).kind != Pending::Const;
     std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr, allow_reg) : std::nullopt;
+    if (!add && at(val).kind == Pending::Const && enabled(kOptConstStore)) {
+      if (std::optional<uint16_t> id = const_store_id(op)) {
+        const uint64_t value = at(val).value;
+        const bool wide = op == Op::I64Store;  // the others keep at most 32 bits of it
+        if (!wide || fits_i32(value)) {
+          uint32_t x = use(addr);  // the constant itself is never materialised
+          emit3(*id, x, off, static_cast<uint32_t>(value));
+          return;
+        }
+      }
+    }
     uint32_t v = use(val);
     if (add) {
       emit4(addr_id(op, add->reg), add->base, v, off, add->value);
@@ -680,12 +732,24 @@ class Lowering {
     size_t instr = 0;  // start of the branching instruction
     size_t field = 0;  // position of its 32-bit relative offset
   };
+  // A local slot known to hold a 32-bit constant at the current position (every path here
+  // stored it or branched here from a br_table case on it).
+  struct KnownLocal {
+    uint32_t slot;
+    uint32_t value;
+    bool operator==(const KnownLocal&) const = default;
+  };
   struct Label {
     bool is_loop = false;
     size_t loop_pos = 0;
     bool entered_dead = false;
     std::vector<Fixup> fixups;      // forward branches to this label's end
     std::optional<Fixup> if_fixup;  // an if's branch to its else/end
+    // What every path to the label's end agrees on so far (`entered`: some path reaches it),
+    // and what held where an if branches to its else/end.
+    bool entered = false;
+    std::optional<KnownLocal> fact;
+    std::optional<KnownLocal> if_fact;
   };
   struct FusedCompare {
     Op op;
@@ -694,6 +758,16 @@ class Lowering {
     bool is_imm;
     bool eqz;   // i32.eqz a: branch when a == 0
     bool test;  // a & b: branch when nonzero (zero when eqz is also set)
+    // range: branch when (a + b) <u k (range_ge: >=u k).
+    bool range = false;
+    bool range_ge = false;
+    // With test: branch when (a & b) == k (masked_ne: != k) instead.
+    bool masked_compare = false;
+    bool masked_ne = false;
+    uint32_t k = 0;
+    // With eqz: the load or step that just computed a, which the branch may take over.
+    size_t producer = kNone;
+    uint16_t producer_id = 0;
   };
 
   static uint32_t result_slots(Op op) {
@@ -759,10 +833,23 @@ class Lowering {
     }
     return false;
   }
+  static void merge_fact(Label& l, const std::optional<KnownLocal>& fact) {
+    if (!l.entered) l.fact = fact;
+    else if (l.fact != fact) l.fact.reset();
+    l.entered = true;
+  }
   void store_local(uint32_t local, uint32_t src) {
     uint32_t ls = w_->local_slot(local);
     uint32_t width = slots_of(w_->local_type(local));
     Pending p = at(src);
+    // Storing the constant the local is known to hold (`switch (state) { case K: state = K;`,
+    // `state = 0` on paths that all set it already) changes nothing.
+    const bool const_store = p.kind == Pending::Const && !p.wide;
+    const std::optional<KnownLocal> stored =
+        const_store ? std::optional<KnownLocal>(KnownLocal{ls, static_cast<uint32_t>(p.value)}) : std::nullopt;
+    if (stored && known_local_ == stored && enabled(kOptKnownValue)) return;
+    if (known_local_ && known_local_->slot == ls) known_local_.reset();
+    if (stored) known_local_ = stored;
     // Peephole: the value was just computed into `src`; compute it into the local instead.
     if (enabled(kOptRetarget) && p.kind == Pending::InSlot && last_.dst_field != kNone &&
         last_.dst_slot == src && !has_pending_local(ls, src)) {
@@ -1001,6 +1088,81 @@ class Lowering {
     if (d == s || d == n || d == t || s == n || s == t || n == t) return;
     insert_loop_head(loop_pos, body, id, {d, s, n, t, load->f[2], store->f[2]});
   }
+  // Scans for a zero (strlen's loops: musl's word loop, then its byte loop):
+  //   word scan  p += 4; w = load(p + k); br_if no_zero_byte(w)
+  //   byte scan  p += 1; v = load8_u(p + k); br_if v
+  // where the address may go through a temporary t = p + c, in any order that leaves p one
+  // step further and the loaded value tested. A matched loop gets one instruction in front
+  // that runs its iterations natively while their loads are in bounds and no fuel or
+  // interrupt is pending (polled again every 64K iterations), then writes the locals as the
+  // loop would and either skips the loop (a zero was found) or falls into it, which goes on
+  // from there as written (its next load traps, or the pending poll is served).
+  // kScanZeroWord/kScanZeroByte: p k offset w t k_t body_size (t = w when no other temporary).
+  bool recognise_scan_idiom(size_t loop_pos) {
+    if (!enabled(kOptScanIdiom)) return false;
+    const size_t end = buf_.size();
+    // The body: pointer arithmetic, then the exit test.
+    std::vector<EmittedInstr> steps;
+    size_t pos = loop_pos;
+    EmittedInstr in;
+    while (pos + 24 <= end && read_instr(pos, kImm_I32Add, in)) {
+      steps.push_back(in);
+      pos += 24;
+    }
+    bool word;
+    EmittedInstr load;
+    uint32_t tested, rel;
+    if (pos + 24 + 16 == end && read_instr(pos, id_of(Op::I32Load), load) &&
+               read_instr(pos + 24, kBrIfNoZeroByte, in)) {
+      word = true;
+      tested = in.f[0];
+      rel = in.f[1];
+      if (static_cast<int32_t>(rel) != -static_cast<int32_t>(pos + 24 - loop_pos)) return false;
+    } else if (pos + 24 == end && read_instr(pos, kLoadBrNz_I32Load8U, load)) {
+      word = false;
+      tested = load.f[0];
+      std::memcpy(&rel, buf_.data() + pos + 20, 4);
+      if (static_cast<int32_t>(rel) != -static_cast<int32_t>(pos - loop_pos)) return false;
+    } else {
+      return false;
+    }
+    if (steps.empty() || steps.size() > 2) return false;
+    // Symbolic values relative to p at the iteration's start: slot -> p + k.
+    const uint32_t step = word ? 4 : 1;
+    uint32_t p = 0;
+    int p_steps = 0;
+    for (const EmittedInstr& s : steps)
+      if (s.f[0] == s.f[1] && s.f[2] == step) p = s.f[0], ++p_steps;
+    if (p_steps != 1) return false;
+    std::vector<std::pair<uint32_t, uint32_t>> sym = {{p, 0}};
+    const auto lookup = [&](uint32_t slot) -> std::optional<uint32_t> {
+      for (auto& [s, k] : sym)
+        if (s == slot) return k;
+      return std::nullopt;
+    };
+    const auto assign = [&](uint32_t slot, uint32_t k) {
+      for (auto& e : sym)
+        if (e.first == slot) return void(e.second = k);
+      sym.push_back({slot, k});
+    };
+    for (const EmittedInstr& s : steps) {
+      std::optional<uint32_t> src = lookup(s.f[1]);
+      if (!src) return false;  // reads a value from before the iteration
+      assign(s.f[0], *src + s.f[2]);
+    }
+    std::optional<uint32_t> k = lookup(load.f[1]);
+    if (!k || lookup(p) != step || load.f[0] != tested || load.f[0] == p) return false;
+    // What is left besides p: at most one temporary t = p + k_t (unless the load overwrote it).
+    uint32_t t = load.f[0], k_t = 0;
+    for (auto& [slot, kt] : sym) {
+      if (slot == p || slot == load.f[0]) continue;
+      if (t != load.f[0]) return false;
+      t = slot, k_t = kt;
+    }
+    insert_loop_head(loop_pos, end - loop_pos, word ? kScanZeroWord : kScanZeroByte,
+                     {p, *k, load.f[2], load.f[0], t, k_t});
+    return true;
+  }
   // Puts `id operands... body_size` in front of the loop body at loop_pos. Nothing branches
   // into the body from outside and its only branch is the back edge (relative, so unchanged
   // by the move), so moving the body needs only its offsets entries shifted.
@@ -1112,11 +1274,16 @@ class Lowering {
       // eqz of a just-computed `x & imm` (in a stack slot nothing else reads): test x itself.
       last_ = before_eqz;
       std::optional<FusedCompare> t = take_test(c.a);
-      no_peephole();
       if (t) {
+        no_peephole();
         t->eqz = true;
         return t;
       }
+      if (last_writes(c.a) && buf_.size() == last_.instr + 24) {
+        c.producer = last_.instr;
+        c.producer_id = last_.id;
+      }
+      no_peephole();
       return c;
     }
     if (!compare_info(last_.op).fusable || last_.id != (last_.compare_imm ? imm_id(last_.op) : id_of(last_.op)))
@@ -1133,16 +1300,56 @@ class Lowering {
       std::memcpy(&v, buf_.data() + last_.instr + 16, 8);
       if (!fits_i32(v)) return std::nullopt;
     }
+    const Peephole before_compare = prev_;
     drop_last_instr();
+    // `(x + c) <u k` (and its >=u, <=u, >u spellings) with the add just computed into a stack
+    // slot: one range test.
+    if (c.is_imm && enabled(kOptRangeBranch) &&
+        (c.op == Op::I32LtU || c.op == Op::I32GeU || (c.op == Op::I32LeU && c.b != 0xFFFFFFFFu) ||
+         (c.op == Op::I32GtU && c.b != 0xFFFFFFFFu))) {
+      last_ = before_compare;
+      if (just_produced(c.a, kImm_I32Add)) {
+        FusedCompare r{};
+        r.range = true;
+        r.range_ge = c.op == Op::I32GeU || c.op == Op::I32GtU;
+        std::memcpy(&r.a, buf_.data() + last_.instr + 12, 4);
+        std::memcpy(&r.b, buf_.data() + last_.instr + 16, 4);
+        r.k = c.op == Op::I32LeU || c.op == Op::I32GtU ? c.b + 1 : c.b;  // x <= k is x < k + 1
+        drop_last_instr();
+        return r;
+      }
+      no_peephole();
+    }
+    // `(x & mask) == k` / `!= k` with the and just computed into a stack slot: one test.
+    if (c.is_imm && (c.op == Op::I32Eq || c.op == Op::I32Ne)) {
+      last_ = before_compare;
+      if (std::optional<FusedCompare> t = take_test(c.a)) {
+        t->masked_compare = true;
+        t->masked_ne = c.op == Op::I32Ne;
+        t->k = c.b;
+        no_peephole();
+        return t;
+      }
+      no_peephole();
+    }
     return c;
   }
   // Turns the i32 load or `x +/- imm` that just wrote `slot` (a stack slot, or a local through
   // local.set/tee) into a load-and-branch or step-and-branch; returns its branch fixup.
   std::optional<Fixup> fuse_branch(uint32_t slot, bool on_zero) {
-    if (buf_.size() != last_.instr + 24) return std::nullopt;
-    const bool writes_slot = (last_.dst_field != kNone && last_.dst_slot == slot) || last_.retargeted == slot;
+    if (buf_.size() != last_.instr + 24 || !last_writes(slot)) return std::nullopt;
+    std::optional<Fixup> fx = fuse_branch_into(last_.instr, last_.id, on_zero);
+    if (fx) no_peephole();
+    return fx;
+  }
+  // Whether the last instruction wrote `slot` (its destination, or retargeted to a local).
+  bool last_writes(uint32_t slot) const {
+    return (last_.dst_field != kNone && last_.dst_slot == slot) || last_.retargeted == slot;
+  }
+  // Turns the load or step `id` at `instr` (24 bytes) into its branching form.
+  std::optional<Fixup> fuse_branch_into(size_t instr, uint16_t producer_id, bool on_zero) {
     uint16_t id = 0;
-    switch (last_.id) {
+    switch (producer_id) {
       case kImm_I32Add:
         if (!enabled(kOptStepBranch)) return std::nullopt;
         id = on_zero ? kAddImmBrZ32 : kAddImmBrNz32;
@@ -1161,12 +1368,9 @@ class Lowering {
       default:
         return std::nullopt;
     }
-    if (!writes_slot) return std::nullopt;
     const uint64_t h = handler_word(id);
-    std::memcpy(buf_.data() + last_.instr, &h, 8);
-    last_.id = id;
-    no_peephole();
-    return Fixup{last_.instr, last_.instr + 20};
+    std::memcpy(buf_.data() + instr, &h, 8);
+    return Fixup{instr, instr + 20};
   }
 
   // Removes an `i32.and x, imm` that just computed `slot`, for a test-and-branch.
@@ -1181,6 +1385,24 @@ class Lowering {
     return c;
   }
   Fixup emit_fused_branch(const FusedCompare& c, bool negate) {
+    if (c.range) {
+      size_t at = begin_instr(c.range_ge != negate ? kBrIfAddGeU32 : kBrIfAddLtU32);
+      put32(c.a);
+      put32(c.b);
+      put32(c.k);
+      Fixup fx{at, put32(0)};
+      end_instr();
+      return fx;
+    }
+    if (c.test && c.masked_compare) {
+      size_t at = begin_instr(c.masked_ne != negate ? kBrIfAndNeImm32 : kBrIfAndEqImm32);
+      put32(c.a);
+      put32(c.b);
+      put32(c.k);
+      Fixup fx{at, put32(0)};
+      end_instr();
+      return fx;
+    }
     if (c.test) {
       const bool branch_on_zero = c.eqz != negate;
       if (std::optional<Fixup> fx = zero_byte_branch(c, branch_on_zero)) return *fx;
@@ -1192,6 +1414,10 @@ class Lowering {
       return fx;
     }
     if (c.eqz) {
+      // `if (!*p)`, `while (--n)`: the branch goes into the load or step that computed a,
+      // when nothing was emitted after it.
+      if (c.producer != kNone && buf_.size() == c.producer + 24)
+        if (std::optional<Fixup> fx = fuse_branch_into(c.producer, c.producer_id, /*on_zero=*/!negate)) return *fx;
       size_t at = begin_instr(negate ? kBrIfNz : kBrIfZ);
       put32(c.a);
       Fixup fx{at, put32(0)};
@@ -1355,15 +1581,31 @@ class Lowering {
       end_instr();
       return;
     }
+    // `x = y + imm; br` (`p++; continue;`): the add's spare last field takes the offset.
+    if (enabled(kOptAddBranch) && last_.id == kImm_I32Add && last_.instr + 24 == buf_.size() &&
+        last_target_ <= last_.instr && handler_at(last_.instr) == handler_word(kImm_I32Add)) {
+      const uint64_t h = handler_word(kAddImmBr32);
+      std::memcpy(buf_.data() + last_.instr, &h, 8);
+      const size_t instr = last_.instr;
+      no_peephole();
+      add_branch(depth, Fixup{instr, instr + 20});
+      return;
+    }
     size_t at = begin_instr(Op::Br);
     add_branch(depth, Fixup{at, put32(0)});
     end_instr();
   }
   // Loops branch backwards (target known); blocks and ifs forwards (patched at their end).
-  void add_branch(uint32_t depth, const Fixup& fx) {
+  // `fact`: what the branch knows about a local (by default what holds where it is).
+  void add_branch(uint32_t depth, const Fixup& fx) { add_branch(depth, fx, known_local_); }
+  void add_branch(uint32_t depth, const Fixup& fx, const std::optional<KnownLocal>& fact) {
     Label& l = labels_[labels_.size() - 1 - depth];
-    if (l.is_loop) write_rel(fx.field, static_cast<int64_t>(l.loop_pos) - static_cast<int64_t>(fx.instr));
-    else l.fixups.push_back(fx);
+    if (l.is_loop) {
+      write_rel(fx.field, static_cast<int64_t>(l.loop_pos) - static_cast<int64_t>(fx.instr));
+    } else {
+      l.fixups.push_back(fx);
+      merge_fact(l, fact);
+    }
   }
   // Binds a forward branch to the current position, which becomes a jump target: no peephole
   // may merge across it.
@@ -1401,6 +1643,7 @@ class Lowering {
   Peephole last_, prev_;
   std::vector<AccPair> acc_pairs_;
   size_t last_target_ = 0;  // the highest position a branch may land on so far
+  std::optional<KnownLocal> known_local_;  // a local's value known here (store_local)
 };
 
 }  // namespace

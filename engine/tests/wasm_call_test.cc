@@ -190,6 +190,50 @@ TEST_F(ByteLoop, PendingInterruptStopsAfterOneIteration) {
   EXPECT_EQ(bytes_equal_to(9), 1u);
 }
 
+// A zero-byte scan loop is another loop idiom (run natively while nothing is pending): it
+// must still pay fuel per iteration and stop for a pending interrupt.
+struct ScanLoop : ::testing::Test {
+  Engine engine;
+  Store store{engine};
+  std::optional<Instance> inst;
+  void SetUp() override {
+    auto m = Module::compile(engine, test::kScanLoopWasm);
+    ASSERT_TRUE(m.ok()) << m.error();
+    auto r = Linker(store).instantiate(*m);
+    ASSERT_TRUE(std::holds_alternative<Instance>(r)) << std::get<InstantiateError>(r).message;
+    inst = std::get<Instance>(r);
+    std::memset(inst->get_memory("mem")->data() + 1, 'x', 1000);  // zero again at 1001
+  }
+  std::variant<Results, Trap> scan(int32_t p) {
+    std::vector<Val> args{Val::i32(p)};
+    return inst->get_func("scan")->call(store, args);
+  }
+};
+
+TEST_F(ScanLoop, FindsTheZeroWithoutFuel) {
+  auto r = scan(0);
+  ASSERT_TRUE(std::holds_alternative<Results>(r));
+  EXPECT_EQ(std::get<Results>(r).at(0).i32(), 1001);
+}
+
+TEST_F(ScanLoop, FuelIsChargedPerIteration) {
+  store.set_fuel(999);  // one back edge short
+  auto r = scan(0);
+  ASSERT_TRUE(std::holds_alternative<Trap>(r));
+  EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::OutOfFuel);
+  store.set_fuel(1001);
+  r = scan(0);
+  ASSERT_TRUE(std::holds_alternative<Results>(r));
+  EXPECT_EQ(std::get<Results>(r).at(0).i32(), 1001);
+}
+
+TEST_F(ScanLoop, PendingInterruptStops) {
+  store.interrupt();
+  auto r = scan(0);
+  ASSERT_TRUE(std::holds_alternative<Trap>(r));
+  EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::Interrupted);
+}
+
 TEST(WasmTables, GrowthKeepsTheInstanceWideLimit) {
   Engine engine;
   Store store(engine);

@@ -686,3 +686,288 @@
 (assert_return (invoke "if-after-dropped-compare" (i32.const 0)) (i32.const 10))
 (assert_return (invoke "br-if-after-dropped-compare" (i32.const 5) (i32.const 1)) (i32.const 30))
 (assert_return (invoke "br-if-after-dropped-compare" (i32.const 0) (i32.const 0)) (i32.const 40))
+
+;; Zero scans: strlen's word and byte loops as clang builds them (the test at the bottom) run
+;; natively while their loads are in bounds. The locals end as the loop leaves them, addresses
+;; wrap at 2^32 like the adds they come from, and a load out of bounds still traps.
+(module
+  (memory 1)
+  (data (i32.const 0) "abcdefghijk\00mnop")
+  (data (i32.const 65520) "yyyyyyyyyyyyyyyy")
+  ;; musl's word loop: w = p + 5 (the first word is read at p + 5); p += 4; w = *w.
+  (func $words (export "scan-words") (param $p i32) (result i32 i32) (local $w i32)
+    (loop $l
+      (local.set $w (i32.add (local.get $p) (i32.const 5)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.eqz (i32.and (i32.and (i32.xor (local.tee $w (i32.load (local.get $w))) (i32.const -1))
+                                           (i32.add (local.get $w) (i32.const -0x01010101)))
+                                  (i32.const 0x80808080)))))
+    (local.get $p) (local.get $w))
+  ;; The address through a temporary taken after the step, and a load offset.
+  (func (export "scan-words-temp") (param $p i32) (result i32 i32 i32) (local $w i32) (local $t i32)
+    (loop $l
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $t (i32.add (local.get $p) (i32.const -3)))
+      (br_if $l (i32.eqz (i32.and (i32.and (i32.xor (local.tee $w (i32.load offset=2 (local.get $t))) (i32.const -1))
+                                           (i32.add (local.get $w) (i32.const -0x01010101)))
+                                  (i32.const 0x80808080)))))
+    (local.get $p) (local.get $w) (local.get $t))
+  ;; musl's byte loop: p += 1 while the byte at p is nonzero.
+  (func $bytes (export "scan-bytes") (param $p i32) (result i32 i32) (local $v i32)
+    (loop $l
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $l (local.tee $v (i32.load8_u offset=1 (local.get $p)))))
+    (local.get $p) (local.get $v))
+  ;; Not a scan: the pointer steps by 2.
+  (func (export "scan-bytes-stride") (param $p i32) (result i32)
+    (loop $l
+      (local.set $p (i32.add (local.get $p) (i32.const 2)))
+      (br_if $l (i32.load8_u (local.get $p))))
+    (local.get $p))
+  (func (export "scan-words-trap") (param i32) (call $words (local.get 0)) (drop) (drop))
+  (func (export "scan-bytes-trap") (param i32) (call $bytes (local.get 0)) (drop) (drop)))
+
+(assert_return (invoke "scan-words" (i32.const 0)) (i32.const 8) (i32.const 0x6D006B6A))
+(assert_return (invoke "scan-words" (i32.const -5)) (i32.const 7) (i32.const 0x006B6A69))
+(assert_return (invoke "scan-words" (i32.const 12)) (i32.const 16) (i32.const 0))
+(assert_trap (invoke "scan-words-trap" (i32.const 65515)) "out of bounds memory access")
+(assert_return (invoke "scan-words-temp" (i32.const 0)) (i32.const 12) (i32.const 0x6F6E6D00) (i32.const 9))
+(assert_return (invoke "scan-bytes" (i32.const 0)) (i32.const 10) (i32.const 0))
+(assert_return (invoke "scan-bytes" (i32.const -1)) (i32.const 10) (i32.const 0))
+;; The pointer wraps, the load offset does not: 0xFFFFFFFF + 1 is out of bounds.
+(assert_trap (invoke "scan-bytes-trap" (i32.const -2)) "out of bounds memory access")
+(assert_return (invoke "scan-bytes" (i32.const 10)) (i32.const 15) (i32.const 0))
+(assert_trap (invoke "scan-bytes-trap" (i32.const 65519)) "out of bounds memory access")
+(assert_return (invoke "scan-bytes-stride" (i32.const 0)) (i32.const 16))
+
+;; A masked compare with a branch, `(x & mask) == k` / `!= k`, in both polarities (br_if on
+;; it, if on it), and a branch on the eqz of a load or step that just computed its operand.
+(module
+  (memory 1)
+  (data (i32.const 0) "ab\00d")
+  (func (export "masked-eq") (param i32) (result i32)
+    (block $yes
+      (br_if $yes (i32.eq (i32.and (local.get 0) (i32.const 0xFF)) (i32.const 34)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "masked-ne") (param i32) (result i32)
+    (block $yes
+      (br_if $yes (i32.ne (i32.and (local.get 0) (i32.const 0xF0)) (i32.const 0x30)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "if-masked-eq") (param i32) (result i32)
+    (if (result i32) (i32.eq (i32.and (local.get 0) (i32.const 0xFF)) (i32.const 34))
+      (then (i32.const 7)) (else (i32.const 9))))
+  (func (export "if-masked-ne") (param i32) (result i32)
+    (if (result i32) (i32.ne (i32.const 0x22) (i32.and (local.get 0) (i32.const 0xFF)))
+      (then (i32.const 7)) (else (i32.const 9))))
+  ;; The masked value is also kept: the and stays.
+  (func (export "masked-teed") (param i32) (result i32) (local i32)
+    (block $yes
+      (br_if $yes (i32.eq (local.tee 1 (i32.and (local.get 0) (i32.const 0xFF))) (i32.const 34)))
+      (return (i32.const 0)))
+    (i32.add (local.get 1) (i32.const 100)))
+  (func (export "if-not-byte") (param i32) (result i32)
+    (if (result i32) (i32.eqz (i32.load8_u (local.get 0)))
+      (then (i32.const 7)) (else (i32.const 9))))
+  (func (export "br-if-not-byte") (param i32) (result i32) (local i32)
+    (block $zero
+      (br_if $zero (i32.eqz (local.tee 1 (i32.load8_u (local.get 0)))))
+      (return (local.get 1)))
+    (i32.const -1))
+  (func (export "count-down") (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.eqz (i32.eqz (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))
+    (local.get 1)))
+
+(assert_return (invoke "masked-eq" (i32.const 0x122)) (i32.const 1))
+(assert_return (invoke "masked-eq" (i32.const 0x23)) (i32.const 0))
+(assert_return (invoke "masked-ne" (i32.const 0x35)) (i32.const 0))
+(assert_return (invoke "masked-ne" (i32.const 0x45)) (i32.const 1))
+(assert_return (invoke "if-masked-eq" (i32.const 0xFFFFFF22)) (i32.const 7))
+(assert_return (invoke "if-masked-eq" (i32.const 0x2200)) (i32.const 9))
+(assert_return (invoke "if-masked-ne" (i32.const 0x122)) (i32.const 9))
+(assert_return (invoke "if-masked-ne" (i32.const 0x21)) (i32.const 7))
+(assert_return (invoke "masked-teed" (i32.const 0x322)) (i32.const 134))
+(assert_return (invoke "masked-teed" (i32.const 0x321)) (i32.const 0))
+(assert_return (invoke "if-not-byte" (i32.const 2)) (i32.const 7))
+(assert_return (invoke "if-not-byte" (i32.const 1)) (i32.const 9))
+(assert_return (invoke "br-if-not-byte" (i32.const 3)) (i32.const 100))
+(assert_return (invoke "br-if-not-byte" (i32.const 2)) (i32.const -1))
+(assert_return (invoke "count-down" (i32.const 5)) (i32.const 5))
+(assert_return (invoke "count-down" (i32.const 1)) (i32.const 1))
+
+;; `switch (state) { case K: state = K; ... }`: after a br_table on a local, a case's label
+;; reached by that case alone knows the local's value, so storing the same constant again is
+;; dropped; a label also reached otherwise (another case, the default, a br) keeps the store.
+(module
+  (func (export "table-case") (param $s i32) (param $x i32) (result i32)
+    (block $out
+      (block $c2
+        (block $c1
+          (block $c0
+            (br_table $c0 $c1 $c2 $out (local.get $s)))
+          (local.set $s (i32.const 0))
+          (return (i32.add (local.get $s) (i32.const 10))))
+        (local.set $s (i32.const 1))  ;; dropped: $s is 1 here
+        (return (i32.add (local.get $s) (i32.const 20))))
+      (local.set $s (i32.const 2))  ;; dropped
+      (return (i32.add (local.get $s) (i32.const 30))))
+    (local.set $s (i32.const 3))  ;; kept: the default case
+    (i32.add (local.get $s) (local.get $x)))
+  (func (export "table-case-shared") (param $s i32) (result i32)
+    (block $out
+      (block $c
+        (br_if $c (i32.eq (local.get $s) (i32.const 7)))
+        (br_table $c $out (local.get $s)))
+      (local.set $s (i32.const 0))  ;; kept: the br_if reaches it with $s = 7
+      (return (local.get $s)))
+    (local.get $s))
+  (func (export "table-case-bias") (param $s i32) (result i32)
+    (block $c1
+      (block $c0
+        (br_table $c0 $c1 $c1 (i32.add (local.get $s) (i32.const -5))))
+      (local.set $s (i32.const 5))  ;; dropped: $s - 5 == 0
+      (return (i32.mul (local.get $s) (i32.const 3))))
+    (local.set $s (i32.const 6))
+    (local.get $s))
+  (func (export "table-case-byte") (param $s i32) (result i32)
+    (block $c1
+      (block $c0
+        (br_table $c0 $c1 (i32.extend8_s (local.get $s))))
+      (local.set $s (i32.const 0))  ;; kept: only the low byte was 0
+      (return (local.get $s)))
+    (local.get $s)))
+
+(assert_return (invoke "table-case" (i32.const 0) (i32.const 0)) (i32.const 10))
+(assert_return (invoke "table-case" (i32.const 1) (i32.const 0)) (i32.const 21))
+(assert_return (invoke "table-case" (i32.const 2) (i32.const 0)) (i32.const 32))
+(assert_return (invoke "table-case" (i32.const 9) (i32.const 4)) (i32.const 7))
+(assert_return (invoke "table-case-shared" (i32.const 0)) (i32.const 0))
+(assert_return (invoke "table-case-shared" (i32.const 7)) (i32.const 0))
+(assert_return (invoke "table-case-shared" (i32.const 3)) (i32.const 3))
+(assert_return (invoke "table-case-bias" (i32.const 5)) (i32.const 15))
+(assert_return (invoke "table-case-bias" (i32.const 6)) (i32.const 6))
+(assert_return (invoke "table-case-bias" (i32.const 4)) (i32.const 6))
+(assert_return (invoke "table-case-byte" (i32.const 0x100)) (i32.const 0))
+(assert_return (invoke "table-case-byte" (i32.const 1)) (i32.const 1))
+
+;; Range checks `(x + c) <u k` with a branch (the four unsigned spellings, both polarities,
+;; sums that wrap), and stores of a constant as an immediate (every integer width, i64
+;; constants sign-extended or too wide for the immediate, out of bounds).
+(module
+  (memory 1)
+  (func (export "not-space") (param i32) (result i32)  ;; outside 9..13: (c - 14) <u -5
+    (block $yes
+      (br_if $yes (i32.lt_u (i32.add (local.get 0) (i32.const -14)) (i32.const -5)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "is-digit") (param i32) (result i32)  ;; '0'..'9': (c - 48) <=u 9
+    (if (result i32) (i32.le_u (i32.add (local.get 0) (i32.const -48)) (i32.const 9))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "not-lower") (param i32) (result i32)  ;; (c - 97) >u 25
+    (block $no
+      (br_if $no (i32.gt_u (i32.add (local.get 0) (i32.const -97)) (i32.const 25)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "not-upper") (param i32) (result i32)  ;; (c - 65) >=u 26
+    (if (result i32) (i32.ge_u (i32.add (local.get 0) (i32.const -65)) (i32.const 26))
+      (then (i32.const 1)) (else (i32.const 0))))
+  ;; <=u 0xFFFFFFFF is always true: not turned into < 0.
+  (func (export "always") (param i32) (result i32)
+    (if (result i32) (i32.le_u (i32.add (local.get 0) (i32.const 5)) (i32.const -1))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "store-consts") (param $p i32)
+    (i32.store (local.get $p) (i32.const 0x11223344))
+    (i32.store8 offset=4 (local.get $p) (i32.const 0x1FF))
+    (i32.store16 offset=5 (local.get $p) (i32.const -2))
+    (i64.store offset=8 (local.get $p) (i64.const -3))
+    (i64.store offset=16 (local.get $p) (i64.const 0x123456789A))
+    (i64.store8 offset=24 (local.get $p) (i64.const 0x1234567890AB))
+    (i64.store16 offset=25 (local.get $p) (i64.const -0x8000))
+    (i64.store32 offset=27 (local.get $p) (i64.const 0x7FFFFFFF)))
+  (func (export "store-const-trap") (param i32) (i64.store (local.get 0) (i64.const -1)))
+  (func (export "load64") (param i32) (result i64) (i64.load (local.get 0))))
+
+(assert_return (invoke "not-space" (i32.const 9)) (i32.const 0))
+(assert_return (invoke "not-space" (i32.const 13)) (i32.const 0))
+(assert_return (invoke "not-space" (i32.const 14)) (i32.const 1))
+(assert_return (invoke "not-space" (i32.const 8)) (i32.const 1))
+(assert_return (invoke "not-space" (i32.const 0xFFFFFFFF)) (i32.const 1))
+(assert_return (invoke "is-digit" (i32.const 48)) (i32.const 1))
+(assert_return (invoke "is-digit" (i32.const 57)) (i32.const 1))
+(assert_return (invoke "is-digit" (i32.const 58)) (i32.const 0))
+(assert_return (invoke "is-digit" (i32.const 47)) (i32.const 0))
+(assert_return (invoke "not-lower" (i32.const 97)) (i32.const 0))
+(assert_return (invoke "not-lower" (i32.const 122)) (i32.const 0))
+(assert_return (invoke "not-lower" (i32.const 123)) (i32.const 1))
+(assert_return (invoke "not-lower" (i32.const 96)) (i32.const 1))
+(assert_return (invoke "not-upper" (i32.const 65)) (i32.const 0))
+(assert_return (invoke "not-upper" (i32.const 91)) (i32.const 1))
+(assert_return (invoke "always" (i32.const -5)) (i32.const 1))
+(assert_return (invoke "always" (i32.const 7)) (i32.const 1))
+(assert_return (invoke "store-consts" (i32.const 64)))
+(assert_return (invoke "load64" (i32.const 64)) (i64.const 0xFFFEFF11223344))
+(assert_return (invoke "load64" (i32.const 72)) (i64.const -3))
+(assert_return (invoke "load64" (i32.const 80)) (i64.const 0x123456789A))
+(assert_return (invoke "load64" (i32.const 88)) (i64.const 0x7FFFFFFF8000AB))
+(assert_return (invoke "load64" (i32.const 96)) (i64.const 0))
+(assert_trap (invoke "store-const-trap" (i32.const 65529)) "out of bounds memory access")
+(assert_return (invoke "load64" (i32.const 65528)) (i64.const 0))
+
+;; A local's known constant across control flow: kept where paths disagree (if/else arms, a
+;; br_if edge, a loop's back edge, a default case), dropped only where every path agrees.
+(module
+  (func (export "known-if") (param $c i32) (result i32) (local $s i32)
+    (local.set $s (i32.const 1))
+    (if (local.get $c) (then (local.set $s (i32.const 2))))
+    (local.set $s (i32.const 1))  ;; kept: the then arm stored 2
+    (local.get $s))
+  (func (export "known-if-else") (param $c i32) (result i32) (local $s i32)
+    (if (local.get $c)
+      (then (local.set $s (i32.const 4)))
+      (else (local.set $s (i32.const 4))))
+    (local.set $s (i32.const 4))  ;; dropped: both arms stored 4
+    (i32.add (local.get $s) (local.get $c)))
+  (func (export "known-br-if") (param $c i32) (result i32) (local $s i32)
+    (local.set $s (i32.const 1))
+    (block $b
+      (br_if $b (local.get $c))
+      (local.set $s (i32.const 2)))
+    (local.set $s (i32.const 2))  ;; kept: the br_if edge has 1
+    (local.get $s))
+  (func (export "known-loop") (param $n i32) (result i32) (local $s i32) (local $sum i32)
+    (local.set $s (i32.const 1))
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum) (local.get $s)))
+      (local.set $s (i32.const 1))  ;; kept: the back edge brings 3
+      (local.set $sum (i32.add (local.get $sum) (local.get $s)))
+      (local.set $s (i32.const 3))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $sum))
+  (func (export "known-default") (param $s i32) (result i32)
+    (block $d
+      (block $c0
+        (br_table $c0 $d (local.get $s)))
+      (local.set $s (i32.const 0))  ;; dropped: case 0
+      (return (i32.add (local.get $s) (i32.const 100))))
+    (local.set $s (i32.const 1))  ;; kept: the default case (any $s but 0)
+    (local.get $s))
+  (func (export "known-tee") (param $c i32) (result i32) (local $s i32)
+    (local.set $s (i32.const 3))
+    (drop (local.tee $s (i32.const 3)))
+    (local.set $s (i32.add (local.get $s) (local.get $c)))
+    (local.set $s (i32.const 3))  ;; kept: $s changed
+    (local.get $s)))
+
+(assert_return (invoke "known-if" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "known-if" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "known-if-else" (i32.const 0)) (i32.const 4))
+(assert_return (invoke "known-if-else" (i32.const 1)) (i32.const 5))
+(assert_return (invoke "known-br-if" (i32.const 0)) (i32.const 2))
+(assert_return (invoke "known-br-if" (i32.const 1)) (i32.const 2))
+(assert_return (invoke "known-loop" (i32.const 3)) (i32.const 10))
+(assert_return (invoke "known-default" (i32.const 0)) (i32.const 100))
+(assert_return (invoke "known-default" (i32.const 5)) (i32.const 1))
+(assert_return (invoke "known-tee" (i32.const 9)) (i32.const 3))
