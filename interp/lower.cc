@@ -226,8 +226,7 @@ class Lowering {
     if (!dead_) {
       materialize_range(f.slot_height, slots_of(f.results));
       size_t at = begin_instr(Op::Br);
-      l.fixups.push_back({at, put32(0)});
-      merge_fact(l, known_local_);
+      add_branch(0, Fixup{at, put32(0)});
       end_instr();
     }
     if (l.if_fixup) patch(*l.if_fixup);
@@ -1385,17 +1384,9 @@ class Lowering {
     return c;
   }
   Fixup emit_fused_branch(const FusedCompare& c, bool negate) {
-    if (c.range) {
-      size_t at = begin_instr(c.range_ge != negate ? kBrIfAddGeU32 : kBrIfAddLtU32);
-      put32(c.a);
-      put32(c.b);
-      put32(c.k);
-      Fixup fx{at, put32(0)};
-      end_instr();
-      return fx;
-    }
-    if (c.test && c.masked_compare) {
-      size_t at = begin_instr(c.masked_ne != negate ? kBrIfAndNeImm32 : kBrIfAndEqImm32);
+    if (c.range || (c.test && c.masked_compare)) {  // a b k rel
+      size_t at = begin_instr(c.range ? uint16_t{c.range_ge != negate ? kBrIfAddGeU32 : kBrIfAddLtU32}
+                                      : uint16_t{c.masked_ne != negate ? kBrIfAndNeImm32 : kBrIfAndEqImm32});
       put32(c.a);
       put32(c.b);
       put32(c.k);

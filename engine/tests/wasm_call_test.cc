@@ -147,17 +147,22 @@ TEST(WasmStart, TrapKeepsEarlierEffects) {
 // A byte-fill loop is one of the interpreter's loop idioms (one memset when nothing is
 // pending); with fuel metered or an interrupt pending it must still run iteration by
 // iteration: fuel per back edge, and the bytes before the trap written.
-struct ByteLoop : ::testing::Test {
+// An instance of one test module, for fixtures that call into it.
+struct ModuleInstance : ::testing::Test {
   Engine engine;
   Store store{engine};
   std::optional<Instance> inst;
-  void SetUp() override {
-    auto m = Module::compile(engine, test::kFillLoopWasm);
+  void instantiate(const std::vector<uint8_t>& wasm) {
+    auto m = Module::compile(engine, wasm);
     ASSERT_TRUE(m.ok()) << m.error();
     auto r = Linker(store).instantiate(*m);
     ASSERT_TRUE(std::holds_alternative<Instance>(r)) << std::get<InstantiateError>(r).message;
     inst = std::get<Instance>(r);
   }
+};
+
+struct ByteLoop : ModuleInstance {
+  void SetUp() override { instantiate(test::kFillLoopWasm); }
   std::variant<Results, Trap> fill(int32_t d, int32_t v, int32_t n) {
     std::vector<Val> args{Val::i32(d), Val::i32(v), Val::i32(n)};
     return inst->get_func("fill")->call(store, args);
@@ -192,16 +197,10 @@ TEST_F(ByteLoop, PendingInterruptStopsAfterOneIteration) {
 
 // A zero-byte scan loop is another loop idiom (run natively while nothing is pending): it
 // must still pay fuel per iteration and stop for a pending interrupt.
-struct ScanLoop : ::testing::Test {
-  Engine engine;
-  Store store{engine};
-  std::optional<Instance> inst;
+struct ScanLoop : ModuleInstance {
   void SetUp() override {
-    auto m = Module::compile(engine, test::kScanLoopWasm);
-    ASSERT_TRUE(m.ok()) << m.error();
-    auto r = Linker(store).instantiate(*m);
-    ASSERT_TRUE(std::holds_alternative<Instance>(r)) << std::get<InstantiateError>(r).message;
-    inst = std::get<Instance>(r);
+    instantiate(test::kScanLoopWasm);
+    ASSERT_TRUE(inst.has_value());
     std::memset(inst->get_memory("mem")->data() + 1, 'x', 1000);  // zero again at 1001
   }
   std::variant<Results, Trap> scan(int32_t p) {
