@@ -65,6 +65,8 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
 // Load-and-branch: an i32 load whose value a `br_if`/`if` tests right away (`while (*p)`):
 // `dst addr offset rel`, branching when the loaded value is nonzero (kLoadBrNz_*) or zero
 // (kLoadBrZ_*). The load still writes dst (often a local, through local.tee).
+// kStepLoadBr*_* first step the address, `p = q + imm; dst = *(p + offset); br_if`:
+// `p q imm dst offset rel` (a parser's `p++; if (*p) continue;`, built by thread.cc).
 #define WRUN_BRANCHING_LOADS(X) X(I32Load) X(I32Load8S) X(I32Load8U) X(I32Load16S) X(I32Load16U)
 
 // Integer stores of a constant (`*p = 0`, a field set to a flag): `addr offset imm`, the
@@ -141,7 +143,10 @@ enum : uint16_t {
   // for): the handler just picks the offset (a state machine's `switch` in its loop).
   kBrTableFwd,
   kBrTableFwdS8,
-#define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name,
+  // A jump that never polls, `rel` (thread.h): a stub's return to the code it was copied
+  // from, where the path it stands for took no backward branch.
+  kJump,
+#define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name, kStepLoadBrNz_##name, kStepLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID
 #define WRUN_STORE_IMM_ID(name) kStoreImm_##name,

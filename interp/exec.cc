@@ -395,7 +395,7 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kScanZeroWord, ScanZeroWord) X(kScanZeroByte, ScanZeroByte)              \
   X(kBrIfHasZeroByte, BrIfHasZeroByte) X(kBrIfNoZeroByte, BrIfNoZeroByte)                     \
   X(kConstBr, ConstBr) X(kBrTableS8, BrTableS8)                                               \
-  X(kBrTableFwd, BrTableFwd) X(kBrTableFwdS8, BrTableFwdS8)                                               \
+  X(kBrTableFwd, BrTableFwd) X(kBrTableFwdS8, BrTableFwdS8) X(kJump, Jump)                                       \
   X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
@@ -444,7 +444,9 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
     labels[kRSubImm64] = &&L_RSubImm64;
 #define WRUN_SET_LOAD_BR(name, ...)                \
   labels[kLoadBrNz_##name] = &&L_LoadBrNz_##name; \
-  labels[kLoadBrZ_##name] = &&L_LoadBrZ_##name;
+  labels[kLoadBrZ_##name] = &&L_LoadBrZ_##name;   \
+  labels[kStepLoadBrNz_##name] = &&L_StepLoadBrNz_##name; \
+  labels[kStepLoadBrZ_##name] = &&L_StepLoadBrZ_##name;
     WRUN_BRANCHING_LOAD_TYPES(WRUN_SET_LOAD_BR)
 #define WRUN_SET_STORE_IMM(name) labels[kStoreImm_##name] = &&L_StoreImm_##name;
     WRUN_CONST_STORES(WRUN_SET_STORE_IMM)
@@ -568,7 +570,11 @@ dispatch:
   case kLoadBrNz_##name:             \
     goto L_LoadBrNz_##name;          \
   case kLoadBrZ_##name:              \
-    goto L_LoadBrZ_##name;
+    goto L_LoadBrZ_##name;           \
+  case kStepLoadBrNz_##name:         \
+    goto L_StepLoadBrNz_##name;      \
+  case kStepLoadBrZ_##name:          \
+    goto L_StepLoadBrZ_##name;
     WRUN_BRANCHING_LOAD_TYPES(WRUN_CASE_LOAD_BR)
 #define WRUN_CASE_STORE_IMM(name) \
   case kStoreImm_##name:          \
@@ -850,12 +856,28 @@ dispatch:
     if (test) TAKE_BRANCH(OP(20));                                        \
     NEXT(24);                                                             \
   }
-#define WRUN_DEF_LOAD_BR(name, T, value)                       \
-  WRUN_DEF_LOAD_BR_AS(L_LoadBrNz_##name, T, value, v != 0)     \
-  WRUN_DEF_LOAD_BR_AS(L_LoadBrZ_##name, T, value, v == 0)
+// The stepping form: p = q + imm first, then the load from p (code.h).
+#define WRUN_DEF_STEP_LOAD_BR_AS(label, T, value, test)                   \
+  label : {                                                               \
+    uint32_t p = I32(S(12)) + OP(16);                                     \
+    S(8) = PI32(p);                                                       \
+    uint64_t ea = uint64_t{p} + OP(24);                                   \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
+    T v;                                                                  \
+    std::memcpy(&v, mem + ea, sizeof(T));                                 \
+    S(20) = value;                                                        \
+    if (test) TAKE_BRANCH(OP(28));                                        \
+    NEXT(32);                                                             \
+  }
+#define WRUN_DEF_LOAD_BR(name, T, value)                               \
+  WRUN_DEF_LOAD_BR_AS(L_LoadBrNz_##name, T, value, v != 0)             \
+  WRUN_DEF_LOAD_BR_AS(L_LoadBrZ_##name, T, value, v == 0)              \
+  WRUN_DEF_STEP_LOAD_BR_AS(L_StepLoadBrNz_##name, T, value, v != 0)    \
+  WRUN_DEF_STEP_LOAD_BR_AS(L_StepLoadBrZ_##name, T, value, v == 0)
   WRUN_BRANCHING_LOAD_TYPES(WRUN_DEF_LOAD_BR)
 #undef WRUN_DEF_LOAD_BR
 #undef WRUN_DEF_LOAD_BR_AS
+#undef WRUN_DEF_STEP_LOAD_BR_AS
   // The same with a folded address add: the i32 sum wraps, then the offset is added in 64 bits.
 #define WRUN_DEF_LOAD_ADDR(name, T, value)                                \
   L_Addr_##name : {                                                       \
@@ -1258,6 +1280,10 @@ dispatch:
     NEXT(8);
   }
   L_Br : TAKE_BRANCH(OP(8));
+  L_Jump : {
+    ip += static_cast<int32_t>(OP(8));
+    DISPATCH();
+  }
   L_BrIfZ : {
     if (I32(S(8)) == 0) TAKE_BRANCH(OP(12));
     NEXT(16);
@@ -1498,11 +1524,16 @@ std::string disassemble(const Code& code) {
         case kBrTableS8: return "br_table_s8";
         case kBrTableFwd: return "br_table_fwd";
         case kBrTableFwdS8: return "br_table_fwd_s8";
+        case kJump: return "jump";
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \
   case kLoadBrZ_##name:                                         \
-    return std::string(op_name(Op::name)) + "_br_if_z";
+    return std::string(op_name(Op::name)) + "_br_if_z";          \
+  case kStepLoadBrNz_##name:                                    \
+    return "step_" + std::string(op_name(Op::name)) + "_br_if_nz"; \
+  case kStepLoadBrZ_##name:                                     \
+    return "step_" + std::string(op_name(Op::name)) + "_br_if_z";
           WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_NAME)
 #undef WRUN_LOAD_BR_NAME
 #define WRUN_STORE_IMM_NAME(name) \

@@ -19,6 +19,7 @@
 
 #include "interp/code.h"
 #include "interp/interp.h"
+#include "interp/thread.h"
 #include "validator/func_walker.h"
 #include "validator/validator.h"
 
@@ -115,6 +116,7 @@ enum Optimisation : uint32_t {
   kOptBrTableFwd = 1048576, // "br-table-fwd": br_table without values or loop targets specialised
   kOptRangeBranch = 2097152,  // "range-branch": (x + c) <u k + br_if/if fused
   kOptConstStore = 4194304,   // "const-store": stores of a constant take it as an immediate
+  kOptThreading = 8388608,    // "threading": branches threaded through decided tests (thread.h)
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -130,7 +132,7 @@ uint32_t disabled_optimisations() {
         {"const-br", kOptConstBranch},          {"scan-idiom", kOptScanIdiom},
         {"known-value", kOptKnownValue},        {"add-br", kOptAddBranch},
         {"br-table-fwd", kOptBrTableFwd},       {"range-branch", kOptRangeBranch},
-        {"const-store", kOptConstStore},
+        {"const-store", kOptConstStore},        {"threading", kOptThreading},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -177,6 +179,8 @@ class Lowering {
   }
 
   void finish(const Walker& w) {
+    // Before the accumulator forms: stubs copy instructions as they read and write slots.
+    if (enabled(kOptThreading)) thread_branches(buf_, code_.offsets, sites_, std::max<size_t>(buf_.size() / 2, 256));
     apply_accumulator_pairs();
     code_.frame_slots = std::max({w.max_slot_height(), code_.result_slots, code_.local_slots});
     size_t words = (buf_.size() + 7) / 8;
@@ -928,6 +932,7 @@ class Lowering {
   // Removes every instruction from `pos` on (with their offsets entries and accumulator pairs).
   void drop_instrs_from(size_t pos) {
     while (!acc_pairs_.empty() && acc_pairs_.back().consumer >= pos) acc_pairs_.pop_back();
+    while (!sites_.empty() && sites_.back().instr >= pos) sites_.pop_back();
     buf_.resize(pos);
     while (!code_.offsets.empty() && code_.offsets.back().first >= pos) code_.offsets.pop_back();
     no_peephole();
@@ -1186,6 +1191,11 @@ class Lowering {
     for (AccPair& pair : acc_pairs_) {
       if (pair.producer >= loop_pos) pair.producer += head.size();
       if (pair.consumer >= loop_pos) pair.consumer += head.size();
+    }
+    for (BranchSite& site : sites_) {
+      if (site.instr < loop_pos) continue;
+      site.instr += static_cast<uint32_t>(head.size());
+      site.field += static_cast<uint32_t>(head.size());
     }
     if (last_target_ >= loop_pos) last_target_ += head.size();
     code_.offsets.insert(first, {static_cast<uint32_t>(loop_pos), module_offset});
@@ -1591,6 +1601,9 @@ class Lowering {
   void add_branch(uint32_t depth, const Fixup& fx) { add_branch(depth, fx, known_local_); }
   void add_branch(uint32_t depth, const Fixup& fx, const std::optional<KnownLocal>& fact) {
     Label& l = labels_[labels_.size() - 1 - depth];
+    std::optional<KnownSlot> known;
+    if (fact) known = KnownSlot{fact->slot, fact->value};
+    sites_.push_back({static_cast<uint32_t>(fx.instr), static_cast<uint32_t>(fx.field), handler_at(fx.instr), known});
     if (l.is_loop) {
       write_rel(fx.field, static_cast<int64_t>(l.loop_pos) - static_cast<int64_t>(fx.instr));
     } else {
@@ -1633,6 +1646,7 @@ class Lowering {
   };
   Peephole last_, prev_;
   std::vector<AccPair> acc_pairs_;
+  std::vector<BranchSite> sites_;  // every branch emitted, for thread_branches
   size_t last_target_ = 0;  // the highest position a branch may land on so far
   std::optional<KnownLocal> known_local_;  // a local's value known here (store_local)
 };

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/compiled_module.h"
 #include "engine/runtime.h"
+#include "interp/code.h"
+#include "interp/interp.h"
 #include "engine/tests/wasm_modules.h"
 
 namespace wrun {
@@ -229,6 +232,107 @@ TEST_F(ScanLoop, FuelIsChargedPerIteration) {
 TEST_F(ScanLoop, PendingInterruptStops) {
   store.interrupt();
   auto r = scan(0);
+  ASSERT_TRUE(std::holds_alternative<Trap>(r));
+  EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::Interrupted);
+}
+
+// State machines whose branches the interpreter threads through the switch they would reach
+// (interp/thread.h): the same results, traps and fuel as the plain lowering, which threads
+// nothing.
+struct StateLoop : ::testing::Test {
+  struct Run {
+    Engine engine;
+    Store store{engine};
+    std::optional<Instance> inst;
+    std::string listing;  // the lowered code of "commas"
+    explicit Run(bool optimize) : engine(EngineConfig{.optimize_interp_code = optimize}) {
+      auto m = Module::compile(engine, test::kStateLoopWasm);
+      EXPECT_TRUE(m.ok()) << m.error();
+      listing = interp::disassemble(*m->compiled()->code.at(0));
+      auto r = Linker(store).instantiate(*m);
+      EXPECT_TRUE(std::holds_alternative<Instance>(r));
+      if (auto* i = std::get_if<Instance>(&r)) inst = *i;
+    }
+    // Writes `text` (zero-terminated) at 100 and counts its commas outside quotes.
+    std::variant<Results, Trap> commas(std::string_view text) {
+      uint8_t* mem = inst->get_memory("mem")->data();
+      std::memcpy(mem + 100, text.data(), text.size());
+      mem[100 + text.size()] = 0;
+      std::vector<Val> args{Val::i32(100)};
+      return inst->get_func("commas")->call(store, args);
+    }
+  };
+  Run threaded{true}, plain{false};
+
+  static int32_t expected_commas(std::string_view text) {
+    int32_t n = 0;
+    bool quoted = false;
+    for (char c : text) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) ++n;
+    }
+    return n;
+  }
+};
+
+constexpr std::string_view kCsvLines[] = {"", "a", ",", "a,b,c", "\"a,b\",c", "\"\"\"", ",,\",,\",,",
+                                          "x,\"y\"\"z,\",w,,"};
+
+TEST_F(StateLoop, ThreadsTheLoopTail) {
+  // The edges into `p++; if (*p) continue;` that know the state get their own copy of it,
+  // branching straight to that state's case; the plain lowering has none.
+  EXPECT_NE(threaded.listing.find("step_i32.load8_u_br_if_nz"), std::string::npos) << threaded.listing;
+  EXPECT_NE(threaded.listing.find("jump"), std::string::npos) << threaded.listing;
+  EXPECT_EQ(plain.listing.find("step_"), std::string::npos) << plain.listing;
+}
+
+TEST_F(StateLoop, CountsAsWritten) {
+  for (std::string_view line : kCsvLines) {
+    for (Run* run : {&threaded, &plain}) {
+      auto r = run->commas(line);
+      ASSERT_TRUE(std::holds_alternative<Results>(r)) << line;
+      EXPECT_EQ(std::get<Results>(r).at(0).i32(), expected_commas(line)) << line;
+    }
+  }
+}
+
+TEST_F(StateLoop, FuelMatchesThePlainLowering) {
+  for (std::string_view line : kCsvLines) {
+    uint64_t used[2];
+    for (int i = 0; i < 2; ++i) {
+      Run& run = i == 0 ? threaded : plain;
+      run.store.set_fuel(1000000);
+      ASSERT_TRUE(std::holds_alternative<Results>(run.commas(line)));
+      used[i] = 1000000 - *run.store.fuel();
+    }
+    EXPECT_EQ(used[0], used[1]) << line;
+    // One per loop iteration after the first (a taken back edge per further character).
+    EXPECT_EQ(used[0], line.empty() ? 0 : line.size() - 1) << line;
+  }
+}
+
+TEST_F(StateLoop, OutOfBoundsLoadTraps) {
+  // No terminating zero before the end of memory: the load one past the end traps.
+  for (Run* run : {&threaded, &plain}) {
+    uint8_t* mem = run->inst->get_memory("mem")->data();
+    std::memset(mem + 65500, 'x', 36);
+    std::memcpy(mem + 65520, "\"a,", 3);
+    std::vector<Val> args{Val::i32(65500)};
+    auto r = run->inst->get_func("commas")->call(run->store, args);
+    ASSERT_TRUE(std::holds_alternative<Trap>(r));
+    EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::MemoryOutOfBounds);
+  }
+}
+
+TEST_F(StateLoop, EndlessStateMachineStops) {
+  auto spin = [&](Run& run) { return run.inst->get_func("spin")->call(run.store, {}); };
+  threaded.store.set_fuel(10000);
+  auto r = spin(threaded);
+  ASSERT_TRUE(std::holds_alternative<Trap>(r));
+  EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::OutOfFuel);
+  threaded.store.set_fuel(std::nullopt);
+  threaded.store.interrupt();
+  r = spin(threaded);
   ASSERT_TRUE(std::holds_alternative<Trap>(r));
   EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::Interrupted);
 }

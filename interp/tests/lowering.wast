@@ -971,3 +971,101 @@
 (assert_return (invoke "known-default" (i32.const 0)) (i32.const 100))
 (assert_return (invoke "known-default" (i32.const 5)) (i32.const 1))
 (assert_return (invoke "known-tee" (i32.const 9)) (i32.const 3))
+
+;; Branch threading (thread.h): edges that know a state's value skip the loop head's test of
+;; it; expected values from V8.
+(module
+  ;; States whose low byte a sign-extending br_table reads (0xFE: -2, -1, 0x100: 0, 1), the
+  ;; next state chosen by the bits of $in; the loop's tail is `i++; if (i < 16) continue`.
+  (func (export "thread-s8") (param $in i32) (result i32) (local $s i32) (local $i i32) (local $acc i32)
+    (local.set $s (i32.const 0xFE))
+    (loop $l
+      (block $tail
+        (block $d
+          (block $c
+            (block $b
+              (block $a
+                (br_table $a $b $c $d $tail
+                  (i32.add (i32.extend8_s (local.get $s)) (i32.const 2))))
+              (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (i32.const 1)))
+              (if (i32.and (i32.shr_u (local.get $in) (local.get $i)) (i32.const 1))
+                (then (local.set $s (i32.const -1)) (br $tail)))
+              (local.set $s (i32.const 0x100))
+              (br $tail))
+            (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (i32.const 2)))
+            (br_if $tail (i32.and (i32.shr_u (local.get $in) (local.get $i)) (i32.const 1)))
+            (local.set $s (i32.const 1))
+            (br $tail))
+          (local.set $acc (i32.sub (local.get $acc) (i32.const 7)))
+          (local.set $s (i32.const 0xFE))
+          (br $tail))
+        (local.set $acc (i32.xor (local.get $acc) (i32.const 0x55)))
+        (local.set $s (select (i32.const 0xFE) (i32.const 0x100)
+                              (i32.and (local.get $acc) (i32.const 1)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 16))))
+    (i32.add (i32.mul (local.get $acc) (i32.const 8)) (i32.and (local.get $s) (i32.const 7))))
+
+  ;; A loop head that tests a known flag (br_if) and one that compares a known state with a
+  ;; constant; the tail is a count-down `br_if (n -= 1)`.
+  (func (export "thread-br-if") (param $n i32) (result i32) (local $odd i32) (local $acc i32)
+    (loop $l
+      (block $tail
+        (block $o
+          (br_if $o (local.get $odd))
+          (local.set $acc (i32.add (local.get $acc) (i32.const 1)))
+          (local.set $odd (i32.const 1))
+          (br $tail))
+        (local.set $acc (i32.mul (local.get $acc) (i32.const 2)))
+        (local.set $odd (i32.const 0)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc))
+  (func (export "thread-compare") (param $n i32) (result i32) (local $s i32) (local $acc i32)
+    (loop $l
+      (block $tail
+        (block $big
+          (br_if $big (i32.gt_u (local.get $s) (i32.const 5)))
+          (local.set $acc (i32.add (local.get $acc) (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 4)))
+          (br $tail))
+        (local.set $acc (i32.add (local.get $acc) (i32.const 100)))
+        (local.set $s (i32.const 2))
+        (br $tail))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc))
+
+  ;; A head br_table that carries a value to its cases: never threaded past (the move of the
+  ;; value would be skipped); the result must still come through.
+  (func (export "thread-valued") (param $n i32) (result i32) (local $s i32) (local $acc i32)
+    (loop $l
+      (local.set $acc
+        (i32.add (local.get $acc)
+          (block $one (result i32)
+            (block $zero (result i32)
+              (br_table $zero $one (i32.mul (local.get $n) (i32.const 10)) (local.get $s)))
+            (local.set $s (i32.const 1))
+            (br $one (i32.const 1)))))
+      (local.set $s (i32.and (local.get $n) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc)))
+
+(assert_return (invoke "thread-s8" (i32.const 0)) (i32.const -157434))
+(assert_return (invoke "thread-s8" (i32.const 1)) (i32.const 408270))
+(assert_return (invoke "thread-s8" (i32.const 21845)) (i32.const 1368656))
+(assert_return (invoke "thread-s8" (i32.const 43690)) (i32.const -157434))
+(assert_return (invoke "thread-s8" (i32.const 65535)) (i32.const 229582511))
+(assert_return (invoke "thread-s8" (i32.const 4660)) (i32.const -654208))
+(assert_return (invoke "thread-s8" (i32.const 48879)) (i32.const 4011102))
+(assert_return (invoke "thread-br-if" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "thread-br-if" (i32.const 2)) (i32.const 2))
+(assert_return (invoke "thread-br-if" (i32.const 3)) (i32.const 3))
+(assert_return (invoke "thread-br-if" (i32.const 10)) (i32.const 62))
+(assert_return (invoke "thread-br-if" (i32.const 31)) (i32.const 65535))
+(assert_return (invoke "thread-compare" (i32.const 1)) (i32.const 0))
+(assert_return (invoke "thread-compare" (i32.const 2)) (i32.const 4))
+(assert_return (invoke "thread-compare" (i32.const 5)) (i32.const 206))
+(assert_return (invoke "thread-compare" (i32.const 9)) (i32.const 410))
+(assert_return (invoke "thread-compare" (i32.const 40)) (i32.const 1942))
+(assert_return (invoke "thread-valued" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "thread-valued" (i32.const 2)) (i32.const 2))
+(assert_return (invoke "thread-valued" (i32.const 7)) (i32.const 124))
