@@ -239,27 +239,34 @@ TEST_F(ScanLoop, PendingInterruptStops) {
 // State machines whose branches the interpreter threads through the switch they would reach
 // (interp/thread.h): the same results, traps and fuel as the plain lowering, which threads
 // nothing.
+// A module instantiated twice: lowered with every optimisation, and plainly (the reference).
+struct LoweringRun {
+  Engine engine;
+  Store store{engine};
+  std::optional<Instance> inst;
+  std::string listing;  // the lowered code of every function
+  LoweringRun(bool optimize, const std::vector<uint8_t>& wasm) : engine(EngineConfig{.optimize_interp_code = optimize}) {
+    auto m = Module::compile(engine, wasm);
+    EXPECT_TRUE(m.ok()) << m.error();
+    for (const auto& code : m->compiled()->code) listing += interp::disassemble(*code);
+    auto r = Linker(store).instantiate(*m);
+    EXPECT_TRUE(std::holds_alternative<Instance>(r));
+    if (auto* i = std::get_if<Instance>(&r)) inst = *i;
+  }
+  uint8_t* memory() { return inst->get_memory("mem")->data(); }
+  std::variant<Results, Trap> call(std::string_view name, std::vector<Val> args) {
+    return inst->get_func(name)->call(store, args);
+  }
+};
+
 struct StateLoop : ::testing::Test {
-  struct Run {
-    Engine engine;
-    Store store{engine};
-    std::optional<Instance> inst;
-    std::string listing;  // the lowered code of "commas"
-    explicit Run(bool optimize) : engine(EngineConfig{.optimize_interp_code = optimize}) {
-      auto m = Module::compile(engine, test::kStateLoopWasm);
-      EXPECT_TRUE(m.ok()) << m.error();
-      listing = interp::disassemble(*m->compiled()->code.at(0));
-      auto r = Linker(store).instantiate(*m);
-      EXPECT_TRUE(std::holds_alternative<Instance>(r));
-      if (auto* i = std::get_if<Instance>(&r)) inst = *i;
-    }
+  struct Run : LoweringRun {
+    explicit Run(bool optimize) : LoweringRun(optimize, test::kStateLoopWasm) {}
     // Writes `text` (zero-terminated) at 100 and counts its commas outside quotes.
     std::variant<Results, Trap> commas(std::string_view text) {
-      uint8_t* mem = inst->get_memory("mem")->data();
-      std::memcpy(mem + 100, text.data(), text.size());
-      mem[100 + text.size()] = 0;
-      std::vector<Val> args{Val::i32(100)};
-      return inst->get_func("commas")->call(store, args);
+      std::memcpy(memory() + 100, text.data(), text.size());
+      memory()[100 + text.size()] = 0;
+      return call("commas", {Val::i32(100)});
     }
   };
   Run threaded{true}, plain{false};
@@ -314,18 +321,16 @@ TEST_F(StateLoop, FuelMatchesThePlainLowering) {
 TEST_F(StateLoop, OutOfBoundsLoadTraps) {
   // No terminating zero before the end of memory: the load one past the end traps.
   for (Run* run : {&threaded, &plain}) {
-    uint8_t* mem = run->inst->get_memory("mem")->data();
-    std::memset(mem + 65500, 'x', 36);
-    std::memcpy(mem + 65520, "\"a,", 3);
-    std::vector<Val> args{Val::i32(65500)};
-    auto r = run->inst->get_func("commas")->call(run->store, args);
+    std::memset(run->memory() + 65500, 'x', 36);
+    std::memcpy(run->memory() + 65520, "\"a,", 3);
+    auto r = run->call("commas", {Val::i32(65500)});
     ASSERT_TRUE(std::holds_alternative<Trap>(r));
     EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::MemoryOutOfBounds);
   }
 }
 
 TEST_F(StateLoop, EndlessStateMachineStops) {
-  auto spin = [&](Run& run) { return run.inst->get_func("spin")->call(run.store, {}); };
+  auto spin = [&](Run& run) { return run.call("spin", {}); };
   threaded.store.set_fuel(10000);
   auto r = spin(threaded);
   ASSERT_TRUE(std::holds_alternative<Trap>(r));
@@ -335,6 +340,87 @@ TEST_F(StateLoop, EndlessStateMachineStops) {
   r = spin(threaded);
   ASSERT_TRUE(std::holds_alternative<Trap>(r));
   EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::Interrupted);
+}
+
+// Calls of a recognised __multi3 run as one instruction (interp/helpers.h): the same
+// products, memory and traps as the helper's own code, which the plain lowering runs.
+struct WideMultiply : ::testing::Test {
+  LoweringRun native{true, test::kWideMultiplyWasm}, plain{false, test::kWideMultiplyWasm};
+
+  // Calls `name` in both runs with result pointer p; true when both did the same (same trap
+  // or none, same 24 bytes around the result).
+  void expect_same(std::string_view name, std::vector<Val> args) {
+    std::optional<TrapKind> trap[2];
+    uint8_t bytes[2][24];
+    LoweringRun* runs[2] = {&native, &plain};
+    const uint32_t p = static_cast<uint32_t>(args.at(0).i32());
+    for (int i = 0; i < 2; ++i) {
+      std::memset(runs[i]->memory() + 65536 - 48, 0xAB, 48);
+      std::memset(runs[i]->memory() + 64, 0xAB, 48);
+      auto r = runs[i]->call(name, args);
+      if (auto* t = std::get_if<Trap>(&r)) trap[i] = t->kind;
+      const uint32_t from = std::min<uint32_t>(p - 4, 65536 - 24);
+      std::memcpy(bytes[i], runs[i]->memory() + from, 24);
+    }
+    EXPECT_EQ(trap[0], trap[1]) << name << " at " << p;
+    EXPECT_EQ(std::memcmp(bytes[0], bytes[1], 24), 0) << name << " at " << p;
+  }
+  uint64_t stored(size_t at) {
+    uint64_t v;
+    std::memcpy(&v, native.memory() + at, 8);
+    return v;
+  }
+};
+
+TEST_F(WideMultiply, RecognisesBothBuilds) {
+  size_t calls = 0;
+  for (size_t at = native.listing.find("wide_mul"); at != std::string::npos; at = native.listing.find("wide_mul", at + 1))
+    ++calls;
+  EXPECT_EQ(calls, 4u) << native.listing;  // every call of either build
+  EXPECT_EQ(plain.listing.find("wide_mul"), std::string::npos) << plain.listing;
+}
+
+TEST_F(WideMultiply, ProductsMatchTheHelpersCode) {
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {  // splitmix64
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  const uint64_t edges[] = {0, 1, 0xFFFFFFFF, 0x100000000ull, ~0ull, 0x8000000000000000ull};
+  std::vector<uint64_t> values(std::begin(edges), std::end(edges));
+  for (int i = 0; i < 40; ++i) values.push_back(next());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const uint64_t al = values[i], ah = values[(i * 7 + 3) % values.size()];
+    const uint64_t bl = values[(i * 5 + 1) % values.size()], bh = values[(i * 3 + 2) % values.size()];
+    const auto a = (static_cast<unsigned __int128>(ah) << 64) | al;
+    const auto b = (static_cast<unsigned __int128>(bh) << 64) | bl;
+    for (std::string_view name : {"rt", "rust"}) {
+      expect_same(name, {Val::i32(64), Val::i64(static_cast<int64_t>(al)), Val::i64(static_cast<int64_t>(ah)),
+                         Val::i64(static_cast<int64_t>(bl)), Val::i64(static_cast<int64_t>(bh))});
+      const unsigned __int128 product = a * b;  // the low 128 bits
+      EXPECT_EQ(stored(64), static_cast<uint64_t>(product)) << name;
+      EXPECT_EQ(stored(72), static_cast<uint64_t>(product >> 64)) << name;
+      expect_same(std::string(name) + "64",
+                  {Val::i32(64), Val::i64(static_cast<int64_t>(al)), Val::i64(static_cast<int64_t>(bl))});
+      const unsigned __int128 wide = static_cast<unsigned __int128>(al) * bl;
+      EXPECT_EQ(stored(64), static_cast<uint64_t>(wide)) << name;
+      EXPECT_EQ(stored(72), static_cast<uint64_t>(wide >> 64)) << name;
+    }
+  }
+}
+
+TEST_F(WideMultiply, StoresPastTheEndTrapLikeTheHelper) {
+  // compiler-rt's build stores the high half first (nothing written when it traps), Rust's
+  // the low half (written before the trap).
+  for (uint32_t p : {65536u - 16, 65536u - 12, 65536u - 8, 65536u - 4, 65536u}) {
+    for (std::string_view name : {"rt64", "rust64"})
+      expect_same(name, {Val::i32(static_cast<int32_t>(p)), Val::i64(-3), Val::i64(12345)});
+  }
+  auto r = native.call("rust64", {Val::i32(65536 - 8), Val::i64(-3), Val::i64(12345)});
+  ASSERT_TRUE(std::holds_alternative<Trap>(r));
+  EXPECT_EQ(stored(65536 - 8), static_cast<uint64_t>(-3 * 12345));
 }
 
 TEST(WasmTables, GrowthKeepsTheInstanceWideLimit) {
