@@ -74,6 +74,23 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
 #define WRUN_CONST_STORES(X) \
   X(I32Store) X(I32Store8) X(I32Store16) X(I64Store) X(I64Store8) X(I64Store16) X(I64Store32)
 
+// Two i32 operations in a row, the second with a constant (`(x + c) >> 8`, `(k - (x ^ c))`,
+// `(a & b) >> 8`: branch-free compares and bit tricks), where the first computed a temporary
+// only the second reads: kChainII_<op1>_<op2> `dst a c1 c2` computes op2(op1(a, c1), c2),
+// kChainRI_<op1>_<op2> `dst a b c` computes op2(op1(a, b), c). RSub is `c - x`.
+#define WRUN_CHAIN_SECOND(X, op1) \
+  X(op1, Add) X(op1, Sub) X(op1, RSub) X(op1, And) X(op1, Or) X(op1, Xor) X(op1, Shl) X(op1, ShrU)
+#define WRUN_CHAIN_IMM_PAIRS(X)                                                                  \
+  WRUN_CHAIN_SECOND(X, Add) WRUN_CHAIN_SECOND(X, Sub) WRUN_CHAIN_SECOND(X, RSub)                 \
+  WRUN_CHAIN_SECOND(X, And) WRUN_CHAIN_SECOND(X, Or) WRUN_CHAIN_SECOND(X, Xor)                   \
+  WRUN_CHAIN_SECOND(X, Shl) WRUN_CHAIN_SECOND(X, ShrU)
+#define WRUN_CHAIN_REG_PAIRS(X)                                                                  \
+  WRUN_CHAIN_SECOND(X, Add) WRUN_CHAIN_SECOND(X, Sub) WRUN_CHAIN_SECOND(X, And)                  \
+  WRUN_CHAIN_SECOND(X, Or) WRUN_CHAIN_SECOND(X, Xor) WRUN_CHAIN_SECOND(X, Shl) WRUN_CHAIN_SECOND(X, ShrU)
+// The operations' order in WRUN_CHAIN_SECOND (an id is first + 8 * op1 + op2).
+enum class ChainOp : uint8_t { Add, Sub, RSub, And, Or, Xor, Shl, ShrU };
+constexpr int kChainOps = 8;
+
 enum : uint16_t {
   kImmFirst_ = kBaseIdsEnd - 1,
 #define WRUN_ADDR_ID(name) kAddr_##name, kAddr2_##name,
@@ -167,8 +184,23 @@ enum : uint16_t {
 #undef WRUN_ACC_ID
   // Multiply-add writing acc, or taking its addend c from acc (the "right" operand).
   kAccW_MulAdd32, kAccRB_MulAdd32, kAccRBW_MulAdd32, kAccW_MulAdd64, kAccRB_MulAdd64, kAccRBW_MulAdd64,
+#define WRUN_CHAIN_II_ID(op1, op2) kChainII_##op1##_##op2,
+  WRUN_CHAIN_IMM_PAIRS(WRUN_CHAIN_II_ID)
+#undef WRUN_CHAIN_II_ID
+#define WRUN_CHAIN_RI_ID(op1, op2) kChainRI_##op1##_##op2,
+  WRUN_CHAIN_REG_PAIRS(WRUN_CHAIN_RI_ID)
+#undef WRUN_CHAIN_RI_ID
   kNumInstrIds
 };
+// The chain ids of op1 (an immediate form, or the two-register form) then op2.
+constexpr uint16_t chain_imm_id(ChainOp op1, ChainOp op2) {
+  return static_cast<uint16_t>(kChainII_Add_Add + kChainOps * static_cast<int>(op1) + static_cast<int>(op2));
+}
+constexpr uint16_t chain_reg_id(ChainOp op1, ChainOp op2) {
+  // The register forms have no RSub first operation.
+  const int i = static_cast<int>(op1) - (op1 > ChainOp::RSub ? 1 : 0);
+  return static_cast<uint16_t>(kChainRI_Add_Add + kChainOps * i + static_cast<int>(op2));
+}
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }
 
 struct Code {

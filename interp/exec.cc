@@ -442,6 +442,11 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
   labels[kAddr2_##name] = &&L_Addr2_##name;
     WRUN_LOADS(WRUN_SET_ADDR) WRUN_STORES(WRUN_SET_ADDR)
     labels[kRSubImm64] = &&L_RSubImm64;
+#define WRUN_SET_CHAIN_II(op1, op2) labels[kChainII_##op1##_##op2] = &&L_ChainII_##op1##_##op2;
+#define WRUN_SET_CHAIN_RI(op1, op2) labels[kChainRI_##op1##_##op2] = &&L_ChainRI_##op1##_##op2;
+    WRUN_CHAIN_IMM_PAIRS(WRUN_SET_CHAIN_II) WRUN_CHAIN_REG_PAIRS(WRUN_SET_CHAIN_RI)
+#undef WRUN_SET_CHAIN_II
+#undef WRUN_SET_CHAIN_RI
 #define WRUN_SET_LOAD_BR(name, ...)                \
   labels[kLoadBrNz_##name] = &&L_LoadBrNz_##name; \
   labels[kLoadBrZ_##name] = &&L_LoadBrZ_##name;   \
@@ -566,6 +571,15 @@ dispatch:
     goto L_Addr2_##name;
     WRUN_LOADS(WRUN_CASE_ADDR) WRUN_STORES(WRUN_CASE_ADDR)
     case kRSubImm64: goto L_RSubImm64;
+#define WRUN_CASE_CHAIN_II(op1, op2) \
+  case kChainII_##op1##_##op2:       \
+    goto L_ChainII_##op1##_##op2;
+#define WRUN_CASE_CHAIN_RI(op1, op2) \
+  case kChainRI_##op1##_##op2:       \
+    goto L_ChainRI_##op1##_##op2;
+    WRUN_CHAIN_IMM_PAIRS(WRUN_CASE_CHAIN_II) WRUN_CHAIN_REG_PAIRS(WRUN_CASE_CHAIN_RI)
+#undef WRUN_CASE_CHAIN_II
+#undef WRUN_CASE_CHAIN_RI
 #define WRUN_CASE_LOAD_BR(name, ...) \
   case kLoadBrNz_##name:             \
     goto L_LoadBrNz_##name;          \
@@ -657,6 +671,39 @@ dispatch:
     S(8) = PI64((I64(S(12)) >> (OP(16) & 63)) & u64_at(ip + 24));
     NEXT(32);
   }
+  // Two-operation chains (code.h, kChainII/kChainRI).
+#define CHAIN_Add(x, y) ((x) + (y))
+#define CHAIN_Sub(x, y) ((x) - (y))
+#define CHAIN_RSub(x, y) ((y) - (x))
+#define CHAIN_And(x, y) ((x) & (y))
+#define CHAIN_Or(x, y) ((x) | (y))
+#define CHAIN_Xor(x, y) ((x) ^ (y))
+#define CHAIN_Shl(x, y) ((x) << ((y) & 31))
+#define CHAIN_ShrU(x, y) ((x) >> ((y) & 31))
+#define WRUN_DEF_CHAIN_II(op1, op2)                                      \
+  L_ChainII_##op1##_##op2 : {                                            \
+    const uint32_t t = CHAIN_##op1(I32(S(12)), OP(16));                  \
+    S(8) = PI32(CHAIN_##op2(t, OP(20)));                                 \
+    NEXT(24);                                                            \
+  }
+#define WRUN_DEF_CHAIN_RI(op1, op2)                                      \
+  L_ChainRI_##op1##_##op2 : {                                            \
+    const uint32_t t = CHAIN_##op1(I32(S(12)), I32(S(16)));              \
+    S(8) = PI32(CHAIN_##op2(t, OP(20)));                                 \
+    NEXT(24);                                                            \
+  }
+  WRUN_CHAIN_IMM_PAIRS(WRUN_DEF_CHAIN_II)
+  WRUN_CHAIN_REG_PAIRS(WRUN_DEF_CHAIN_RI)
+#undef WRUN_DEF_CHAIN_II
+#undef WRUN_DEF_CHAIN_RI
+#undef CHAIN_Add
+#undef CHAIN_Sub
+#undef CHAIN_RSub
+#undef CHAIN_And
+#undef CHAIN_Or
+#undef CHAIN_Xor
+#undef CHAIN_Shl
+#undef CHAIN_ShrU
   // Multiply-add, and its accumulator forms (the result to acc, the addend c from acc).
 #define WRUN_DEF_MUL_ADD_AS(label, view, put, addend, dst)     \
   label : {                                                    \
@@ -1560,6 +1607,16 @@ std::string disassemble(const Code& code) {
         case kBrTableFwdS8: return "br_table_fwd_s8";
         case kJump: return "jump";
         case kWideMul: return "wide_mul";
+#define WRUN_CHAIN_NAME(op1, op2)                                \
+  case kChainII_##op1##_##op2: return "i32.chain_" #op1 "_imm_" #op2 "_imm"; \
+  case kChainRI_##op1##_##op2: return "i32.chain_" #op1 "_" #op2 "_imm";
+          WRUN_CHAIN_REG_PAIRS(WRUN_CHAIN_NAME)
+#undef WRUN_CHAIN_NAME
+#define WRUN_CHAIN_NAME(op2) \
+  case kChainII_RSub_##op2: return "i32.chain_RSub_imm_" #op2 "_imm";
+          WRUN_CHAIN_NAME(Add) WRUN_CHAIN_NAME(Sub) WRUN_CHAIN_NAME(RSub) WRUN_CHAIN_NAME(And)
+          WRUN_CHAIN_NAME(Or) WRUN_CHAIN_NAME(Xor) WRUN_CHAIN_NAME(Shl) WRUN_CHAIN_NAME(ShrU)
+#undef WRUN_CHAIN_NAME
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

@@ -119,6 +119,7 @@ enum Optimisation : uint32_t {
   kOptConstStore = 4194304,   // "const-store": stores of a constant take it as an immediate
   kOptThreading = 8388608,    // "threading": branches threaded through decided tests (thread.h)
   kOptHelpers = 16777216,     // "helpers": calls to a known __multi3 run as one instruction (helpers.h)
+  kOptChain = 33554432,       // "chain": two i32 operations, the second with a constant, fused
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -135,7 +136,7 @@ uint32_t disabled_optimisations() {
         {"known-value", kOptKnownValue},        {"add-br", kOptAddBranch},
         {"br-table-fwd", kOptBrTableFwd},       {"range-branch", kOptRangeBranch},
         {"const-store", kOptConstStore},        {"threading", kOptThreading},
-        {"helpers", kOptHelpers},
+        {"helpers", kOptHelpers},               {"chain", kOptChain},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -535,6 +536,11 @@ class Lowering {
     }
     bool wide = sig_info(op_info(op).sig).params[0] == ValType::I64;
     if ((op == Op::I32Sub || op == Op::I64Sub) && fits_imm(a) && !fits_imm(b)) {
+      if (!wide && take_chain(dst, b, ChainOp::RSub, static_cast<uint32_t>(at(a).value))) {
+        last_.op = Op::Nop;
+        define(dst, 1);
+        return;
+      }
       emit_binary_imm(wide ? kRSubImm64 : kRSubImm32, dst, use(b), at(a).value, wide);
       last_.op = Op::Nop;
       define(dst, 1);
@@ -549,6 +555,11 @@ class Lowering {
       }
       if ((op == Op::I32Xor || op == Op::I64Xor) && value == (wide ? ~uint64_t{0} : 0xFFFFFFFFu) &&
           take_not(dst, a, wide)) {
+        last_.op = Op::Nop;
+        define(dst, 1);
+        return;
+      }
+      if (std::optional<ChainOp> second = chain_op(op); second && take_chain(dst, a, *second, static_cast<uint32_t>(value))) {
         last_.op = Op::Nop;
         define(dst, 1);
         return;
@@ -1008,6 +1019,61 @@ class Lowering {
     return true;
   }
 
+  // The i32 operations a kChain instruction (code.h) can do second, with a constant.
+  static std::optional<ChainOp> chain_op(Op op) {
+    switch (op) {
+      case Op::I32Add: return ChainOp::Add;
+      case Op::I32Sub: return ChainOp::Sub;
+      case Op::I32And: return ChainOp::And;
+      case Op::I32Or: return ChainOp::Or;
+      case Op::I32Xor: return ChainOp::Xor;
+      case Op::I32Shl: return ChainOp::Shl;
+      case Op::I32ShrU: return ChainOp::ShrU;
+      default: return std::nullopt;
+    }
+  }
+  // `op2(t, c)` where the last instruction just computed t = op1(x, c1) or op1(x, y) into a
+  // stack slot: one kChain instruction computing both.
+  bool take_chain(uint32_t dst, uint32_t a, ChainOp op2, uint32_t c) {
+    if (!enabled(kOptChain) || last_.dst_field == kNone || last_.dst_slot != a || a < w_->num_local_slots() ||
+        at(a).kind != Pending::InSlot)
+      return false;
+    std::optional<uint16_t> id;
+    switch (last_.id) {
+      case kImm_I32Add: id = chain_imm_id(ChainOp::Add, op2); break;
+      case kImm_I32Sub: id = chain_imm_id(ChainOp::Sub, op2); break;
+      case kRSubImm32: id = chain_imm_id(ChainOp::RSub, op2); break;
+      case kImm_I32And: id = chain_imm_id(ChainOp::And, op2); break;
+      case kImm_I32Or: id = chain_imm_id(ChainOp::Or, op2); break;
+      case kImm_I32Xor: id = chain_imm_id(ChainOp::Xor, op2); break;
+      case kImm_I32Shl: id = chain_imm_id(ChainOp::Shl, op2); break;
+      case kImm_I32ShrU: id = chain_imm_id(ChainOp::ShrU, op2); break;
+      case id_of(Op::I32Add): id = chain_reg_id(ChainOp::Add, op2); break;
+      case id_of(Op::I32Sub): id = chain_reg_id(ChainOp::Sub, op2); break;
+      case id_of(Op::I32And): id = chain_reg_id(ChainOp::And, op2); break;
+      case id_of(Op::I32Or): id = chain_reg_id(ChainOp::Or, op2); break;
+      case id_of(Op::I32Xor): id = chain_reg_id(ChainOp::Xor, op2); break;
+      case id_of(Op::I32Shl): id = chain_reg_id(ChainOp::Shl, op2); break;
+      case id_of(Op::I32ShrU): id = chain_reg_id(ChainOp::ShrU, op2); break;
+      default: return false;
+    }
+    if (handler_at(last_.instr) != handler_word(last_.id)) return false;  // rewritten since
+    uint32_t x, second;  // x, then c1 or y
+    std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
+    std::memcpy(&second, buf_.data() + last_.instr + 16, 4);
+    const Peephole before = prev_;
+    drop_last_instr();
+    last_ = before;  // the instruction before the first operation is the last one again
+    size_t at_ = begin_instr(*id);
+    size_t dst_field = put32(dst);
+    put32(x);
+    put32(second);
+    put32(c);
+    end_instr();
+    set_producer(at_, dst_field, dst);
+    return true;
+  }
+
   // `(x >> s) & mask` where the shift just computed `a` into a stack slot: one instruction.
   bool take_shift_mask(uint32_t dst, uint32_t a, uint64_t mask, bool wide) {
     if (!enabled(kOptShiftMask) || !just_produced(a, wide ? kImm_I64ShrU : kImm_I32ShrU)) return false;
@@ -1278,6 +1344,7 @@ class Lowering {
     const uint16_t add = wide ? kImm_I64Add : kImm_I32Add, sub = wide ? kImm_I64Sub : kImm_I32Sub;
     const uint16_t rsub = wide ? kRSubImm64 : kRSubImm32, xor_ = wide ? kImm_I64Xor : kImm_I32Xor;
     const uint16_t id = last_.id;
+    if (!wide && just_produced(a, id) && take_not_of_chain(dst)) return true;
     if (!just_produced(a, id) || (id != add && id != sub && id != rsub && id != xor_)) return false;
     const uint64_t ones = wide ? ~uint64_t{0} : 0xFFFFFFFFu;
     uint32_t x;
@@ -1292,6 +1359,39 @@ class Lowering {
     else folded = xor_, k = ~c;                        // ~(x ^ c) = x ^ ~c
     drop_last_instr();
     emit_binary_imm(folded, dst, x, k & ones, wide);
+    return true;
+  }
+
+  // The same folds when the add/sub/rsub/xor is the second operation of a just-computed chain
+  // (code.h): the chain's second operation and constant change in place.
+  bool take_not_of_chain(uint32_t dst) {
+    const uint16_t id = last_.id;
+    int first, op2;
+    if (id >= kChainII_Add_Add && id < kChainII_Add_Add + kChainOps * kChainOps) {
+      first = id - kChainII_Add_Add;
+    } else if (id >= kChainRI_Add_Add && id < kChainRI_Add_Add + kChainOps * (kChainOps - 1)) {
+      first = id - kChainRI_Add_Add;
+    } else {
+      return false;
+    }
+    op2 = first % kChainOps;
+    uint32_t c;
+    std::memcpy(&c, buf_.data() + last_.instr + 20, 4);
+    ChainOp folded;
+    switch (static_cast<ChainOp>(op2)) {
+      case ChainOp::Add: folded = ChainOp::RSub, c = ~c; break;     // ~(t + c) = ~c - t
+      case ChainOp::Sub: folded = ChainOp::RSub, c = c - 1; break;  // ~(t - c) = (c - 1) - t
+      case ChainOp::RSub: folded = ChainOp::Add, c = ~c; break;     // ~(c - t) = t + ~c
+      case ChainOp::Xor: folded = ChainOp::Xor, c = ~c; break;      // ~(t ^ c) = t ^ ~c
+      default: return false;
+    }
+    const uint16_t new_id = static_cast<uint16_t>(id - op2 + static_cast<int>(folded));
+    const uint64_t h = handler_word(new_id);
+    std::memcpy(buf_.data() + last_.instr, &h, 8);
+    std::memcpy(buf_.data() + last_.instr + 8, &dst, 4);
+    std::memcpy(buf_.data() + last_.instr + 20, &c, 4);
+    last_.id = new_id;
+    set_producer(last_.instr, last_.instr + 8, dst);
     return true;
   }
 

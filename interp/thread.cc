@@ -58,6 +58,12 @@ Shape shape_of(uint16_t id) {
     case kShrUAnd64:
     case kMulAdd32:
     case kMulAdd64: return {Kind::Straight, 0, 8};
+#define WRUN_CASE_CHAIN(op1, op2) case kChainII_##op1##_##op2:
+      WRUN_CHAIN_IMM_PAIRS(WRUN_CASE_CHAIN)
+#undef WRUN_CASE_CHAIN
+#define WRUN_CASE_CHAIN(op1, op2) case kChainRI_##op1##_##op2:
+      WRUN_CHAIN_REG_PAIRS(WRUN_CASE_CHAIN)
+#undef WRUN_CASE_CHAIN
 #define WRUN_CASE_IMM(name) \
   case kImm_##name:         \
   case id_of(Op::name):
