@@ -77,9 +77,11 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
 // Two i32 operations in a row, the second with a constant (`(x + c) >> 8`, `(k - (x ^ c))`,
 // `(a & b) >> 8`: branch-free compares and bit tricks), where the first computed a temporary
 // only the second reads: kChainII_<op1>_<op2> `dst a c1 c2` computes op2(op1(a, c1), c2),
-// kChainRI_<op1>_<op2> `dst a b c` computes op2(op1(a, b), c). RSub is `c - x`.
-#define WRUN_CHAIN_SECOND(X, op1) \
-  X(op1, Add) X(op1, Sub) X(op1, RSub) X(op1, And) X(op1, Or) X(op1, Xor) X(op1, Shl) X(op1, ShrU)
+// kChainRI_<op1>_<op2> `dst a b c` computes op2(op1(a, b), c). RSub is `c - x`; rotations
+// come only second (`rotl(a ^ b, 16)`: ChaCha, BLAKE, SHA rounds).
+#define WRUN_CHAIN_SECOND(X, op1)                                                                 \
+  X(op1, Add) X(op1, Sub) X(op1, RSub) X(op1, And) X(op1, Or) X(op1, Xor) X(op1, Shl) X(op1, ShrU) \
+  X(op1, Rotl) X(op1, Rotr)
 #define WRUN_CHAIN_IMM_PAIRS(X)                                                                  \
   WRUN_CHAIN_SECOND(X, Add) WRUN_CHAIN_SECOND(X, Sub) WRUN_CHAIN_SECOND(X, RSub)                 \
   WRUN_CHAIN_SECOND(X, And) WRUN_CHAIN_SECOND(X, Or) WRUN_CHAIN_SECOND(X, Xor)                   \
@@ -87,9 +89,11 @@ constexpr uint16_t kBaseIdsEnd = kCopy + 10;
 #define WRUN_CHAIN_REG_PAIRS(X)                                                                  \
   WRUN_CHAIN_SECOND(X, Add) WRUN_CHAIN_SECOND(X, Sub) WRUN_CHAIN_SECOND(X, And)                  \
   WRUN_CHAIN_SECOND(X, Or) WRUN_CHAIN_SECOND(X, Xor) WRUN_CHAIN_SECOND(X, Shl) WRUN_CHAIN_SECOND(X, ShrU)
-// The operations' order in WRUN_CHAIN_SECOND (an id is first + 8 * op1 + op2).
-enum class ChainOp : uint8_t { Add, Sub, RSub, And, Or, Xor, Shl, ShrU };
-constexpr int kChainOps = 8;
+// The operations' order in WRUN_CHAIN_SECOND (an id is first + kChainOps * op1 + op2).
+enum class ChainOp : uint8_t { Add, Sub, RSub, And, Or, Xor, Shl, ShrU, Rotl, Rotr };
+constexpr int kChainOps = 10;
+constexpr int kChainImmFirstOps = 8;  // Add..ShrU in WRUN_CHAIN_IMM_PAIRS
+constexpr int kChainRegFirstOps = 7;  // the same without RSub in WRUN_CHAIN_REG_PAIRS
 
 enum : uint16_t {
   kImmFirst_ = kBaseIdsEnd - 1,

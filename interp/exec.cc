@@ -671,7 +671,8 @@ dispatch:
     S(8) = PI64((I64(S(12)) >> (OP(16) & 63)) & u64_at(ip + 24));
     NEXT(32);
   }
-  // Two-operation chains (code.h, kChainII/kChainRI).
+  // Two-operation chains (code.h, kChainII/kChainRI). The result goes to acc as well, for a
+  // next instruction that reads it from there (lower.cc, acc_forms).
 #define CHAIN_Add(x, y) ((x) + (y))
 #define CHAIN_Sub(x, y) ((x) - (y))
 #define CHAIN_RSub(x, y) ((y) - (x))
@@ -680,16 +681,20 @@ dispatch:
 #define CHAIN_Xor(x, y) ((x) ^ (y))
 #define CHAIN_Shl(x, y) ((x) << ((y) & 31))
 #define CHAIN_ShrU(x, y) ((x) >> ((y) & 31))
+#define CHAIN_Rotl(x, y) std::rotl(static_cast<uint32_t>(x), static_cast<int>((y) & 31))
+#define CHAIN_Rotr(x, y) std::rotr(static_cast<uint32_t>(x), static_cast<int>((y) & 31))
 #define WRUN_DEF_CHAIN_II(op1, op2)                                      \
   L_ChainII_##op1##_##op2 : {                                            \
     const uint32_t t = CHAIN_##op1(I32(S(12)), OP(16));                  \
-    S(8) = PI32(CHAIN_##op2(t, OP(20)));                                 \
+    acc = PI32(CHAIN_##op2(t, OP(20)));                                  \
+    S(8) = acc;                                                          \
     NEXT(24);                                                            \
   }
 #define WRUN_DEF_CHAIN_RI(op1, op2)                                      \
   L_ChainRI_##op1##_##op2 : {                                            \
     const uint32_t t = CHAIN_##op1(I32(S(12)), I32(S(16)));              \
-    S(8) = PI32(CHAIN_##op2(t, OP(20)));                                 \
+    acc = PI32(CHAIN_##op2(t, OP(20)));                                  \
+    S(8) = acc;                                                          \
     NEXT(24);                                                            \
   }
   WRUN_CHAIN_IMM_PAIRS(WRUN_DEF_CHAIN_II)
@@ -704,6 +709,8 @@ dispatch:
 #undef CHAIN_Xor
 #undef CHAIN_Shl
 #undef CHAIN_ShrU
+#undef CHAIN_Rotl
+#undef CHAIN_Rotr
   // Multiply-add, and its accumulator forms (the result to acc, the addend c from acc).
 #define WRUN_DEF_MUL_ADD_AS(label, view, put, addend, dst)     \
   label : {                                                    \
@@ -1616,6 +1623,7 @@ std::string disassemble(const Code& code) {
   case kChainII_RSub_##op2: return "i32.chain_RSub_imm_" #op2 "_imm";
           WRUN_CHAIN_NAME(Add) WRUN_CHAIN_NAME(Sub) WRUN_CHAIN_NAME(RSub) WRUN_CHAIN_NAME(And)
           WRUN_CHAIN_NAME(Or) WRUN_CHAIN_NAME(Xor) WRUN_CHAIN_NAME(Shl) WRUN_CHAIN_NAME(ShrU)
+          WRUN_CHAIN_NAME(Rotl) WRUN_CHAIN_NAME(Rotr)
 #undef WRUN_CHAIN_NAME
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \

@@ -56,6 +56,12 @@ const AccForms* acc_forms(uint16_t id) {
     // Multiply-add reads its addend c from acc as the "right" operand.
     t[kMulAdd32] = {kAccW_MulAdd32, 0, kAccRB_MulAdd32, 0, kAccRBW_MulAdd32};
     t[kMulAdd64] = {kAccW_MulAdd64, 0, kAccRB_MulAdd64, 0, kAccRBW_MulAdd64};
+    // Chains write acc as well as their slot (exec.cc), so they are their own write form.
+#define WRUN_ACC_CHAIN_II(op1, op2) t[kChainII_##op1##_##op2].w = kChainII_##op1##_##op2;
+#define WRUN_ACC_CHAIN_RI(op1, op2) t[kChainRI_##op1##_##op2].w = kChainRI_##op1##_##op2;
+    WRUN_CHAIN_IMM_PAIRS(WRUN_ACC_CHAIN_II) WRUN_CHAIN_REG_PAIRS(WRUN_ACC_CHAIN_RI)
+#undef WRUN_ACC_CHAIN_II
+#undef WRUN_ACC_CHAIN_RI
     return t;
   }();
   return id < table.size() && table[id].w ? &table[id] : nullptr;
@@ -1029,6 +1035,8 @@ class Lowering {
       case Op::I32Xor: return ChainOp::Xor;
       case Op::I32Shl: return ChainOp::Shl;
       case Op::I32ShrU: return ChainOp::ShrU;
+      case Op::I32Rotl: return ChainOp::Rotl;
+      case Op::I32Rotr: return ChainOp::Rotr;
       default: return std::nullopt;
     }
   }
@@ -1367,9 +1375,9 @@ class Lowering {
   bool take_not_of_chain(uint32_t dst) {
     const uint16_t id = last_.id;
     int first, op2;
-    if (id >= kChainII_Add_Add && id < kChainII_Add_Add + kChainOps * kChainOps) {
+    if (id >= kChainII_Add_Add && id < kChainII_Add_Add + kChainOps * kChainImmFirstOps) {
       first = id - kChainII_Add_Add;
-    } else if (id >= kChainRI_Add_Add && id < kChainRI_Add_Add + kChainOps * (kChainOps - 1)) {
+    } else if (id >= kChainRI_Add_Add && id < kChainRI_Add_Add + kChainOps * kChainRegFirstOps) {
       first = id - kChainRI_Add_Add;
     } else {
       return false;
