@@ -1521,13 +1521,50 @@ class Lowering {
 
   // Removes an `i32.and x, imm` that just computed `slot`, for a test-and-branch.
   std::optional<FusedCompare> take_test(uint32_t slot) {
-    if (!enabled(kOptTestBranch) || !just_produced(slot, kImm_I32And)) return std::nullopt;
+    if (!enabled(kOptTestBranch)) return std::nullopt;
+    if (std::optional<FusedCompare> c = take_test_of_chain(slot)) return c;
+    if (!just_produced(slot, kImm_I32And)) return std::nullopt;
     FusedCompare c{};
     c.test = true;
     c.is_imm = true;
     std::memcpy(&c.a, buf_.data() + last_.instr + 12, 4);
     std::memcpy(&c.b, buf_.data() + last_.instr + 16, 4);
     drop_last_instr();
+    return c;
+  }
+  // A branch on a just-computed chain `op1(...) & mask` (code.h): the chain goes back to its
+  // first operation, into the branch's slot, and the branch tests the mask. The test-branch
+  // is as cheap as the chain was, and the first operation stays visible to the patterns
+  // built on test-branches (the zero-byte test, strlen's scan loop).
+  std::optional<FusedCompare> take_test_of_chain(uint32_t slot) {
+    const uint16_t id = last_.id;
+    int index;
+    uint16_t first;
+    if (id >= kChainII_Add_Add && id < kChainII_Add_Add + kChainOps * kChainImmFirstOps) {
+      index = id - kChainII_Add_Add;
+      static constexpr uint16_t kImmFirst[] = {kImm_I32Add, kImm_I32Sub, kRSubImm32, kImm_I32And,
+                                               kImm_I32Or,  kImm_I32Xor, kImm_I32Shl, kImm_I32ShrU};
+      first = kImmFirst[index / kChainOps];
+    } else if (id >= kChainRI_Add_Add && id < kChainRI_Add_Add + kChainOps * kChainRegFirstOps) {
+      index = id - kChainRI_Add_Add;
+      static constexpr Op kRegFirst[] = {Op::I32Add, Op::I32Sub, Op::I32And, Op::I32Or,
+                                         Op::I32Xor, Op::I32Shl, Op::I32ShrU};
+      first = id_of(kRegFirst[index / kChainOps]);
+    } else {
+      return std::nullopt;
+    }
+    if (static_cast<ChainOp>(index % kChainOps) != ChainOp::And || !just_produced(slot, id)) return std::nullopt;
+    FusedCompare c{};
+    c.test = true;
+    c.is_imm = true;
+    c.a = slot;
+    std::memcpy(&c.b, buf_.data() + last_.instr + 20, 4);
+    // dst x c1|y stay; the handler and the (now unused) last field change.
+    const uint64_t h = handler_word(first);
+    std::memcpy(buf_.data() + last_.instr, &h, 8);
+    std::memset(buf_.data() + last_.instr + 20, 0, 4);
+    last_.id = first;
+    no_peephole();
     return c;
   }
   Fixup emit_fused_branch(const FusedCompare& c, bool negate) {

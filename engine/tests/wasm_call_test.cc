@@ -423,6 +423,18 @@ TEST_F(WideMultiply, StoresPastTheEndTrapLikeTheHelper) {
   EXPECT_EQ(stored(65536 - 8), static_cast<uint64_t>(-3 * 12345));
 }
 
+// The fused operation pairs (kChain) must not hide the zero-byte test from its pattern:
+// `(t1 & t2) & 0x80808080` under a branch goes back to a test-branch on the and.
+TEST(ZeroWordLoop, TestStaysOneInstruction) {
+  LoweringRun run(true, test::kZeroWordLoopWasm);
+  EXPECT_NE(run.listing.find("br_if_no_zero_byte"), std::string::npos) << run.listing;
+  EXPECT_EQ(run.listing.find("chain"), std::string::npos) << run.listing;
+  std::memcpy(run.memory() + 16, "abcdefghij", 11);
+  auto r = run.call("words", {Val::i32(16)});
+  ASSERT_TRUE(std::holds_alternative<Results>(r));
+  EXPECT_EQ(std::get<Results>(r).at(0).i32(), 28);  // the word at 24 holds the zero
+}
+
 TEST(WasmTables, GrowthKeepsTheInstanceWideLimit) {
   Engine engine;
   Store store(engine);
