@@ -11,8 +11,10 @@
 //     loop's `p++; if (*p) continue;` tail shared by every case), appends a copy of that run
 //     to the function (a stub) whose conditional branch is threaded the same way, and points
 //     the branch at the copy. The copy ends with a br to where the original falls through.
-// Every copied instruction keeps its module offset (traps report the same place), and every
-// cycle still contains a backward branch, which polls for fuel and interrupts.
+// Every copied instruction keeps its module offset (traps report the same place). A branch is
+// only rethreaded where the new path takes as many backward branches (which poll for fuel and
+// interrupts, exec.cc) as the old one, so fuel is charged exactly as before and every cycle
+// still polls; stubs return with kJump, which never polls, where the old path did not.
 #pragma once
 
 #include <cstdint>
