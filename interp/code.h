@@ -196,15 +196,6 @@ enum : uint16_t {
 #undef WRUN_CHAIN_RI_ID
   kNumInstrIds
 };
-// The chain ids of op1 (an immediate form, or the two-register form) then op2.
-constexpr uint16_t chain_imm_id(ChainOp op1, ChainOp op2) {
-  return static_cast<uint16_t>(kChainII_Add_Add + kChainOps * static_cast<int>(op1) + static_cast<int>(op2));
-}
-constexpr uint16_t chain_reg_id(ChainOp op1, ChainOp op2) {
-  // The register forms have no RSub first operation.
-  const int i = static_cast<int>(op1) - (op1 > ChainOp::RSub ? 1 : 0);
-  return static_cast<uint16_t>(kChainRI_Add_Add + kChainOps * i + static_cast<int>(op2));
-}
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }
 
 struct Code {

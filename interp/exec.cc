@@ -899,29 +899,26 @@ dispatch:
   WRUN_DEF_STORE_IMM(I64Store16, uint16_t)
   WRUN_DEF_STORE_IMM(I64Store32, uint32_t)
 #undef WRUN_DEF_STORE_IMM
-  // Load-and-branch (code.h): the load above, then a branch on the value (`test` on v).
-#define WRUN_DEF_LOAD_BR_AS(label, T, value, test)                        \
-  label : {                                                               \
-    uint64_t ea = uint64_t{I32(S(12))} + OP(16);                          \
-    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
-    T v;                                                                  \
-    std::memcpy(&v, mem + ea, sizeof(T));                                 \
-    S(8) = value;                                                         \
-    if (test) TAKE_BRANCH(OP(20));                                        \
-    NEXT(24);                                                             \
+  // Load-and-branch (code.h): the load above, then a branch on the value (`test` on v): the
+  // value goes to S(dst), the offset is at `rel`, the instruction is `size` bytes.
+#define WRUN_LOAD_THEN_BRANCH(T, value, address, dst, rel, size, test)      \
+  {                                                                         \
+    uint64_t ea = (address);                                                \
+    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds);   \
+    T v;                                                                    \
+    std::memcpy(&v, mem + ea, sizeof(T));                                   \
+    S(dst) = value;                                                         \
+    if (test) TAKE_BRANCH(OP(rel));                                         \
+    NEXT(size);                                                             \
   }
+#define WRUN_DEF_LOAD_BR_AS(label, T, value, test) \
+  label : WRUN_LOAD_THEN_BRANCH(T, value, uint64_t{I32(S(12))} + OP(16), 8, 20, 24, test)
 // The stepping form: p = q + imm first, then the load from p (code.h).
-#define WRUN_DEF_STEP_LOAD_BR_AS(label, T, value, test)                   \
-  label : {                                                               \
-    uint32_t p = I32(S(12)) + OP(16);                                     \
-    S(8) = PI32(p);                                                       \
-    uint64_t ea = uint64_t{p} + OP(24);                                   \
-    if (WRUN_UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(MemoryOutOfBounds); \
-    T v;                                                                  \
-    std::memcpy(&v, mem + ea, sizeof(T));                                 \
-    S(20) = value;                                                        \
-    if (test) TAKE_BRANCH(OP(28));                                        \
-    NEXT(32);                                                             \
+#define WRUN_DEF_STEP_LOAD_BR_AS(label, T, value, test)                        \
+  label : {                                                                    \
+    uint32_t p = I32(S(12)) + OP(16);                                          \
+    S(8) = PI32(p);                                                            \
+    WRUN_LOAD_THEN_BRANCH(T, value, uint64_t{p} + OP(24), 20, 28, 32, test)    \
   }
 #define WRUN_DEF_LOAD_BR(name, T, value)                               \
   WRUN_DEF_LOAD_BR_AS(L_LoadBrNz_##name, T, value, v != 0)             \
@@ -932,6 +929,7 @@ dispatch:
 #undef WRUN_DEF_LOAD_BR
 #undef WRUN_DEF_LOAD_BR_AS
 #undef WRUN_DEF_STEP_LOAD_BR_AS
+#undef WRUN_LOAD_THEN_BRANCH
   // The same with a folded address add: the i32 sum wraps, then the offset is added in 64 bits.
 #define WRUN_DEF_LOAD_ADDR(name, T, value)                                \
   L_Addr_##name : {                                                       \
@@ -1614,17 +1612,13 @@ std::string disassemble(const Code& code) {
         case kBrTableFwdS8: return "br_table_fwd_s8";
         case kJump: return "jump";
         case kWideMul: return "wide_mul";
-#define WRUN_CHAIN_NAME(op1, op2)                                \
-  case kChainII_##op1##_##op2: return "i32.chain_" #op1 "_imm_" #op2 "_imm"; \
+#define WRUN_CHAIN_II_NAME(op1, op2) \
+  case kChainII_##op1##_##op2: return "i32.chain_" #op1 "_imm_" #op2 "_imm";
+#define WRUN_CHAIN_RI_NAME(op1, op2) \
   case kChainRI_##op1##_##op2: return "i32.chain_" #op1 "_" #op2 "_imm";
-          WRUN_CHAIN_REG_PAIRS(WRUN_CHAIN_NAME)
-#undef WRUN_CHAIN_NAME
-#define WRUN_CHAIN_NAME(op2) \
-  case kChainII_RSub_##op2: return "i32.chain_RSub_imm_" #op2 "_imm";
-          WRUN_CHAIN_NAME(Add) WRUN_CHAIN_NAME(Sub) WRUN_CHAIN_NAME(RSub) WRUN_CHAIN_NAME(And)
-          WRUN_CHAIN_NAME(Or) WRUN_CHAIN_NAME(Xor) WRUN_CHAIN_NAME(Shl) WRUN_CHAIN_NAME(ShrU)
-          WRUN_CHAIN_NAME(Rotl) WRUN_CHAIN_NAME(Rotr)
-#undef WRUN_CHAIN_NAME
+          WRUN_CHAIN_IMM_PAIRS(WRUN_CHAIN_II_NAME) WRUN_CHAIN_REG_PAIRS(WRUN_CHAIN_RI_NAME)
+#undef WRUN_CHAIN_II_NAME
+#undef WRUN_CHAIN_RI_NAME
 #define WRUN_LOAD_BR_NAME(name)                                 \
   case kLoadBrNz_##name:                                        \
     return std::string(op_name(Op::name)) + "_br_if_nz";        \

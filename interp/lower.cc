@@ -67,6 +67,41 @@ const AccForms* acc_forms(uint16_t id) {
   return id < table.size() && table[id].w ? &table[id] : nullptr;
 }
 
+// A chain (code.h, kChainII/kChainRI) by parts: the instruction its first operation would
+// be on its own, and its second operation. The first operations' ids, in chain order.
+constexpr uint16_t kChainImmFirsts[kChainImmFirstOps] = {kImm_I32Add, kImm_I32Sub, kRSubImm32,  kImm_I32And,
+                                                         kImm_I32Or,  kImm_I32Xor, kImm_I32Shl, kImm_I32ShrU};
+constexpr uint16_t kChainRegFirsts[kChainRegFirstOps] = {id_of(Op::I32Add), id_of(Op::I32Sub), id_of(Op::I32And),
+                                                         id_of(Op::I32Or),  id_of(Op::I32Xor), id_of(Op::I32Shl),
+                                                         id_of(Op::I32ShrU)};
+struct ChainParts {
+  uint16_t first;
+  ChainOp second;
+};
+std::optional<ChainParts> chain_parts(uint16_t id) {
+  if (id >= kChainII_Add_Add && id < kChainII_Add_Add + kChainOps * kChainImmFirstOps) {
+    const int i = id - kChainII_Add_Add;
+    return ChainParts{kChainImmFirsts[i / kChainOps], static_cast<ChainOp>(i % kChainOps)};
+  }
+  if (id >= kChainRI_Add_Add && id < kChainRI_Add_Add + kChainOps * kChainRegFirstOps) {
+    const int i = id - kChainRI_Add_Add;
+    return ChainParts{kChainRegFirsts[i / kChainOps], static_cast<ChainOp>(i % kChainOps)};
+  }
+  return std::nullopt;
+}
+// The chain of `first` (one of the ids above) followed by `second`, if there is one.
+std::optional<uint16_t> chain_id(uint16_t first, ChainOp second) {
+  for (int i = 0; i < kChainImmFirstOps; ++i) {
+    if (kChainImmFirsts[i] == first)
+      return static_cast<uint16_t>(kChainII_Add_Add + kChainOps * i + static_cast<int>(second));
+  }
+  for (int i = 0; i < kChainRegFirstOps; ++i) {
+    if (kChainRegFirsts[i] == first)
+      return static_cast<uint16_t>(kChainRI_Add_Add + kChainOps * i + static_cast<int>(second));
+  }
+  return std::nullopt;
+}
+
 bool is_commutative(Op op) {
   switch (op) {
     case Op::I32Add: case Op::I32Mul: case Op::I32And: case Op::I32Or: case Op::I32Xor:
@@ -1046,25 +1081,8 @@ class Lowering {
     if (!enabled(kOptChain) || last_.dst_field == kNone || last_.dst_slot != a || a < w_->num_local_slots() ||
         at(a).kind != Pending::InSlot)
       return false;
-    std::optional<uint16_t> id;
-    switch (last_.id) {
-      case kImm_I32Add: id = chain_imm_id(ChainOp::Add, op2); break;
-      case kImm_I32Sub: id = chain_imm_id(ChainOp::Sub, op2); break;
-      case kRSubImm32: id = chain_imm_id(ChainOp::RSub, op2); break;
-      case kImm_I32And: id = chain_imm_id(ChainOp::And, op2); break;
-      case kImm_I32Or: id = chain_imm_id(ChainOp::Or, op2); break;
-      case kImm_I32Xor: id = chain_imm_id(ChainOp::Xor, op2); break;
-      case kImm_I32Shl: id = chain_imm_id(ChainOp::Shl, op2); break;
-      case kImm_I32ShrU: id = chain_imm_id(ChainOp::ShrU, op2); break;
-      case id_of(Op::I32Add): id = chain_reg_id(ChainOp::Add, op2); break;
-      case id_of(Op::I32Sub): id = chain_reg_id(ChainOp::Sub, op2); break;
-      case id_of(Op::I32And): id = chain_reg_id(ChainOp::And, op2); break;
-      case id_of(Op::I32Or): id = chain_reg_id(ChainOp::Or, op2); break;
-      case id_of(Op::I32Xor): id = chain_reg_id(ChainOp::Xor, op2); break;
-      case id_of(Op::I32Shl): id = chain_reg_id(ChainOp::Shl, op2); break;
-      case id_of(Op::I32ShrU): id = chain_reg_id(ChainOp::ShrU, op2); break;
-      default: return false;
-    }
+    const std::optional<uint16_t> id = chain_id(last_.id, op2);
+    if (!id) return false;
     if (handler_at(last_.instr) != handler_word(last_.id)) return false;  // rewritten since
     uint32_t x, second;  // x, then c1 or y
     std::memcpy(&x, buf_.data() + last_.instr + 12, 4);
@@ -1373,27 +1391,19 @@ class Lowering {
   // The same folds when the add/sub/rsub/xor is the second operation of a just-computed chain
   // (code.h): the chain's second operation and constant change in place.
   bool take_not_of_chain(uint32_t dst) {
-    const uint16_t id = last_.id;
-    int first, op2;
-    if (id >= kChainII_Add_Add && id < kChainII_Add_Add + kChainOps * kChainImmFirstOps) {
-      first = id - kChainII_Add_Add;
-    } else if (id >= kChainRI_Add_Add && id < kChainRI_Add_Add + kChainOps * kChainRegFirstOps) {
-      first = id - kChainRI_Add_Add;
-    } else {
-      return false;
-    }
-    op2 = first % kChainOps;
+    const std::optional<ChainParts> parts = chain_parts(last_.id);
+    if (!parts) return false;
     uint32_t c;
     std::memcpy(&c, buf_.data() + last_.instr + 20, 4);
     ChainOp folded;
-    switch (static_cast<ChainOp>(op2)) {
+    switch (parts->second) {
       case ChainOp::Add: folded = ChainOp::RSub, c = ~c; break;     // ~(t + c) = ~c - t
       case ChainOp::Sub: folded = ChainOp::RSub, c = c - 1; break;  // ~(t - c) = (c - 1) - t
       case ChainOp::RSub: folded = ChainOp::Add, c = ~c; break;     // ~(c - t) = t + ~c
       case ChainOp::Xor: folded = ChainOp::Xor, c = ~c; break;      // ~(t ^ c) = t ^ ~c
       default: return false;
     }
-    const uint16_t new_id = static_cast<uint16_t>(id - op2 + static_cast<int>(folded));
+    const uint16_t new_id = *chain_id(parts->first, folded);
     const uint64_t h = handler_word(new_id);
     std::memcpy(buf_.data() + last_.instr, &h, 8);
     std::memcpy(buf_.data() + last_.instr + 8, &dst, 4);
@@ -1538,32 +1548,18 @@ class Lowering {
   // built on test-branches (the zero-byte test, strlen's scan loop).
   std::optional<FusedCompare> take_test_of_chain(uint32_t slot) {
     const uint16_t id = last_.id;
-    int index;
-    uint16_t first;
-    if (id >= kChainII_Add_Add && id < kChainII_Add_Add + kChainOps * kChainImmFirstOps) {
-      index = id - kChainII_Add_Add;
-      static constexpr uint16_t kImmFirst[] = {kImm_I32Add, kImm_I32Sub, kRSubImm32, kImm_I32And,
-                                               kImm_I32Or,  kImm_I32Xor, kImm_I32Shl, kImm_I32ShrU};
-      first = kImmFirst[index / kChainOps];
-    } else if (id >= kChainRI_Add_Add && id < kChainRI_Add_Add + kChainOps * kChainRegFirstOps) {
-      index = id - kChainRI_Add_Add;
-      static constexpr Op kRegFirst[] = {Op::I32Add, Op::I32Sub, Op::I32And, Op::I32Or,
-                                         Op::I32Xor, Op::I32Shl, Op::I32ShrU};
-      first = id_of(kRegFirst[index / kChainOps]);
-    } else {
-      return std::nullopt;
-    }
-    if (static_cast<ChainOp>(index % kChainOps) != ChainOp::And || !just_produced(slot, id)) return std::nullopt;
+    const std::optional<ChainParts> parts = chain_parts(id);
+    if (!parts || parts->second != ChainOp::And || !just_produced(slot, id)) return std::nullopt;
     FusedCompare c{};
     c.test = true;
     c.is_imm = true;
     c.a = slot;
     std::memcpy(&c.b, buf_.data() + last_.instr + 20, 4);
     // dst x c1|y stay; the handler and the (now unused) last field change.
-    const uint64_t h = handler_word(first);
+    const uint64_t h = handler_word(parts->first);
     std::memcpy(buf_.data() + last_.instr, &h, 8);
     std::memset(buf_.data() + last_.instr + 20, 0, 4);
-    last_.id = first;
+    last_.id = parts->first;
     no_peephole();
     return c;
   }

@@ -33,12 +33,11 @@ enum class Kind : uint8_t {
   Other,       // anything else: a chain stops here
   Straight,    // no branch; may write the slot in field `writes`; copied verbatim
   Const32,     // i32.const/f32.const: dst value
-  Br,          // rel
   AddBr,       // dst a imm rel: an i32.add_imm, then br
   ConstBr,     // slot value rel: an i32.const, then br
   CondBranch,  // a conditional branch with offset field `rel` (may write `writes` first)
-  Table,       // br_table and its variants
 };
+// (br and br_table are followed by resolve(), when their target is decided.)
 struct Shape {
   Kind kind = Kind::Other;
   uint8_t rel = 0;     // offset of the branch offset field
@@ -82,7 +81,6 @@ Shape shape_of(uint16_t id) {
       WRUN_CONST_STORES(WRUN_CASE_STORE_IMM)
 #undef WRUN_CASE_STORE_IMM
       return {Kind::Straight, 0, 0};
-    case id_of(Op::Br): return {Kind::Br, 8, 0};
     case kAddImmBr32: return {Kind::AddBr, 20, 8};
     case kConstBr: return {Kind::ConstBr, 16, 8};
     case kBrIfNz:
@@ -111,10 +109,6 @@ Shape shape_of(uint16_t id) {
       WRUN_FUSED_COMPARES(WRUN_CASE_BR)
 #undef WRUN_CASE_BR
       return {Kind::CondBranch, 16, 0};
-    case id_of(Op::BrTable):
-    case kBrTableS8:
-    case kBrTableFwd:
-    case kBrTableFwdS8: return {Kind::Table, 0, 0};
     default: return {};
   }
 }
