@@ -47,6 +47,20 @@ Errno adopt(os::Handle h, std::unique_ptr<FdEntry>* out) {
   return Errno::SUCCESS;
 }
 
+// Stdio is a stream whatever the host gave (a file, a directory, a pipe, a terminal): no
+// seeking, sizing or timestamps, no directory capabilities, and flags that stay in the entry,
+// since the open file description is the parent's too (clearing O_APPEND on `>> log`, or
+// leaving O_NONBLOCK on a terminal, would change it for the parent). Terminals and other
+// character devices keep their type (isatty), sockets theirs (inetd-style servers).
+void make_stdio_stream(FdEntry* e) {
+  if (!e->is_socket()) {
+    if (e->type != Filetype::CHARACTER_DEVICE) e->type = Filetype::UNKNOWN;
+    e->rights_base = right::STREAM_BASE;
+    e->rights_inheriting = 0;
+  }
+  e->shared_description = true;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Context>> Context::create(const Config& config) {
@@ -70,6 +84,7 @@ Result<std::unique_ptr<Context>> Context::create(const Config& config) {
       os::close(h);
       continue;
     }
+    make_stdio_stream(e.get());
     ctx->fds.insert_at(i, std::move(e));
   }
   uint32_t next = 3;
@@ -115,6 +130,7 @@ Result<std::unique_ptr<Context>> Context::create(const Config& config) {
       return Result<std::unique_ptr<Context>>::failure("descriptor " + std::to_string(s) +
                                                        " is not a socket");
     }
+    e->shared_description = true;  // a duplicate: the embedder's socket is the same one
     ctx->fds.insert_at(next++, std::move(e));
   }
   return std::unique_ptr<Context>(std::move(ctx));

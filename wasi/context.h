@@ -13,6 +13,7 @@ class ContextImpl : public Context {
  public:
   std::vector<std::string> args;
   std::vector<std::string> env;  // "KEY=VALUE"
+  DirStreams dir_streams;        // before fds: their listings unregister from it when closed
   FdTable fds;
 
   static ContextImpl& of(Context& ctx) { return static_cast<ContextImpl&>(ctx); }

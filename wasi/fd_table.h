@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "wasi/abi.h"
+#include "wasi/dir_listing.h"
 #include "wasi/os.h"
 
 namespace wrun::wasi {
@@ -21,9 +22,11 @@ struct FdEntry {
   uint64_t rights_base = 0;
   uint64_t rights_inheriting = 0;
   std::optional<std::string> preopen;  // the guest's name for a preopened directory
-  // fd_readdir's snapshot of the directory; refreshed whenever a listing starts at cookie 0.
-  std::vector<os::DirEntry> listing;
-  bool listing_valid = false;
+  // The host shares this open file description with other processes (stdio, handed-in
+  // sockets): its flags are never changed; `fdflags` is the guest's view, applied per call.
+  bool shared_description = false;
+  // fd_readdir's position in the directory, made by the first fd_readdir.
+  std::unique_ptr<DirListing> listing;
 
   bool is_directory() const { return type == Filetype::DIRECTORY; }
   bool is_socket() const {

@@ -31,14 +31,13 @@ Errno GuestMemory::iovecs(uint32_t ptr, uint32_t count, std::vector<os::IoSlice>
   auto table = span(ptr, uint64_t{count} * layout::kIovecSize);
   if (!table) return Errno::FAULT;
   out->clear();
-  out->reserve(count);
-  for (uint32_t i = 0; i < count; ++i) {
+  for (uint32_t i = 0; i < count && out->size() < kMaxIoSlices; ++i) {
     uint32_t buf, len;
     std::memcpy(&buf, table->data() + uint64_t{i} * layout::kIovecSize + layout::kIovecBuf, 4);
     std::memcpy(&len, table->data() + uint64_t{i} * layout::kIovecSize + layout::kIovecLen, 4);
     auto b = span(buf, len);
     if (!b) return Errno::FAULT;
-    out->push_back(os::IoSlice{b->data(), b->size()});
+    if (len != 0) out->push_back(os::IoSlice{b->data(), b->size()});
   }
   return Errno::SUCCESS;
 }

@@ -66,7 +66,11 @@ class GuestMemory {
   // A guest string (not NUL-terminated) viewed in place; NAMETOOLONG past `max_len`.
   Errno string(uint32_t ptr, uint32_t len, std::string_view* out, uint32_t max_len) const;
 
-  // An iovec / ciovec array: each entry's buffer is bounds-checked.
+  // An iovec / ciovec array as at most kMaxIoSlices non-empty host slices: the first ones in
+  // the guest's order, empty entries skipped. Entries after the last one taken are not read
+  // (the transfer is short, as the API allows), so the host never allocates per guest entry.
+  // Each entry read is bounds-checked, empty ones included.
+  static constexpr uint32_t kMaxIoSlices = 1024;  // IOV_MAX on Linux and macOS
   Errno iovecs(uint32_t ptr, uint32_t count, std::vector<os::IoSlice>* out) const;
 
  private:

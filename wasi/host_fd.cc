@@ -94,7 +94,10 @@ Errno fd_fdstat_set_flags(Call& c, uint32_t fd, uint32_t flags) {
   // The sync modes are fixed when a file is opened.
   constexpr uint16_t kSync = fdflag::DSYNC | fdflag::RSYNC | fdflag::SYNC;
   if ((flags ^ e->fdflags) & kSync) return Errno::NOTSUP;
-  WASI_TRY(os::set_fdflags(e->handle.get(), static_cast<uint16_t>(flags)));
+  // A shared description keeps its flags: the guest's NONBLOCK is applied per call
+  // (in_guest_mode), and APPEND means nothing on a stream the guest cannot seek.
+  if (!e->shared_description)
+    WASI_TRY(os::set_fdflags(e->handle.get(), static_cast<uint16_t>(flags)));
   e->fdflags = static_cast<uint16_t>(flags);
   return Errno::SUCCESS;
 }
@@ -115,6 +118,7 @@ Errno fd_filestat_get(Call& c, uint32_t fd, uint32_t out) {
   WASI_TRY(c.mem().check(out, layout::kFilestatSize));
   os::FileStat st;
   WASI_TRY(os::fstat(e->handle.get(), &st));
+  st.type = e->type;  // what the guest was told (stdio is a stream whatever the host has)
   return write_filestat(c.mem(), out, st);
 }
 
@@ -139,7 +143,8 @@ Errno fd_read(Call& c, uint32_t fd, uint32_t iovs, uint32_t iovs_len, uint32_t o
   std::vector<os::IoSlice> iov;
   WASI_TRY(c.mem().iovecs(iovs, iovs_len, &iov));
   size_t n = 0;
-  WASI_TRY(os::read(e->handle.get(), iov, &n));
+  WASI_TRY(
+      in_guest_mode(*e, true, [&](os::Wait w) { return os::read(e->handle.get(), iov, &n, w); }));
   return c.mem().write<uint32_t>(out, clamp32(n));
 }
 
@@ -164,8 +169,10 @@ Errno fd_write(Call& c, uint32_t fd, uint32_t iovs, uint32_t iovs_len, uint32_t 
   size_t n = 0;
   // A plain write to a socket whose peer has gone raises SIGPIPE, which kills an embedder that
   // does not ignore it: send as sock_send does (MSG_NOSIGNAL), so the guest just gets PIPE.
-  WASI_TRY(e->is_socket() ? os::sock_send(e->handle.get(), iov, &n)
-                          : os::write(e->handle.get(), iov, &n));
+  WASI_TRY(in_guest_mode(*e, false, [&](os::Wait w) {
+    return e->is_socket() ? os::sock_send(e->handle.get(), iov, &n, w)
+                          : os::write(e->handle.get(), iov, &n, w);
+  }));
   return c.mem().write<uint32_t>(out, clamp32(n));
 }
 

@@ -1,5 +1,7 @@
 // Directory descriptors: fd_readdir, fd_prestat_get, fd_prestat_dir_name.
+#include <algorithm>
 #include <array>
+#include <memory>
 
 #include "wasi/host_functions.h"
 
@@ -26,8 +28,7 @@ Errno fd_prestat_dir_name(Call& c, uint32_t fd, uint32_t path, uint32_t path_len
 
 // Entries are laid out back to back: a 24-byte dirent, then the name (no NUL). The listing
 // is cut at buf_len, possibly in the middle of an entry; a full buffer tells the guest to ask
-// again from the last whole entry's d_next. Cookies are positions in a snapshot of the
-// directory taken when a listing starts at cookie 0.
+// again from the last whole entry's d_next. Cookies are entry indices (dir_listing.h).
 Errno fd_readdir(Call& c, uint32_t fd, uint32_t buf, uint32_t buf_len, uint64_t cookie,
                  uint32_t out) {
   FdEntry* e;
@@ -37,11 +38,9 @@ Errno fd_readdir(Call& c, uint32_t fd, uint32_t buf, uint32_t buf_len, uint64_t 
   if (!dst) return Errno::FAULT;
   WASI_TRY(c.mem().check(out, 4));
 
-  if (cookie == 0 || !e->listing_valid) {
-    e->listing_valid = false;
-    WASI_TRY(os::read_dir(e->handle.get(), &e->listing));
-    e->listing_valid = true;
-  }
+  if (!e->listing) e->listing = std::make_unique<DirListing>(c.ctx.dir_streams);
+  DirListing& listing = *e->listing;
+  WASI_TRY(listing.seek(e->handle.get(), cookie));
 
   size_t used = 0;
   auto put = [&](const uint8_t* p, size_t n) {
@@ -49,17 +48,22 @@ Errno fd_readdir(Call& c, uint32_t fd, uint32_t buf, uint32_t buf_len, uint64_t 
     if (k) std::memcpy(dst->data() + used, p, k);
     used += k;
   };
-  for (uint64_t i = cookie; i < e->listing.size() && used < dst->size(); ++i) {
-    const os::DirEntry& d = e->listing[i];
+  while (used < dst->size()) {
+    const os::DirEntry* d;
+    if (Errno err = listing.next(&d); err != Errno::SUCCESS) {
+      if (used == 0) return err;
+      break;  // keep what the guest already has; asking on meets the error again
+    }
+    if (!d) break;
     std::array<uint8_t, layout::kDirentSize> h{};
-    uint64_t next = i + 1;
-    auto namlen = static_cast<uint32_t>(d.name.size());
+    const uint64_t next = listing.cookie();
+    auto namlen = static_cast<uint32_t>(d->name.size());
     std::memcpy(h.data() + layout::kDirentNext, &next, 8);
-    std::memcpy(h.data() + layout::kDirentIno, &d.ino, 8);
+    std::memcpy(h.data() + layout::kDirentIno, &d->ino, 8);
     std::memcpy(h.data() + layout::kDirentNamlen, &namlen, 4);
-    h[layout::kDirentType] = static_cast<uint8_t>(d.type);
+    h[layout::kDirentType] = static_cast<uint8_t>(d->type);
     put(h.data(), h.size());
-    put(reinterpret_cast<const uint8_t*>(d.name.data()), d.name.size());
+    put(reinterpret_cast<const uint8_t*>(d->name.data()), d->name.size());
   }
   return c.mem().write<uint32_t>(out, static_cast<uint32_t>(used));
 }

@@ -80,6 +80,21 @@ Errno write_filestat(const GuestMemory& m, uint32_t out, const os::FileStat& st)
 Errno times_from_flags(uint64_t atim, uint64_t mtim, uint32_t flags, os::TimeSpec* a,
                        os::TimeSpec* m);
 
+// Runs `io(wait)` in the guest's blocking mode. A shared descriptor (FdEntry::
+// shared_description) keeps the guest's NONBLOCK only in its entry, so the mode is applied
+// per call: no waiting when the guest set NONBLOCK, and waiting for readiness when it did not
+// but the host's description is non-blocking (the host answers AGAIN).
+template <class Io>
+Errno in_guest_mode(const FdEntry& e, bool reading, Io io) {
+  if (!e.shared_description) return io(os::Wait::AsOpened);
+  if (e.fdflags & fdflag::NONBLOCK) return io(os::Wait::Never);
+  for (;;) {
+    const Errno r = io(os::Wait::AsOpened);
+    if (r != Errno::AGAIN) return r;
+    WASI_TRY(os::wait_ready(e.handle.get(), reading));
+  }
+}
+
 // Every import this module provides ("wasi_snapshot_preview1", name) with its wasm type.
 std::vector<std::pair<std::string, FuncType>> import_signatures();
 

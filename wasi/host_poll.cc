@@ -2,8 +2,15 @@
 // readiness. Regular files are always ready; other descriptors go to the host's poll. A
 // subscription that cannot be honoured (bad fd, missing rights, unknown clock) is reported
 // at once as an event carrying its error.
+//
+// Host memory does not grow with the guest's subscription count: the subscriptions are read
+// twice in place, once to find what to wait for (the host handles, deduplicated, so at most
+// two per open descriptor) and once, after the wait, to write each one's event. Only when
+// the event array overlaps the subscriptions after their start (so writing events could
+// overwrite subscriptions not yet read) are the subscriptions copied first.
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 #include "wasi/host_functions.h"
 
@@ -11,23 +18,17 @@ namespace wrun::wasi {
 
 namespace {
 
+// More subscriptions than this in one call is INVAL, as poll() refuses more descriptors than
+// the process may open: a guest has at most FdTable::kMaxFds descriptors to wait on, each for
+// reading and writing, and one clock is as good as many.
+constexpr uint32_t kMaxSubscriptions = 2 * FdTable::kMaxFds;
+
 struct Event {
   uint64_t userdata = 0;
   Errno error = Errno::SUCCESS;
   EventType type = EventType::CLOCK;
   uint64_t nbytes = 0;
   uint16_t flags = 0;
-};
-
-struct ClockSub {
-  uint64_t userdata;
-  uint64_t wait_ns;  // from the start of the call
-};
-
-struct FdSub {
-  uint64_t userdata;
-  EventType type;
-  os::Handle handle;
 };
 
 template <class T>
@@ -48,121 +49,179 @@ void store_event(uint8_t* p, const Event& ev) {
   std::memcpy(p, b.data(), b.size());
 }
 
+// What one subscription asks for, decided the same way on both passes.
+struct Sub {
+  enum class Kind { Invalid, Failed, Clock, FileReady, Wait } kind = Kind::Invalid;
+  Event event;           // userdata, type and (Failed) error
+  uint64_t wait_ns = 0;  // Clock: from the start of the call
+  os::Handle handle;     // FileReady, Wait
+  bool read = false;     // FileReady, Wait: FD_READ
+};
+
+// The clocks as they read when the call began: absolute timeouts count from these.
+struct Clocks {
+  uint64_t monotonic = 0;
+  uint64_t realtime = 0;
+};
+
+Sub classify(const Call& c, const uint8_t* s, const Clocks& now) {
+  Sub sub;
+  sub.event.userdata = load<uint64_t>(s + layout::kSubUserdata);
+  const uint8_t tag = s[layout::kSubTag];
+  if (tag == static_cast<uint8_t>(EventType::CLOCK)) {
+    sub.event.type = EventType::CLOCK;
+    const uint32_t id = load<uint32_t>(s + layout::kSubClockId);
+    const uint64_t timeout = load<uint64_t>(s + layout::kSubClockTimeout);
+    const uint16_t flags = load<uint16_t>(s + layout::kSubClockFlags);
+    const bool realtime = id == static_cast<uint32_t>(ClockId::REALTIME);
+    if ((flags & ~subclockflag::ABSTIME) ||
+        (!realtime && id != static_cast<uint32_t>(ClockId::MONOTONIC))) {
+      sub.kind = Sub::Kind::Failed;
+      sub.event.error = Errno::INVAL;
+      return sub;
+    }
+    sub.kind = Sub::Kind::Clock;
+    sub.wait_ns = timeout;
+    if (flags & subclockflag::ABSTIME) {
+      const uint64_t base = realtime ? now.realtime : now.monotonic;
+      sub.wait_ns = timeout > base ? timeout - base : 0;
+    }
+    return sub;
+  }
+  if (tag != static_cast<uint8_t>(EventType::FD_READ) &&
+      tag != static_cast<uint8_t>(EventType::FD_WRITE)) {
+    return sub;  // Invalid: the whole call is INVAL
+  }
+  sub.event.type = static_cast<EventType>(tag);
+  sub.read = sub.event.type == EventType::FD_READ;
+  const FdEntry* e = c.ctx.fds.get(load<uint32_t>(s + layout::kSubFd));
+  const uint64_t io_right = sub.read ? right::FD_READ : right::FD_WRITE;
+  sub.kind = Sub::Kind::Failed;
+  if (!e) {
+    sub.event.error = Errno::BADF;
+  } else if (!(e->rights_base & (right::POLL_FD_READWRITE | io_right))) {
+    sub.event.error = Errno::NOTCAPABLE;
+  } else {
+    // Files never block: ready now, with what is left to read.
+    const bool file = e->type == Filetype::REGULAR_FILE || e->type == Filetype::DIRECTORY;
+    sub.kind = file ? Sub::Kind::FileReady : Sub::Kind::Wait;
+    sub.handle = e->handle.get();
+  }
+  return sub;
+}
+
+uint64_t wait_key(os::Handle h, bool read) {
+  return static_cast<uint64_t>(h.value) << 1 | (read ? 1 : 0);
+}
+
+bool overlaps_after(uint64_t in, uint64_t in_len, uint64_t out, uint64_t out_len) {
+  return out > in && out < in + in_len && out_len > 0;
+}
+
 }  // namespace
 
 Errno poll_oneoff(Call& c, uint32_t in, uint32_t out, uint32_t nsubscriptions,
                   uint32_t nevents_out) {
   if (nsubscriptions == 0) return Errno::INVAL;
   const GuestMemory& m = c.mem();
-  auto subs = m.span(in, uint64_t{nsubscriptions} * layout::kSubscriptionSize);
-  auto events_dst = m.span(out, uint64_t{nsubscriptions} * layout::kEventSize);
+  const uint64_t subs_len = uint64_t{nsubscriptions} * layout::kSubscriptionSize;
+  const uint64_t events_len = uint64_t{nsubscriptions} * layout::kEventSize;
+  auto subs = m.span(in, subs_len);
+  auto events_dst = m.span(out, events_len);
   if (!subs || !events_dst) return Errno::FAULT;
   WASI_TRY(m.check(nevents_out, 4));
+  if (nsubscriptions > kMaxSubscriptions) return Errno::INVAL;
 
-  uint64_t start;
-  WASI_TRY(os::clock_now(ClockId::MONOTONIC, &start));
+  std::vector<uint8_t> copied;  // only when events would overwrite unread subscriptions
+  const uint8_t* sub_bytes = subs->data();
+  if (overlaps_after(in, subs_len, out, events_len)) {
+    copied.assign(subs->begin(), subs->end());
+    sub_bytes = copied.data();
+  }
+  auto sub_at = [&](uint32_t i) { return sub_bytes + uint64_t{i} * layout::kSubscriptionSize; };
 
-  std::vector<Event> events;
-  std::vector<ClockSub> clocks;
-  std::vector<FdSub> fds;
+  Clocks start;
+  WASI_TRY(os::clock_now(ClockId::MONOTONIC, &start.monotonic));
+  WASI_TRY(os::clock_now(ClockId::REALTIME, &start.realtime));
+
+  // Pass 1: what is ready already, the earliest clock, and the host handles to wait on.
+  bool ready_now = false;
+  std::optional<uint64_t> first_clock;
+  std::vector<os::PollRequest> requests;
+  std::unordered_map<uint64_t, size_t> request_of;  // wait_key -> index in requests
   for (uint32_t i = 0; i < nsubscriptions; ++i) {
-    const uint8_t* s = subs->data() + uint64_t{i} * layout::kSubscriptionSize;
-    Event ev;
-    ev.userdata = load<uint64_t>(s + layout::kSubUserdata);
-    uint8_t tag = s[layout::kSubTag];
-    if (tag == static_cast<uint8_t>(EventType::CLOCK)) {
-      ev.type = EventType::CLOCK;
-      uint32_t id = load<uint32_t>(s + layout::kSubClockId);
-      uint64_t timeout = load<uint64_t>(s + layout::kSubClockTimeout);
-      uint16_t flags = load<uint16_t>(s + layout::kSubClockFlags);
-      if ((flags & ~subclockflag::ABSTIME) || (id != static_cast<uint32_t>(ClockId::REALTIME) &&
-                                               id != static_cast<uint32_t>(ClockId::MONOTONIC))) {
-        ev.error = Errno::INVAL;
-        events.push_back(ev);
-        continue;
-      }
-      uint64_t wait = timeout;
-      if (flags & subclockflag::ABSTIME) {
-        uint64_t now;
-        WASI_TRY(os::clock_now(static_cast<ClockId>(id), &now));
-        wait = timeout > now ? timeout - now : 0;
-      }
-      clocks.push_back({ev.userdata, wait});
-    } else if (tag == static_cast<uint8_t>(EventType::FD_READ) ||
-               tag == static_cast<uint8_t>(EventType::FD_WRITE)) {
-      ev.type = static_cast<EventType>(tag);
-      uint32_t fd = load<uint32_t>(s + layout::kSubFd);
-      FdEntry* e = c.ctx.fds.get(fd);
-      const uint64_t io_right = ev.type == EventType::FD_READ ? right::FD_READ : right::FD_WRITE;
-      if (!e) {
-        ev.error = Errno::BADF;
-      } else if (!(e->rights_base & (right::POLL_FD_READWRITE | io_right))) {
-        ev.error = Errno::NOTCAPABLE;
-      } else if (e->type == Filetype::REGULAR_FILE || e->type == Filetype::DIRECTORY) {
-        // Files never block: ready now, with what is left to read.
-        if (ev.type == EventType::FD_READ) os::bytes_readable(e->handle.get(), &ev.nbytes);
-      } else {
-        fds.push_back({ev.userdata, ev.type, e->handle.get()});
-        continue;
-      }
-      events.push_back(ev);
-    } else {
-      return Errno::INVAL;
+    const Sub sub = classify(c, sub_at(i), start);
+    switch (sub.kind) {
+      case Sub::Kind::Invalid:
+        return Errno::INVAL;
+      case Sub::Kind::Failed:
+      case Sub::Kind::FileReady:
+        ready_now = true;
+        break;
+      case Sub::Kind::Clock:
+        first_clock = first_clock ? std::min(*first_clock, sub.wait_ns) : sub.wait_ns;
+        break;
+      case Sub::Kind::Wait:
+        if (request_of.emplace(wait_key(sub.handle, sub.read), requests.size()).second) {
+          requests.push_back({sub.handle, sub.read});
+        }
+        break;
     }
   }
 
-  std::vector<os::PollRequest> requests;
-  for (const FdSub& f : fds) requests.push_back({f.handle, f.type == EventType::FD_READ});
-
+  // The wait: until something is ready or the earliest clock has passed.
+  std::vector<os::PollResult> results(requests.size());
+  uint64_t elapsed = 0;
   for (;;) {
-    uint64_t now;
-    WASI_TRY(os::clock_now(ClockId::MONOTONIC, &now));
-    const uint64_t elapsed = now - start;
     std::optional<uint64_t> timeout;
-    for (const ClockSub& cs : clocks) {
-      uint64_t left = cs.wait_ns > elapsed ? cs.wait_ns - elapsed : 0;
-      timeout = timeout ? std::min(*timeout, left) : left;
-    }
-    if (!events.empty()) timeout = 0;  // something is ready already: just collect the rest
+    if (first_clock) timeout = *first_clock > elapsed ? *first_clock - elapsed : 0;
+    if (ready_now) timeout = 0;  // something is ready already: just collect the rest
 
+    bool fd_ready = false;
     if (!requests.empty()) {
-      std::vector<os::PollResult> results;
       WASI_TRY(os::poll(requests, timeout, &results));
-      for (size_t i = 0; i < results.size(); ++i) {
-        if (!results[i].ready) continue;
-        Event ev;
-        ev.userdata = fds[i].userdata;
-        ev.type = fds[i].type;
-        ev.error = results[i].error;
-        if (results[i].hangup) ev.flags = eventrwflag::HANGUP;
-        if (ev.type == EventType::FD_READ && ev.error == Errno::SUCCESS) {
-          os::bytes_readable(fds[i].handle, &ev.nbytes);
-        }
-        events.push_back(ev);
-      }
+      fd_ready = std::any_of(results.begin(), results.end(),
+                             [](const os::PollResult& r) { return r.ready; });
     } else if (timeout && *timeout > 0) {
       os::sleep(*timeout);
     } else if (!timeout) {
       return Errno::INVAL;  // nothing could ever happen (unreachable: nsubscriptions > 0)
     }
 
+    uint64_t now;
     WASI_TRY(os::clock_now(ClockId::MONOTONIC, &now));
-    for (const ClockSub& cs : clocks) {
-      if (now - start >= cs.wait_ns) {
-        Event ev;
-        ev.userdata = cs.userdata;
-        ev.type = EventType::CLOCK;
-        events.push_back(ev);
-      }
-    }
-    if (!events.empty()) break;
+    elapsed = now - start.monotonic;
+    if (ready_now || fd_ready || (first_clock && elapsed >= *first_clock)) break;
   }
 
-  events.resize(std::min<size_t>(events.size(), nsubscriptions));
-  for (size_t i = 0; i < events.size(); ++i) {
-    store_event(events_dst->data() + i * layout::kEventSize, events[i]);
+  // Pass 2: one event per subscription that is ready, in subscription order.
+  uint32_t nevents = 0;
+  for (uint32_t i = 0; i < nsubscriptions; ++i) {
+    const Sub sub = classify(c, sub_at(i), start);
+    Event ev = sub.event;
+    switch (sub.kind) {
+      case Sub::Kind::Invalid:
+      case Sub::Kind::Failed:
+        break;
+      case Sub::Kind::Clock:
+        if (elapsed < sub.wait_ns) continue;
+        break;
+      case Sub::Kind::FileReady:
+        if (sub.read) os::bytes_readable(sub.handle, &ev.nbytes);
+        break;
+      case Sub::Kind::Wait: {
+        const os::PollResult& r = results[request_of.at(wait_key(sub.handle, sub.read))];
+        if (!r.ready) continue;
+        ev.error = r.error;
+        if (r.hangup) ev.flags = eventrwflag::HANGUP;
+        if (sub.read && ev.error == Errno::SUCCESS) os::bytes_readable(sub.handle, &ev.nbytes);
+        break;
+      }
+    }
+    store_event(events_dst->data() + uint64_t{nevents} * layout::kEventSize, ev);
+    ++nevents;
   }
-  return m.write<uint32_t>(nevents_out, static_cast<uint32_t>(events.size()));
+  return m.write<uint32_t>(nevents_out, nevents);
 }
 
 }  // namespace wrun::wasi

@@ -24,7 +24,9 @@ Errno sock_accept(Call& c, uint32_t fd, uint32_t flags, uint32_t out) {
   if (flags & ~uint32_t{fdflag::NONBLOCK}) return Errno::INVAL;
   WASI_TRY(c.mem().check(out, 4));
   os::Handle h;
-  WASI_TRY(os::sock_accept(e->handle.get(), flags & fdflag::NONBLOCK, &h));
+  WASI_TRY(in_guest_mode(*e, true, [&](os::Wait w) {
+    return os::sock_accept(e->handle.get(), flags & fdflag::NONBLOCK, &h, w);
+  }));
   auto conn = std::make_unique<FdEntry>();
   conn->handle = os::OwnedHandle(h);
   os::FileStat st;
@@ -48,8 +50,10 @@ Errno sock_recv(Call& c, uint32_t fd, uint32_t iovs, uint32_t iovs_len, uint32_t
   WASI_TRY(c.mem().iovecs(iovs, iovs_len, &iov));
   size_t n = 0;
   bool truncated = false;
-  WASI_TRY(os::sock_recv(e->handle.get(), iov, riflags & riflag::RECV_PEEK,
-                         riflags & riflag::RECV_WAITALL, &n, &truncated));
+  WASI_TRY(in_guest_mode(*e, true, [&](os::Wait w) {
+    return os::sock_recv(e->handle.get(), iov, riflags & riflag::RECV_PEEK,
+                         riflags & riflag::RECV_WAITALL, &n, &truncated, w);
+  }));
   WASI_TRY(
       c.mem().write<uint32_t>(out_size, static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX))));
   return c.mem().write<uint16_t>(out_flags, truncated ? roflag::RECV_DATA_TRUNCATED : 0);
@@ -64,7 +68,8 @@ Errno sock_send(Call& c, uint32_t fd, uint32_t iovs, uint32_t iovs_len, uint32_t
   std::vector<os::IoSlice> iov;
   WASI_TRY(c.mem().iovecs(iovs, iovs_len, &iov));
   size_t n = 0;
-  WASI_TRY(os::sock_send(e->handle.get(), iov, &n));
+  WASI_TRY(in_guest_mode(*e, false,
+                         [&](os::Wait w) { return os::sock_send(e->handle.get(), iov, &n, w); }));
   return c.mem().write<uint32_t>(out, static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX)));
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -111,8 +112,15 @@ Errno get_fdflags(Handle h, uint16_t* out);
 Errno set_fdflags(Handle h, uint16_t flags);  // APPEND and NONBLOCK; NOTSUP for the sync flags
 
 // I/O
-Errno read(Handle h, std::span<const IoSlice> iov, size_t* n);
-Errno write(Handle h, std::span<const IoSlice> iov, size_t* n);
+// Whether a read or write may wait: as the descriptor's own O_NONBLOCK says, or never (AGAIN
+// instead, without touching O_NONBLOCK: for descriptors whose open file description other
+// processes share, such as stdio, whose flags are not ours to change). A write that must not
+// wait moves at most PIPE_BUF bytes to a pipe or terminal, which readiness guarantees room for.
+enum class Wait : uint8_t { AsOpened, Never };
+Errno read(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait = Wait::AsOpened);
+Errno write(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait = Wait::AsOpened);
+// Blocks until `h` is readable (`read`) or writable.
+Errno wait_ready(Handle h, bool read);
 Errno pread(Handle h, std::span<const IoSlice> iov, uint64_t offset, size_t* n);
 Errno pwrite(Handle h, std::span<const IoSlice> iov, uint64_t offset, size_t* n);
 Errno seek(Handle h, int64_t delta, Whence whence, uint64_t* new_offset);
@@ -136,8 +144,27 @@ Errno link_at(Handle from_dir, const std::string& from, Handle to_dir, const std
 Errno symlink_at(const std::string& target, Handle dir, const std::string& name);
 // INVAL when `name` is not a symlink.
 Errno readlink_at(Handle dir, const std::string& name, std::string* out);
-// Every entry of the directory, "." and ".." included, in the host's order.
-Errno read_dir(Handle dir, std::vector<DirEntry>* out);
+
+// A directory's entries read one at a time, "." and ".." included, in the host's order,
+// through an open file description of its own (so it neither moves nor depends on the
+// handle it was opened from). Its memory is the host's directory buffer, whatever the
+// directory's size.
+class DirStream {
+ public:
+  static Errno open(Handle dir, std::unique_ptr<DirStream>* out);
+  ~DirStream();
+  DirStream(const DirStream&) = delete;
+  DirStream& operator=(const DirStream&) = delete;
+  // The next entry, or *end at the end of the directory.
+  Errno next(DirEntry* out, bool* end);
+  // Back to the first entry; the directory is read afresh.
+  void rewind();
+
+ private:
+  DirStream() = default;
+  void* dir_ = nullptr;  // the host's stream (DIR* on POSIX)
+  uint64_t self_ino_ = 0;
+};
 
 // Clocks, randomness, scheduling
 Errno clock_res(ClockId id, uint64_t* ns);
@@ -150,10 +177,10 @@ Errno poll(std::span<const PollRequest> requests, std::optional<uint64_t> timeou
 void sleep(uint64_t ns);
 
 // Sockets
-Errno sock_accept(Handle h, bool nonblock, Handle* out);
+Errno sock_accept(Handle h, bool nonblock, Handle* out, Wait wait = Wait::AsOpened);
 Errno sock_recv(Handle h, std::span<const IoSlice> iov, bool peek, bool waitall, size_t* n,
-                bool* truncated);
-Errno sock_send(Handle h, std::span<const IoSlice> iov, size_t* n);
+                bool* truncated, Wait wait = Wait::AsOpened);
+Errno sock_send(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait = Wait::AsOpened);
 Errno sock_shutdown(Handle h, bool rd, bool wr);
 
 inline void OwnedHandle::reset(Handle h) {

@@ -280,6 +280,36 @@ std::vector<struct iovec> host_iov(std::span<const IoSlice> iov) {
   return v;
 }
 
+// How a descriptor's I/O may wait: files never do; sockets take MSG_DONTWAIT; anything else
+// (pipes, terminals, devices) is asked with poll first.
+enum class StreamKind { File, Socket, Other };
+StreamKind stream_kind(Handle h) {
+  struct stat st;
+  if (::fstat(fd_of(h), &st) != 0) return StreamKind::Other;
+  if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode)) return StreamKind::File;
+  return S_ISSOCK(st.st_mode) ? StreamKind::Socket : StreamKind::Other;
+}
+
+bool ready_now(Handle h, short events) {
+  struct pollfd p {};
+  p.fd = fd_of(h);
+  p.events = events;
+  return ::poll(&p, 1, 0) > 0;  // an error or hangup is "ready": the I/O call reports it
+}
+
+// Shortens an iovec array to at most `limit` bytes in all.
+void limit_total(std::vector<struct iovec>* v, size_t limit) {
+  size_t total = 0;
+  for (size_t i = 0; i < v->size(); ++i) {
+    if ((*v)[i].iov_len >= limit - total) {
+      (*v)[i].iov_len = limit - total;
+      v->resize(i + 1);
+      return;
+    }
+    total += (*v)[i].iov_len;
+  }
+}
+
 // Retries a system call interrupted by a signal.
 template <class F>
 auto retry(F f) {
@@ -353,16 +383,46 @@ Errno set_fdflags(Handle h, uint16_t flags) {
 // ---------------------------------------------------------------------------------------------
 // I/O
 
-Errno read(Handle h, std::span<const IoSlice> iov, size_t* n) {
+Errno read(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait) {
+  if (wait == Wait::Never) {
+    switch (stream_kind(h)) {
+      case StreamKind::Socket:
+        return sock_recv(h, iov, false, false, n, nullptr, wait);
+      case StreamKind::Other:
+        if (!ready_now(h, POLLIN)) return Errno::AGAIN;
+        break;
+      case StreamKind::File:
+        break;  // never waits
+    }
+  }
   auto v = host_iov(iov);
   return io_result(retry([&] { return ::readv(fd_of(h), v.data(), static_cast<int>(v.size())); }),
                    n);
 }
 
-Errno write(Handle h, std::span<const IoSlice> iov, size_t* n) {
+Errno write(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait) {
   auto v = host_iov(iov);
+  if (wait == Wait::Never) {
+    switch (stream_kind(h)) {
+      case StreamKind::Socket:
+        return sock_send(h, iov, n, wait);
+      case StreamKind::Other:
+        if (!ready_now(h, POLLOUT)) return Errno::AGAIN;
+        limit_total(&v, PIPE_BUF);
+        break;
+      case StreamKind::File:
+        break;  // never waits
+    }
+  }
   return io_result(retry([&] { return ::writev(fd_of(h), v.data(), static_cast<int>(v.size())); }),
                    n);
+}
+
+Errno wait_ready(Handle h, bool read) {
+  struct pollfd p {};
+  p.fd = fd_of(h);
+  p.events = read ? POLLIN : POLLOUT;
+  return retry([&] { return ::poll(&p, 1, -1); }) < 0 ? last_error() : Errno::SUCCESS;
 }
 
 Errno pread(Handle h, std::span<const IoSlice> iov, uint64_t offset, size_t* n) {
@@ -618,8 +678,7 @@ Errno readlink_at(Handle dir, const std::string& name, std::string* out) {
   }
 }
 
-Errno read_dir(Handle dir, std::vector<DirEntry>* out) {
-  // A fresh open file description, so the listing never disturbs (or depends on) `dir`.
+Errno DirStream::open(Handle dir, std::unique_ptr<DirStream>* out) {
   int fd = ::openat(fd_of(dir), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return last_error();
   DIR* d = ::fdopendir(fd);
@@ -628,53 +687,65 @@ Errno read_dir(Handle dir, std::vector<DirEntry>* out) {
     ::close(fd);
     return e;
   }
+  std::unique_ptr<DirStream> s(new DirStream());
+  s->dir_ = d;
   struct stat self;
-  bool have_self = ::fstat(fd, &self) == 0;
-  out->clear();
-  for (;;) {
-    errno = 0;
-    struct dirent* de = ::readdir(d);
-    if (!de) break;
-    DirEntry e;
-    e.name = de->d_name;
-    e.ino = static_cast<uint64_t>(de->d_ino);
-    switch (de->d_type) {
-      case DT_REG:
-        e.type = Filetype::REGULAR_FILE;
-        break;
-      case DT_DIR:
-        e.type = Filetype::DIRECTORY;
-        break;
-      case DT_LNK:
-        e.type = Filetype::SYMBOLIC_LINK;
-        break;
-      case DT_CHR:
-        e.type = Filetype::CHARACTER_DEVICE;
-        break;
-      case DT_BLK:
-        e.type = Filetype::BLOCK_DEVICE;
-        break;
-      case DT_SOCK:
-        e.type = Filetype::SOCKET_STREAM;
-        break;
-      case DT_UNKNOWN: {
-        struct stat st;
-        if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-          e.type = type_of_mode(st.st_mode, -1);
-          e.ino = static_cast<uint64_t>(st.st_ino);
-        }
-        break;
-      }
-      default:
-        e.type = Filetype::UNKNOWN;
-        break;
-    }
-    if (e.name == "." && have_self) e.ino = static_cast<uint64_t>(self.st_ino);
-    out->push_back(std::move(e));
+  if (::fstat(fd, &self) == 0) s->self_ino_ = static_cast<uint64_t>(self.st_ino);
+  *out = std::move(s);
+  return Errno::SUCCESS;
+}
+
+DirStream::~DirStream() {
+  if (dir_) ::closedir(static_cast<DIR*>(dir_));
+}
+
+void DirStream::rewind() { ::rewinddir(static_cast<DIR*>(dir_)); }
+
+Errno DirStream::next(DirEntry* out, bool* end) {
+  DIR* d = static_cast<DIR*>(dir_);
+  errno = 0;
+  struct dirent* de = ::readdir(d);
+  if (!de) {
+    *end = true;
+    return errno ? last_error() : Errno::SUCCESS;
   }
-  Errno err = errno ? last_error() : Errno::SUCCESS;
-  ::closedir(d);
-  return err;
+  *end = false;
+  out->name = de->d_name;
+  out->ino = static_cast<uint64_t>(de->d_ino);
+  switch (de->d_type) {
+    case DT_REG:
+      out->type = Filetype::REGULAR_FILE;
+      break;
+    case DT_DIR:
+      out->type = Filetype::DIRECTORY;
+      break;
+    case DT_LNK:
+      out->type = Filetype::SYMBOLIC_LINK;
+      break;
+    case DT_CHR:
+      out->type = Filetype::CHARACTER_DEVICE;
+      break;
+    case DT_BLK:
+      out->type = Filetype::BLOCK_DEVICE;
+      break;
+    case DT_SOCK:
+      out->type = Filetype::SOCKET_STREAM;
+      break;
+    case DT_UNKNOWN: {
+      out->type = Filetype::UNKNOWN;
+      struct stat st;
+      if (::fstatat(::dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        out->type = type_of_mode(st.st_mode, -1);
+        out->ino = static_cast<uint64_t>(st.st_ino);
+      }
+      break;
+    }
+    default:
+      out->type = Filetype::UNKNOWN;
+      break;
+  }
+  if (out->name == "." && self_ino_) out->ino = self_ino_;
+  return Errno::SUCCESS;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -779,7 +850,8 @@ void sleep(uint64_t ns) {
 // ---------------------------------------------------------------------------------------------
 // Sockets
 
-Errno sock_accept(Handle h, bool nonblock, Handle* out) {
+Errno sock_accept(Handle h, bool nonblock, Handle* out, Wait wait) {
+  if (wait == Wait::Never && !ready_now(h, POLLIN)) return Errno::AGAIN;
 #if defined(__linux__)
   int fd = retry([&] {
     return ::accept4(fd_of(h), nullptr, nullptr, SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0));
@@ -796,20 +868,21 @@ Errno sock_accept(Handle h, bool nonblock, Handle* out) {
 }
 
 Errno sock_recv(Handle h, std::span<const IoSlice> iov, bool peek, bool waitall, size_t* n,
-                bool* truncated) {
+                bool* truncated, Wait wait) {
   auto v = host_iov(iov);
   struct msghdr msg {};
   msg.msg_iov = v.data();
   msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(v.size());
-  int flags = (peek ? MSG_PEEK : 0) | (waitall ? MSG_WAITALL : 0);
+  int flags = (peek ? MSG_PEEK : 0) | (waitall ? MSG_WAITALL : 0) |
+              (wait == Wait::Never ? MSG_DONTWAIT : 0);
   ssize_t r = retry([&] { return ::recvmsg(fd_of(h), &msg, flags); });
   if (r < 0) return last_error();
   *n = static_cast<size_t>(r);
-  *truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+  if (truncated) *truncated = (msg.msg_flags & MSG_TRUNC) != 0;
   return Errno::SUCCESS;
 }
 
-Errno sock_send(Handle h, std::span<const IoSlice> iov, size_t* n) {
+Errno sock_send(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait) {
   auto v = host_iov(iov);
   struct msghdr msg {};
   msg.msg_iov = v.data();
@@ -819,6 +892,7 @@ Errno sock_send(Handle h, std::span<const IoSlice> iov, size_t* n) {
 #else
   int flags = 0;
 #endif
+  if (wait == Wait::Never) flags |= MSG_DONTWAIT;
   return io_result(retry([&] { return ::sendmsg(fd_of(h), &msg, flags); }), n);
 }
 

@@ -142,7 +142,8 @@ Errno set_fdflags(Handle, uint16_t) { return kTodo; }
 // ---------------------------------------------------------------------------------------------
 // I/O
 
-Errno read(Handle h, std::span<const IoSlice> iov, size_t* n) {
+Errno read(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait) {
+  if (wait == Wait::Never) return kTodo;  // TODO(win32): PeekNamedPipe / console input
   size_t total = 0;
   for (const IoSlice& s : iov) {
     DWORD want = static_cast<DWORD>(std::min<size_t>(s.len, 0x7fffffff)), got = 0;
@@ -158,7 +159,8 @@ Errno read(Handle h, std::span<const IoSlice> iov, size_t* n) {
   return Errno::SUCCESS;
 }
 
-Errno write(Handle h, std::span<const IoSlice> iov, size_t* n) {
+Errno write(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait) {
+  if (wait == Wait::Never) return kTodo;  // TODO(win32)
   size_t total = 0;
   for (const IoSlice& s : iov) {
     DWORD want = static_cast<DWORD>(std::min<size_t>(s.len, 0x7fffffff)), put = 0;
@@ -209,7 +211,10 @@ Errno rename_at(Handle, const std::string&, Handle, const std::string&) { return
 Errno link_at(Handle, const std::string&, Handle, const std::string&) { return kTodo; }
 Errno symlink_at(const std::string&, Handle, const std::string&) { return kTodo; }
 Errno readlink_at(Handle, const std::string&, std::string*) { return kTodo; }
-Errno read_dir(Handle, std::vector<DirEntry>*) { return kTodo; }
+Errno DirStream::open(Handle, std::unique_ptr<DirStream>*) { return kTodo; }
+DirStream::~DirStream() = default;
+Errno DirStream::next(DirEntry*, bool*) { return kTodo; }
+void DirStream::rewind() {}
 
 // ---------------------------------------------------------------------------------------------
 // Clocks, randomness, scheduling
@@ -276,9 +281,12 @@ void sleep(uint64_t ns) { Sleep(static_cast<DWORD>(std::min<uint64_t>(ns / 10000
 // ---------------------------------------------------------------------------------------------
 // Sockets: TODO(win32) (Winsock: accept, WSARecv, WSASend, shutdown)
 
-Errno sock_accept(Handle, bool, Handle*) { return kTodo; }
-Errno sock_recv(Handle, std::span<const IoSlice>, bool, bool, size_t*, bool*) { return kTodo; }
-Errno sock_send(Handle, std::span<const IoSlice>, size_t*) { return kTodo; }
+Errno sock_accept(Handle, bool, Handle*, Wait) { return kTodo; }
+Errno sock_recv(Handle, std::span<const IoSlice>, bool, bool, size_t*, bool*, Wait) {
+  return kTodo;
+}
+Errno sock_send(Handle, std::span<const IoSlice>, size_t*, Wait) { return kTodo; }
+Errno wait_ready(Handle, bool) { return kTodo; }
 Errno sock_shutdown(Handle, bool, bool) { return kTodo; }
 
 }  // namespace wrun::wasi::os

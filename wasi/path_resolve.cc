@@ -1,7 +1,7 @@
 // The sandboxed path walk (see path_resolve.h).
 #include "wasi/path_resolve.h"
 
-#include <deque>
+#include <algorithm>
 
 namespace wrun::wasi {
 
@@ -41,19 +41,6 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// The non-empty components of `path`, in order.
-std::vector<std::string> split(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.emplace_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
-}
-
 }  // namespace
 
 Errno check_guest_path(std::string_view path) {
@@ -70,28 +57,38 @@ Errno resolve_path(os::Handle start, std::string_view path, bool follow_final, R
   out->name.clear();
   out->trailing_slash = path.back() == '/';
 
-  std::deque<std::string> pending;
-  for (auto& c : split(path)) pending.push_back(std::move(c));
-  if (pending.empty()) pending.push_back(".");  // unreachable for a relative non-empty path
+  // What is left to walk, from `pos`: the path with each symlink met replaced by its target.
+  // It never grows past kMaxPathLen, so neither guest paths nor links can make the walk
+  // hold more host memory than that.
+  std::string rest(path);
+  size_t pos = 0;
+  auto next_component = [&](std::string* c) {
+    pos = std::min(rest.find_first_not_of('/', pos), rest.size());
+    if (pos == rest.size()) return false;
+    const size_t end = std::min(rest.find('/', pos), rest.size());
+    c->assign(rest, pos, end - pos);
+    pos = end;
+    return true;
+  };
+  auto is_last = [&] { return rest.find_first_not_of('/', pos) == std::string::npos; };
 
   auto top = [&] { return out->chain.empty() ? start : out->chain.back().get(); };
   int links = 0;
-  // Replaces the symlink just taken from `pending` by its target's components.
+  // Replaces the symlink just taken from `rest` by its target.
   auto expand = [&](const std::string& target, bool was_last) -> Errno {
     if (++links > kMaxSymlinks) return Errno::LOOP;
     if (target.empty()) return Errno::NOENT;
     if (target.front() == '/') return Errno::NOTCAPABLE;  // absolute: outside by definition
-    auto parts = split(target);
-    if (parts.empty()) parts.push_back(".");
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending.push_front(std::move(*it));
+    if (target.size() + 1 + (rest.size() - pos) > kMaxPathLen) return Errno::NAMETOOLONG;
+    rest = target + "/" + rest.substr(pos);
+    pos = 0;
     if (was_last && target.back() == '/') out->trailing_slash = true;
     return Errno::SUCCESS;
   };
 
-  while (!pending.empty()) {
-    std::string c = std::move(pending.front());
-    pending.pop_front();
-    const bool last = pending.empty();
+  std::string c;
+  while (next_component(&c)) {
+    const bool last = is_last();
 
     if (c == ".") {
       if (last) out->name = ".";
@@ -138,6 +135,7 @@ Errno resolve_path(os::Handle start, std::string_view path, bool follow_final, R
     }
     out->name = std::move(c);
   }
+  if (out->name.empty()) out->name = ".";  // unreachable for a relative non-empty path
   out->dir = top();
   return Errno::SUCCESS;
 }

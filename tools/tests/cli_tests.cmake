@@ -165,3 +165,9 @@ wrun_cli_check(preload EXIT 0 STDOUT "hello from the preloaded module\n42\n"
                ARGS --preload lib=${bin}/preload_lib.wasm --invoke run ${bin}/preload_main.wasm 21)
 wrun_cli_test(preload-missing-import 5 "preload_main.wasm: unknown import \"lib\" \"double\""
               --preload other=${bin}/preload_lib.wasm ${bin}/preload_main.wasm)
+
+# Stdio is the parent's too: a guest cannot overwrite a `>>` log or leave stdin non-blocking.
+add_test(NAME tools/wrun/stdio-shared-with-parent
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/shared_stdio.sh $<TARGET_FILE:wrun>
+                 ${bin}/stdio_hostile.wasm ${bin}/stdio-work)
+set_tests_properties(tools/wrun/stdio-shared-with-parent PROPERTIES LABELS cli TIMEOUT 60)

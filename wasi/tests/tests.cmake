@@ -4,7 +4,8 @@
 file(GLOB unit_srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/*_test.cc)
 if(unit_srcs)
   add_executable(wasi_tests ${unit_srcs})
-  target_link_libraries(wasi_tests PRIVATE wrun_wasi GTest::gtest GTest::gtest_main wrun_warnings)
+  target_link_libraries(wasi_tests PRIVATE wrun_wasi wrun_alloc_meter GTest::gtest GTest::gtest_main
+                                           wrun_warnings)
   include(GoogleTest)
   gtest_discover_tests(wasi_tests TEST_PREFIX "wasi/unit/" DISCOVERY_TIMEOUT 60)
 endif()
