@@ -15,8 +15,10 @@
 //
 // Findings: a call that returns anything but an errno (a trap is fine only for proc_exit, or
 // with a message), a failed call that wrote guest memory, a host descriptor left open, a
-// SIGPIPE, and after each input anything outside the preopens created, changed or read
-// (Sandbox::verify).
+// SIGPIPE, a call whose host memory grows past a bound that no guest number may move
+// (kCallHostBytes: the heap counted by AllocMeter, so a host allocation sized by an iovec
+// count, a subscription count or a directory's size is found with this page of memory), and
+// after each input anything outside the preopens created, changed or read (Sandbox::verify).
 #include <cstddef>
 #include <cstdint>
 
@@ -49,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }
 #include "wasi/abi.h"
 #include "wasi/host_functions.h"
 #include "wasi/path_resolve.h"         // kMaxPathLen
+#include "wasi/tests/alloc_meter.h"    // AllocScope
 #include "wasi/tests/guest_harness.h"  // forwarding_module
 #include "wasi/wasi.h"
 
@@ -80,6 +83,13 @@ constexpr uint64_t kMaxPollSleepNs = 100'000;
 constexpr uint64_t kMaxAllocateBytes = 1 << 20;
 // Reads and writes of more than this in one call are skipped: they only cost time.
 constexpr uint64_t kMaxTransferBytes = 8 << 20;
+// What one call may allocate on the host at most, transient allocations included: a fixed
+// amount, and for calls that walk paths four times the longest path (its text, a symlink
+// target, an expansion being built). What a call leaves allocated (a new descriptor, a
+// directory listing's position) is bounded by kCallRetainedBytes.
+constexpr size_t kCallHostBytes = 32 * 1024;
+constexpr size_t kPathWalkHostBytes = 4 * wasi::kMaxPathLen;
+constexpr size_t kCallRetainedBytes = 4 * 1024;
 
 // The input as a stream; past its end every read is 0.
 class ByteReader {
@@ -227,16 +237,6 @@ void set_old_times(const fs::path& p) {
   struct timespec ts[2] = {{1'000'000'000, 0}, {1'100'000'000, 0}};
   if (::utimensat(AT_FDCWD, p.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
     fail("fuzz_wasi: utimensat", p.string());
-}
-
-// How many descriptors the process has open (a leak shows as one more after an input).
-size_t open_host_fds() {
-  size_t n = 0;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (::readdir(d)) ++n;
-    ::closedir(d);
-  }
-  return n;
 }
 
 // The preopen's initial tree ('d' directory, 'f' file and its content, 'l' symlink and its
@@ -1020,13 +1020,25 @@ void Run::call(const Function& fn, const Func& func) {
   }
 
   std::memcpy(before_.data(), mem_, kMemSize);
+  wasi::test::AllocScope host_memory;
   auto result = func.call(store_, args);
+  const size_t peak = host_memory.peak_growth(), retained = host_memory.retained();
 
   std::string what = fn.name + "(";
   for (size_t i = 0; i < args.size(); ++i) {
     what += (i ? ", " : "") + std::to_string(args[i].type() == ValType::I64 ? arg64(i) : arg32(i));
   }
   what += ")";
+
+  const bool walks_paths = fn.params.find('P') != std::string::npos;
+  if (peak > kCallHostBytes + (walks_paths ? kPathWalkHostBytes : 0)) {
+    fail("a WASI call's host memory grew with the guest's numbers",
+         what + ": " + std::to_string(peak) + " bytes allocated at the peak");
+  }
+  if (retained > kCallRetainedBytes) {
+    fail("a WASI call kept host memory that grows with the guest's numbers",
+         what + ": " + std::to_string(retained) + " bytes still allocated");
+  }
 
   if (auto* trap = std::get_if<Trap>(&result)) {
     if (verbose()) std::fprintf(stderr, "  %s: trap: %s\n", what.c_str(), trap->message.c_str());
@@ -1120,7 +1132,7 @@ struct HostFd {
 
 void run_input(const uint8_t* data, size_t size) {
   Fixture& fx = fixture();
-  const size_t fds_before = open_host_fds();
+  const size_t fds_before = wasi::test::open_host_fds();
   fx.sandbox.reset_preopen();
   {
     // Stdio is /dev/null (reads end at once), fresh per input so flags the guest sets on it do
@@ -1171,6 +1183,8 @@ void run_input(const uint8_t* data, size_t size) {
       std::memcpy(mem + at, data, std::min<size_t>(size, kMemSize - at));
     }
 
+    // The store's executor state is made by its first call: make it now, outside the checks.
+    (void)instance.get_func("sched_yield")->call(store, {});
     ByteReader in(data, size);
     Run run(in, store, mem);
     for (size_t calls = 0; calls < kMaxCallsPerInput && !in.done(); ++calls) {
@@ -1187,7 +1201,7 @@ void run_input(const uint8_t* data, size_t size) {
       run.call(fn, *exports[index].second.func());
     }
   }  // the context, the store and our descriptors are gone: every host descriptor is closed
-  if (const size_t fds_after = open_host_fds(); fds_after != fds_before) {
+  if (const size_t fds_after = wasi::test::open_host_fds(); fds_after != fds_before) {
     fail("a host descriptor was left open",
          std::to_string(fds_before) + " before, " + std::to_string(fds_after) + " after");
   }

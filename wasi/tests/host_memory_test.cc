@@ -2,7 +2,6 @@
 // subscriptions, paths and symlinks, directory listings. Each test measures what the host
 // allocates during the calls (AllocMeter counts every operator new) against a bound that
 // does not depend on the guest's numbers, and checks the calls still do what they should.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -19,15 +18,6 @@ constexpr uint64_t kMemBytes = uint64_t{kPages} * 65536;
 // What one call may allocate at most, transient allocations included (the iovec slices a
 // host call can take, a path and its expansions, a directory entry, bookkeeping).
 constexpr size_t kCallBound = 192 * 1024;
-
-size_t open_host_fds() {
-  size_t n = 0;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (::readdir(d)) ++n;
-    ::closedir(d);
-  }
-  return n;
-}
 
 class HostMemory : public ::testing::Test {
  protected:

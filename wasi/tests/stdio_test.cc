@@ -23,6 +23,24 @@ struct HostFd {
 
 int host_flags(int fd) { return ::fcntl(fd, F_GETFL); }
 
+// A guest whose stdin or stdout is a fresh pipe; the parent keeps the other end.
+struct PipeStdio {
+  enum Which { kStdin, kStdout };
+  Sandbox sb;
+  HostFd rd, wr;
+  std::unique_ptr<Guest> g;
+  explicit PipeStdio(Which which, int parent_flags = 0) {
+    int p[2];
+    if (::pipe(p) != 0) throw std::runtime_error("pipe");
+    rd.fd = p[0], wr.fd = p[1];
+    const int guest_end = which == kStdin ? rd.fd : wr.fd;
+    if (parent_flags) ::fcntl(guest_end, F_SETFL, host_flags(guest_end) | parent_flags);
+    Config c = sb.config();
+    (which == kStdin ? c.stdin_fd : c.stdout_fd) = guest_end;
+    g = std::make_unique<Guest>(c);
+  }
+};
+
 uint64_t rights_of(Guest& g, uint32_t fd) {
   EXPECT_EQ(g.call("fd_fdstat_get", {I32(fd), I32(3000)}), 0);
   return g.get_val<uint64_t>(3000 + layout::kFdstatRightsBase);
@@ -70,13 +88,9 @@ TEST(Stdio, ARedirectedLogStaysAppendOnly) {
 }
 
 TEST(Stdio, NonblockingIsTheGuestsAloneOnAPipe) {
-  Sandbox sb;
-  int p[2];
-  ASSERT_EQ(::pipe(p), 0);
-  HostFd rd{p[0]}, wr{p[1]};
-  Config c = sb.config();
-  c.stdin_fd = rd.fd;
-  Guest g(c);
+  PipeStdio s(PipeStdio::kStdin);
+  Guest& g = *s.g;
+  HostFd &rd = s.rd, &wr = s.wr;
   EXPECT_EQ(rights_of(g, 0) & kFileOnly, 0u);
 
   EXPECT_EQ(g.call("fd_fdstat_set_flags", {I32(0), I32(fdflag::NONBLOCK)}), 0);
@@ -93,13 +107,9 @@ TEST(Stdio, NonblockingIsTheGuestsAloneOnAPipe) {
 }
 
 TEST(Stdio, WritesThatMustNotWaitStopAtAFullPipe) {
-  Sandbox sb;
-  int p[2];
-  ASSERT_EQ(::pipe(p), 0);
-  HostFd rd{p[0]}, wr{p[1]};
-  Config c = sb.config();
-  c.stdout_fd = wr.fd;
-  Guest g(c);
+  PipeStdio s(PipeStdio::kStdout);
+  Guest& g = *s.g;
+  const HostFd& wr = s.wr;
   EXPECT_EQ(g.call("fd_fdstat_set_flags", {I32(1), I32(fdflag::NONBLOCK)}), 0);
   std::memset(g.mem() + 4096, 'z', 60000);
   g.put_val<uint32_t>(0, 4096);
@@ -118,14 +128,9 @@ TEST(Stdio, WritesThatMustNotWaitStopAtAFullPipe) {
 // A parent that made its end non-blocking: the guest sees NONBLOCK; if it clears it, its reads
 // wait for data (the description itself stays non-blocking for the parent).
 TEST(Stdio, BlockingReadsOnTheParentsNonblockingPipe) {
-  Sandbox sb;
-  int p[2];
-  ASSERT_EQ(::pipe(p), 0);
-  HostFd rd{p[0]}, wr{p[1]};
-  ASSERT_EQ(::fcntl(rd.fd, F_SETFL, host_flags(rd.fd) | O_NONBLOCK), 0);
-  Config c = sb.config();
-  c.stdin_fd = rd.fd;
-  Guest g(c);
+  PipeStdio s(PipeStdio::kStdin, O_NONBLOCK);
+  Guest& g = *s.g;
+  HostFd &rd = s.rd, &wr = s.wr;
   EXPECT_EQ(g.call("fd_fdstat_get", {I32(0), I32(3000)}), 0);
   EXPECT_EQ(g.get_val<uint16_t>(3000 + layout::kFdstatFlags), fdflag::NONBLOCK);
   g.put_val<uint32_t>(0, 100);
