@@ -395,7 +395,7 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kScanZeroWord, ScanZeroWord) X(kScanZeroByte, ScanZeroByte)              \
   X(kBrIfHasZeroByte, BrIfHasZeroByte) X(kBrIfNoZeroByte, BrIfNoZeroByte)                     \
   X(kConstBr, ConstBr) X(kBrTableS8, BrTableS8)                                               \
-  X(kBrTableFwd, BrTableFwd) X(kBrTableFwdS8, BrTableFwdS8) X(kJump, Jump) X(kWideMul, WideMul)                                       \
+  X(kBrTableFwd, BrTableFwd) X(kBrTableFwdS8, BrTableFwdS8) X(kJump, Jump)                    \
   X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
@@ -1332,40 +1332,6 @@ dispatch:
     NEXT(8);
   }
   L_Br : TAKE_BRANCH(OP(8));
-  // __multi3 (helpers.h): the low 128 bits of a * b, stored in the helper's order so a store
-  // past the end leaves what the helper would have; it charges fuel like the call it replaces.
-  L_WideMul : {
-    POLL();
-    constexpr uint32_t kConstZero = 0xFFFFFFFF;
-    const uint64_t a_lo = I64(S(12)), b_lo = I64(S(20));
-    const uint64_t a_hi = OP(16) == kConstZero ? 0 : I64(S(16));
-    const uint64_t b_hi = OP(24) == kConstZero ? 0 : I64(S(24));
-    uint64_t lo, hi;
-#if defined(__SIZEOF_INT128__)
-    const unsigned __int128 p = static_cast<unsigned __int128>(a_lo) * b_lo;
-    lo = static_cast<uint64_t>(p);
-    hi = static_cast<uint64_t>(p >> 64);
-#else
-    const uint64_t a0 = a_lo & 0xFFFFFFFF, a1 = a_lo >> 32, b0 = b_lo & 0xFFFFFFFF, b1 = b_lo >> 32;
-    const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0;
-    const uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFF) + (p10 & 0xFFFFFFFF);
-    lo = (mid << 32) | (p00 & 0xFFFFFFFF);
-    hi = a1 * b1 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-#endif
-    hi += a_lo * b_hi + a_hi * b_lo;
-    const uint64_t ea = uint64_t{I32(S(8))};
-    if (OP(28)) {  // low half first
-      if (WRUN_UNLIKELY(ea + 8 > mem_size)) TRAP(MemoryOutOfBounds);
-      std::memcpy(mem + ea, &lo, 8);
-      if (WRUN_UNLIKELY(ea + 16 > mem_size)) TRAP(MemoryOutOfBounds);
-      std::memcpy(mem + ea + 8, &hi, 8);
-    } else {
-      if (WRUN_UNLIKELY(ea + 16 > mem_size)) TRAP(MemoryOutOfBounds);
-      std::memcpy(mem + ea + 8, &hi, 8);
-      std::memcpy(mem + ea, &lo, 8);
-    }
-    NEXT(32);
-  }
   L_Jump : {
     ip += static_cast<int32_t>(OP(8));
     DISPATCH();
@@ -1611,7 +1577,6 @@ std::string disassemble(const Code& code) {
         case kBrTableFwd: return "br_table_fwd";
         case kBrTableFwdS8: return "br_table_fwd_s8";
         case kJump: return "jump";
-        case kWideMul: return "wide_mul";
 #define WRUN_CHAIN_II_NAME(op1, op2) \
   case kChainII_##op1##_##op2: return "i32.chain_" #op1 "_imm_" #op2 "_imm";
 #define WRUN_CHAIN_RI_NAME(op1, op2) \
