@@ -37,7 +37,15 @@ function(wrun_cli_check name)
   string(JOIN "|" args ${T_ARGS})
   set(defs "-DARGS=${args}" "-DEXPECT_EXIT=${T_EXIT}" "-DEXPECT_OUTPUT=${T_OUTPUT}"
            "-DEXPECT_ABSENT=${T_ABSENT}")
-  if(DEFINED T_STDOUT)
+  # cmake_parse_arguments leaves an empty value undefined, so look for STDOUT "" itself.
+  set(stdout_given FALSE)
+  math(EXPR last "${ARGC} - 1")
+  foreach(i RANGE 1 ${last})
+    if("${ARGV${i}}" STREQUAL "STDOUT")
+      set(stdout_given TRUE)
+    endif()
+  endforeach()
+  if(stdout_given)
     list(APPEND defs "-DEXPECT_STDOUT=${T_STDOUT}")
   endif()
   foreach(pair ENV:SET_ENV MATCH:EXPECT_STDOUT_MATCH FRESH_DIR:FRESH_DIR WORKDIR:WORKING_DIRECTORY FILE:EXPECT_FILE
