@@ -538,6 +538,19 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
       if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
     }                                                                                  \
   } while (0)
+// Bulk operations poll too, paying rt::bulk_fuel(bytes) before they start: a budget that
+// cannot pay traps with nothing written and keeps what it had.
+#define POLL_BULK(bytes)                                                               \
+  do {                                                                                 \
+    if (WRUN_UNLIKELY(store.poll.load(std::memory_order_relaxed))) {                   \
+      if (store.fuel_enabled) {                                                        \
+        const uint64_t cost = rt::bulk_fuel(bytes);                                    \
+        if (store.fuel < cost) TRAP(OutOfFuel);                                        \
+        store.fuel -= cost;                                                            \
+      }                                                                                \
+      if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
+    }                                                                                  \
+  } while (0)
   RELOAD_MEM();
 
 #if WRUN_COMPUTED_GOTO
@@ -1069,6 +1082,7 @@ dispatch:
     NEXT(16);
   }
   L_MemoryGrow : {
+    POLL_BULK(uint64_t{I32(S(12))} * kPageSize);
     int64_t old = inst->memories[0]->grow(I32(S(12)));
     RELOAD_MEM();
     S(8) = PI32(static_cast<uint32_t>(old));  // -1 on failure
@@ -1078,6 +1092,7 @@ dispatch:
     uint32_t seg = OP(8);
     Slot* a = &S(12);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n);
     std::span<const uint8_t> data = inst->data_segments[seg];
     if (s + n > data.size() || d + n > mem_size) TRAP(MemoryOutOfBounds);
     if (n) std::memcpy(mem + d, data.data() + s, n);
@@ -1090,6 +1105,7 @@ dispatch:
   L_MemoryCopy : {
     Slot* a = &S(8);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n);
     if (s + n > mem_size || d + n > mem_size) TRAP(MemoryOutOfBounds);
     if (n) std::memmove(mem + d, mem + s, n);
     NEXT(16);
@@ -1097,6 +1113,7 @@ dispatch:
   L_MemoryFill : {
     Slot* a = &S(8);
     uint64_t d = I32(a[0]), n = I32(a[2]);
+    POLL_BULK(n);
     if (d + n > mem_size) TRAP(MemoryOutOfBounds);
     if (n) std::memset(mem + d, static_cast<uint8_t>(a[1]), n);
     NEXT(16);
@@ -1288,6 +1305,7 @@ dispatch:
   }
   L_TableGrow : {
     Slot* a = &S(8);
+    POLL_BULK(uint64_t{I32(a[1])} * sizeof(Slot));
     int64_t old = inst->tables[OP(12)]->grow(I32(a[1]), a[0]);
     a[0] = PI32(static_cast<uint32_t>(old));
     NEXT(16);
@@ -1296,6 +1314,7 @@ dispatch:
     rt::TableInst* t = inst->tables[OP(8)];
     Slot* a = &S(12);
     uint64_t i = I32(a[0]), n = I32(a[2]);
+    POLL_BULK(n * sizeof(Slot));
     if (i + n > t->elems.size()) TRAP(TableOutOfBounds);
     std::fill_n(t->elems.begin() + static_cast<ptrdiff_t>(i), n, a[1]);
     NEXT(16);
@@ -1305,6 +1324,7 @@ dispatch:
     rt::TableInst* st_ = inst->tables[OP(12)];
     Slot* a = &S(16);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n * sizeof(Slot));
     if (s + n > st_->elems.size() || d + n > dt->elems.size()) TRAP(TableOutOfBounds);
     if (n) std::memmove(dt->elems.data() + d, st_->elems.data() + s, n * sizeof(Slot));
     NEXT(24);
@@ -1314,6 +1334,7 @@ dispatch:
     rt::TableInst* t = inst->tables[OP(12)];
     Slot* a = &S(16);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n * sizeof(Slot));
     if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TableOutOfBounds);
     if (n) std::memcpy(t->elems.data() + d, seg.data() + s, n * sizeof(Slot));
     NEXT(24);
@@ -1470,6 +1491,7 @@ trap : {
 #undef RELOAD_MEM
 #undef POLL
 #undef TAKE_BRANCH
+#undef POLL_BULK
 }
 
 const void* const* labels() {

@@ -136,6 +136,9 @@ wrun_cli_check(max-memory-unlimited EXIT 0 STDOUT "1\n" ARGS --invoke grow ${bin
 wrun_cli_test(max-memory-instantiate 5 "big_memory.wasm: |(--max-memory 64K)" --max-memory 64K ${bin}/big_memory.wasm)
 wrun_cli_test(fuel 1 "wrun: trap: all fuel consumed|at spin|--fuel" --fuel 1000 --invoke spin ${bin}/limits.wasm)
 wrun_cli_test(fuel-enough 0 "" --fuel 1000 --invoke fib ${fib} 10)
+# Bulk operations pay per byte: not one 100 MiB copy fits in 1000 units, so none is printed.
+wrun_cli_check(fuel-bulk-copy EXIT 1 OUTPUT "wrun: trap: all fuel consumed|at copy_forever" STDOUT ""
+               ARGS --fuel 1000 --invoke copy_forever ${bin}/bulk_copy.wasm)
 wrun_cli_test(timeout 1 "wrun: trap: interrupted|at spin|the --timeout of 200ms elapsed"
               --timeout 200ms --invoke spin ${bin}/limits.wasm)
 wrun_cli_test(timeout-not-reached 0 "55" --timeout 1m --invoke fib ${fib} 10)

@@ -182,7 +182,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"interp", "jit"}))
       ->capture_default_str();
   app.add_option("--fuel", fuel_text,
-                 "Trap once N units of fuel are used (one per call or loop iteration)")
+                 "Trap once N units of fuel are used (one per call or loop iteration, one per "
+                 "64 bytes a bulk memory or table operation writes)")
       ->type_name("N");
   app.add_option("--timeout", timeout_text, "Interrupt the module after 500ms, 2s, 1m, ...")
       ->type_name("DURATION");
