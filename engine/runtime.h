@@ -189,6 +189,8 @@ std::optional<ConstValue> eval_const_expr(const ConstExpr& expr, std::span<FuncI
 // Why `actual` cannot be used for `import` of `module` (the spec's import matching: equal
 // function types, limits subtyping for tables and memories, equal global types), or nullopt.
 std::optional<std::string> import_mismatch(const DecodedModule& module, const Import& import, const Extern& actual);
+// `"module" "name"` of an import for messages, both escaped (escape_name).
+std::string import_text(const Import& import);
 
 // The spec's instantiation algorithm with one resolved extern per import, in import order:
 // import matching, allocation (everything goes into `store`), element and data segment
