@@ -114,6 +114,20 @@ wrun_cli_test(start-trap 1 "wrun: trap: unreachable|  at start (func 0" ${bin}/s
 wrun_cli_test(stack-exhausted 1 "wrun: trap: call stack exhausted|  at recurse (func 2| more frames ..."
               --invoke recurse ${bin}/limits.wasm 1)
 
+# Names a module chooses are printed escaped, so it cannot send terminal control sequences
+# through wrun's messages (ESC c resets a terminal, ESC 7 saves the cursor; no "[", which CMake
+# lists treat specially). control_names.wasm is binary because wat2wasm cannot write such a
+# name section: function 0 (exports "\1b7green", then "_start") is named "\1bcred\07\e2\80\ae"
+# (ESC c, BEL, U+202E) and traps; function 1, "ref", returns it.
+string(ASCII 27 esc)
+wrun_cli_check(escaped-backtrace EXIT 1 OUTPUT "  at \\x1bcred\\x07\\xe2\\x80\\xae (func 0" ABSENT "${esc}"
+               ARGS ${src}/control_names.wasm)
+wrun_cli_check(escaped-funcref EXIT 0 STDOUT "func:\\x1b7green\n" ARGS --invoke ref ${src}/control_names.wasm)
+wrun_cli_check(escaped-link-error EXIT 5 OUTPUT "unknown import \"\\x1bcenv\" \"\\x1b8clear\\x07\""
+               ABSENT "${esc}" ARGS ${bin}/control_import.wasm)
+wrun_cli_check(escaped-export-name EXIT 2 OUTPUT "exports no function named \"\\x1bcx\"" ABSENT "${esc}"
+               ARGS --invoke "${esc}cx" ${src}/control_names.wasm)
+
 # --invoke: arguments and results of every value type.
 wrun_cli_test(ints 0 "-1\n-1\n-9223372036854775808\n" --invoke ints ${bin}/values.wasm -1 4294967295 0x8000000000000000)
 wrun_cli_test(floats 0 "0.1\n-inf\nnan\n1e+300\n-0\n" --invoke floats ${bin}/values.wasm)

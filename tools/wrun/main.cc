@@ -313,7 +313,8 @@ int main(int argc, char** argv) {
     name = "_start";
   }
   std::optional<wrun::Func> func = instance.get_func(name);
-  if (!func) return fail(kUsage, path + " exports no function named \"" + name + "\"");
+  if (!func)
+    return fail(kUsage, path + " exports no function named \"" + wrun::escape_name(name) + "\"");
 
   const wrun::FuncType& type = func->type();
   if (!invoke.empty() && args.size() != type.params.size()) {
