@@ -16,6 +16,17 @@ foreach(wat IN LISTS cli_wats)
   add_custom_command(OUTPUT ${wasm} COMMAND ${WAT2WASM} ${flags} ${wat} -o ${wasm} DEPENDS ${wat})
   list(APPEND cli_modules ${wasm})
 endforeach()
+# slow_compile.wasm: 16 functions, each a br_table over 65000 targets, about 1 MB that takes a
+# good fraction of a second to compile (for a --timeout that runs out while compiling).
+string(REPEAT "0 " 65000 targets)
+string(REPEAT "  (func (param i32) (block (br_table ${targets}0 (local.get 0))))\n" 16 funcs)
+file(CONFIGURE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wat
+     CONTENT "(module\n${funcs}  (func (export \"main\")))\n" @ONLY)
+add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wasm
+                   COMMAND ${WAT2WASM} ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wat
+                           -o ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wasm
+                   DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wat)
+list(APPEND cli_modules ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wasm)
 add_custom_target(wrun_cli_test_modules ALL DEPENDS ${cli_modules})
 
 # wrun_cli_test(NAME EXIT "OUTPUT|PIECES" ARGS...): runs wrun ARGS, checks status and output.
@@ -159,6 +170,10 @@ wrun_cli_test(timeout-not-reached 0 "55" --timeout 1m --invoke fib ${fib} 10)
 wrun_cli_test(timeout-start-function 1 "wrun: trap: interrupted|at spin_start" --timeout 200ms ${bin}/start_spin.wasm)
 wrun_cli_test(timeout-blocked-host-call 1 "the --timeout of 200ms elapsed and the module is blocked in a host call"
               --timeout 200ms --invoke sleep ${bin}/wasi_guest.wasm 30000000000)
+# Compilation cannot be interrupted either: wrun exits at once and says it was compiling.
+wrun_cli_check(timeout-while-compiling EXIT 1
+               OUTPUT "wrun: the --timeout of 1ms elapsed while compiling ${bin}/slow_compile.wasm; exiting"
+               ABSENT "host call" ARGS --timeout 1ms --invoke main ${bin}/slow_compile.wasm)
 
 # WASI: argv, environment, preopened directories.
 # The guest sees EPIPE when its stdout reader has gone, and exits with it (64); a SIGPIPE
