@@ -20,6 +20,10 @@ struct DecodeError : std::exception {
 };
 
 bool is_valid_utf8(const uint8_t* data, size_t size);
+// The length (1-4) of the well-formed UTF-8 sequence that starts `data`, with its code point in
+// *code_point, or 0 when the bytes there are not one (a lone continuation byte, a truncated,
+// overlong or surrogate sequence, or a value past U+10FFFF).
+size_t utf8_sequence_length(const uint8_t* data, size_t size, uint32_t* code_point);
 
 class Reader {
  public:

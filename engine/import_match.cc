@@ -1,4 +1,4 @@
-// The spec's import matching (external type subtyping).
+// The spec's import matching (external type subtyping), and imports as messages name them.
 #include "engine/runtime.h"
 
 namespace wrun::rt {
@@ -18,6 +18,10 @@ bool limits_match(const Limits& actual, const Limits& expected) {
 }
 
 }  // namespace
+
+std::string import_text(const Import& import) {
+  return "\"" + escape_name(import.module) + "\" \"" + escape_name(import.name) + "\"";
+}
 
 std::optional<std::string> import_mismatch(const DecodedModule& module, const Import& import,
                                            const Extern& actual) {

@@ -51,7 +51,7 @@ std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
   for (size_t i = 0; i < imports.size(); ++i) {
     const Import& im = ir.imports[i];
     if (auto why = import_mismatch(ir, im, imports[i])) {
-      return "incompatible import type \"" + im.module + "\" \"" + im.name + "\": " + *why;
+      return "incompatible import type " + import_text(im) + ": " + *why;
     }
     switch (im.kind) {
       case ExternKind::Func:
@@ -196,7 +196,8 @@ std::optional<std::string> make_exports(Instance& inst, const DecodedModule& ir)
         break;
     }
     if (object == nullptr)
-      return "export \"" + ex.name + "\" refers to a missing " + extern_kind_name(ex.kind);
+      return "export \"" + escape_name(ex.name) + "\" refers to a missing " +
+             extern_kind_name(ex.kind);
     inst.exports.push_back(ExportEntry{ex.name, ex.kind, object});
   }
   return std::nullopt;

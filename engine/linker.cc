@@ -36,7 +36,7 @@ std::variant<Instance, InstantiateError> Linker::instantiate(const Module& modul
   externs.reserve(ir.imports.size());
   for (const Import& im : ir.imports) {
     auto ext = find(im.module, im.name);
-    const std::string where = "\"" + im.module + "\" \"" + im.name + "\"";
+    const std::string where = rt::import_text(im);
     if (!ext) return InstantiateError{Stage::Link, "unknown import " + where, std::nullopt};
     if (auto why = rt::import_mismatch(ir, im, *ext)) {
       return InstantiateError{Stage::Link, "incompatible import type " + where + ": " + *why,

@@ -135,6 +135,14 @@ struct Store {
   std::shared_ptr<void> interp_state;
 };
 
+// The fuel of a bulk operation asked to write `bytes`: memory.copy/fill/init, table.copy/fill/
+// init/grow (8 bytes per entry) and memory.grow (64 KiB per page, which the OS zeroes when first
+// touched). One unit, as for a call, plus one per 64 bytes: memmove writes 64 bytes in about the
+// time of the loop iteration a unit otherwise pays for, so fuel bounds work whatever the length.
+// Executors charge it before starting: a budget that cannot pay traps with nothing done.
+constexpr uint64_t kBulkBytesPerFuel = 64;
+constexpr uint64_t bulk_fuel(uint64_t bytes) { return 1 + bytes / kBulkBytesPerFuel; }
+
 // Creates a memory with a reservation large enough for its maximum size plus a guard
 // region; returns null if the initial size cannot be committed.
 std::unique_ptr<MemoryInst> create_memory(const MemoryType& type, std::optional<uint64_t> max_bytes);
@@ -181,6 +189,8 @@ std::optional<ConstValue> eval_const_expr(const ConstExpr& expr, std::span<FuncI
 // Why `actual` cannot be used for `import` of `module` (the spec's import matching: equal
 // function types, limits subtyping for tables and memories, equal global types), or nullopt.
 std::optional<std::string> import_mismatch(const DecodedModule& module, const Import& import, const Extern& actual);
+// `"module" "name"` of an import for messages, both escaped (escape_name).
+std::string import_text(const Import& import);
 
 // The spec's instantiation algorithm with one resolved extern per import, in import order:
 // import matching, allocation (everything goes into `store`), element and data segment

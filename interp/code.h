@@ -167,9 +167,6 @@ enum : uint16_t {
   // A jump that never polls, `rel` (thread.h): a stub's return to the code it was copied
   // from, where the path it stands for took no backward branch.
   kJump,
-  // A call of a recognised __multi3 (helpers.h): ptr a_lo a_hi b_lo b_hi low_first, a high
-  // half being kNoSlot for the constant 0.
-  kWideMul,
 #define WRUN_LOAD_BR_ID(name) kLoadBrNz_##name, kLoadBrZ_##name, kStepLoadBrNz_##name, kStepLoadBrZ_##name,
   WRUN_BRANCHING_LOADS(WRUN_LOAD_BR_ID)
 #undef WRUN_LOAD_BR_ID

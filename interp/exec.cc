@@ -395,7 +395,7 @@ inline uint64_t IMM_I64(uint32_t v) { return static_cast<uint64_t>(static_cast<i
   X(kScanZeroWord, ScanZeroWord) X(kScanZeroByte, ScanZeroByte)              \
   X(kBrIfHasZeroByte, BrIfHasZeroByte) X(kBrIfNoZeroByte, BrIfNoZeroByte)                     \
   X(kConstBr, ConstBr) X(kBrTableS8, BrTableS8)                                               \
-  X(kBrTableFwd, BrTableFwd) X(kBrTableFwdS8, BrTableFwdS8) X(kJump, Jump) X(kWideMul, WideMul)                                       \
+  X(kBrTableFwd, BrTableFwd) X(kBrTableFwdS8, BrTableFwdS8) X(kJump, Jump)                    \
   X(id_of(Op::V128Const), V128Const) X(id_of(Op::V128Store), V128Store)  \
   X(id_of(Op::I8x16Shuffle), I8x16Shuffle) X(id_of(Op::V128Bitselect), V128Bitselect)
 
@@ -534,6 +534,19 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
       if (store.fuel_enabled) {                                                        \
         if (store.fuel == 0) TRAP(OutOfFuel);                                          \
         --store.fuel;                                                                  \
+      }                                                                                \
+      if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
+    }                                                                                  \
+  } while (0)
+// Bulk operations poll too, paying rt::bulk_fuel(bytes) before they start: a budget that
+// cannot pay traps with nothing written and keeps what it had.
+#define POLL_BULK(bytes)                                                               \
+  do {                                                                                 \
+    if (WRUN_UNLIKELY(store.poll.load(std::memory_order_relaxed))) {                   \
+      if (store.fuel_enabled) {                                                        \
+        const uint64_t cost = rt::bulk_fuel(bytes);                                    \
+        if (store.fuel < cost) TRAP(OutOfFuel);                                        \
+        store.fuel -= cost;                                                            \
       }                                                                                \
       if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
     }                                                                                  \
@@ -1069,6 +1082,7 @@ dispatch:
     NEXT(16);
   }
   L_MemoryGrow : {
+    POLL_BULK(uint64_t{I32(S(12))} * kPageSize);
     int64_t old = inst->memories[0]->grow(I32(S(12)));
     RELOAD_MEM();
     S(8) = PI32(static_cast<uint32_t>(old));  // -1 on failure
@@ -1078,6 +1092,7 @@ dispatch:
     uint32_t seg = OP(8);
     Slot* a = &S(12);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n);
     std::span<const uint8_t> data = inst->data_segments[seg];
     if (s + n > data.size() || d + n > mem_size) TRAP(MemoryOutOfBounds);
     if (n) std::memcpy(mem + d, data.data() + s, n);
@@ -1090,6 +1105,7 @@ dispatch:
   L_MemoryCopy : {
     Slot* a = &S(8);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n);
     if (s + n > mem_size || d + n > mem_size) TRAP(MemoryOutOfBounds);
     if (n) std::memmove(mem + d, mem + s, n);
     NEXT(16);
@@ -1097,6 +1113,7 @@ dispatch:
   L_MemoryFill : {
     Slot* a = &S(8);
     uint64_t d = I32(a[0]), n = I32(a[2]);
+    POLL_BULK(n);
     if (d + n > mem_size) TRAP(MemoryOutOfBounds);
     if (n) std::memset(mem + d, static_cast<uint8_t>(a[1]), n);
     NEXT(16);
@@ -1288,6 +1305,7 @@ dispatch:
   }
   L_TableGrow : {
     Slot* a = &S(8);
+    POLL_BULK(uint64_t{I32(a[1])} * sizeof(Slot));
     int64_t old = inst->tables[OP(12)]->grow(I32(a[1]), a[0]);
     a[0] = PI32(static_cast<uint32_t>(old));
     NEXT(16);
@@ -1296,6 +1314,7 @@ dispatch:
     rt::TableInst* t = inst->tables[OP(8)];
     Slot* a = &S(12);
     uint64_t i = I32(a[0]), n = I32(a[2]);
+    POLL_BULK(n * sizeof(Slot));
     if (i + n > t->elems.size()) TRAP(TableOutOfBounds);
     std::fill_n(t->elems.begin() + static_cast<ptrdiff_t>(i), n, a[1]);
     NEXT(16);
@@ -1305,6 +1324,7 @@ dispatch:
     rt::TableInst* st_ = inst->tables[OP(12)];
     Slot* a = &S(16);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n * sizeof(Slot));
     if (s + n > st_->elems.size() || d + n > dt->elems.size()) TRAP(TableOutOfBounds);
     if (n) std::memmove(dt->elems.data() + d, st_->elems.data() + s, n * sizeof(Slot));
     NEXT(24);
@@ -1314,6 +1334,7 @@ dispatch:
     rt::TableInst* t = inst->tables[OP(12)];
     Slot* a = &S(16);
     uint64_t d = I32(a[0]), s = I32(a[1]), n = I32(a[2]);
+    POLL_BULK(n * sizeof(Slot));
     if (s + n > seg.size() || d + n > t->elems.size()) TRAP(TableOutOfBounds);
     if (n) std::memcpy(t->elems.data() + d, seg.data() + s, n * sizeof(Slot));
     NEXT(24);
@@ -1332,40 +1353,6 @@ dispatch:
     NEXT(8);
   }
   L_Br : TAKE_BRANCH(OP(8));
-  // __multi3 (helpers.h): the low 128 bits of a * b, stored in the helper's order so a store
-  // past the end leaves what the helper would have; it charges fuel like the call it replaces.
-  L_WideMul : {
-    POLL();
-    constexpr uint32_t kConstZero = 0xFFFFFFFF;
-    const uint64_t a_lo = I64(S(12)), b_lo = I64(S(20));
-    const uint64_t a_hi = OP(16) == kConstZero ? 0 : I64(S(16));
-    const uint64_t b_hi = OP(24) == kConstZero ? 0 : I64(S(24));
-    uint64_t lo, hi;
-#if defined(__SIZEOF_INT128__)
-    const unsigned __int128 p = static_cast<unsigned __int128>(a_lo) * b_lo;
-    lo = static_cast<uint64_t>(p);
-    hi = static_cast<uint64_t>(p >> 64);
-#else
-    const uint64_t a0 = a_lo & 0xFFFFFFFF, a1 = a_lo >> 32, b0 = b_lo & 0xFFFFFFFF, b1 = b_lo >> 32;
-    const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0;
-    const uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFF) + (p10 & 0xFFFFFFFF);
-    lo = (mid << 32) | (p00 & 0xFFFFFFFF);
-    hi = a1 * b1 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-#endif
-    hi += a_lo * b_hi + a_hi * b_lo;
-    const uint64_t ea = uint64_t{I32(S(8))};
-    if (OP(28)) {  // low half first
-      if (WRUN_UNLIKELY(ea + 8 > mem_size)) TRAP(MemoryOutOfBounds);
-      std::memcpy(mem + ea, &lo, 8);
-      if (WRUN_UNLIKELY(ea + 16 > mem_size)) TRAP(MemoryOutOfBounds);
-      std::memcpy(mem + ea + 8, &hi, 8);
-    } else {
-      if (WRUN_UNLIKELY(ea + 16 > mem_size)) TRAP(MemoryOutOfBounds);
-      std::memcpy(mem + ea + 8, &hi, 8);
-      std::memcpy(mem + ea, &lo, 8);
-    }
-    NEXT(32);
-  }
   L_Jump : {
     ip += static_cast<int32_t>(OP(8));
     DISPATCH();
@@ -1504,6 +1491,7 @@ trap : {
 #undef RELOAD_MEM
 #undef POLL
 #undef TAKE_BRANCH
+#undef POLL_BULK
 }
 
 const void* const* labels() {
@@ -1611,7 +1599,6 @@ std::string disassemble(const Code& code) {
         case kBrTableFwd: return "br_table_fwd";
         case kBrTableFwdS8: return "br_table_fwd_s8";
         case kJump: return "jump";
-        case kWideMul: return "wide_mul";
 #define WRUN_CHAIN_II_NAME(op1, op2) \
   case kChainII_##op1##_##op2: return "i32.chain_" #op1 "_imm_" #op2 "_imm";
 #define WRUN_CHAIN_RI_NAME(op1, op2) \

@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "interp/code.h"
-#include "interp/helpers.h"
 #include "interp/interp.h"
 #include "interp/thread.h"
 #include "validator/func_walker.h"
@@ -159,8 +158,7 @@ enum Optimisation : uint32_t {
   kOptRangeBranch = 2097152,  // "range-branch": (x + c) <u k + br_if/if fused
   kOptConstStore = 4194304,   // "const-store": stores of a constant take it as an immediate
   kOptThreading = 8388608,    // "threading": branches threaded through decided tests (thread.h)
-  kOptHelpers = 16777216,     // "helpers": calls to a known __multi3 run as one instruction (helpers.h)
-  kOptChain = 33554432,       // "chain": two i32 operations, the second with a constant, fused
+  kOptChain = 16777216,       // "chain": two i32 operations, the second with a constant, fused
 };
 uint32_t disabled_optimisations() {
   static const uint32_t disabled = [] {
@@ -177,7 +175,7 @@ uint32_t disabled_optimisations() {
         {"known-value", kOptKnownValue},        {"add-br", kOptAddBranch},
         {"br-table-fwd", kOptBrTableFwd},       {"range-branch", kOptRangeBranch},
         {"const-store", kOptConstStore},        {"threading", kOptThreading},
-        {"helpers", kOptHelpers},               {"chain", kOptChain},
+        {"chain", kOptChain},
     };
     const char* env = std::getenv("WRUN_INTERP_DISABLE");
     std::string_view list = env ? env : "";
@@ -421,12 +419,6 @@ class Lowering {
   // pending, since a call cannot change this frame's locals.
   void on_call(uint32_t func, uint32_t args) {
     if (dead_) return;
-    if (enabled(kOptHelpers)) {
-      if (std::optional<WideMultiplyHelper> helper = wide_multiply_helper(func)) {
-        emit_wide_multiply(*helper, args);
-        return;
-      }
-    }
     const FuncType& ft = w_->module().func_type(func);
     const uint32_t n = slots_of(ft.params);
     // Arguments still standing for a local or a constant are moved by the call itself, so
@@ -466,26 +458,6 @@ class Lowering {
       end_instr();
     }
     define_range(args, slots_of(ft.results));
-  }
-  // `__multi3(ptr, a_lo, a_hi, b_lo, b_hi)` (helpers.h) in place of the call: ptr a_lo a_hi
-  // b_lo b_hi low_first, where a high half that is the constant 0 (a 64 x 64-bit product,
-  // the usual call) is kNoSlot instead of a slot.
-  std::optional<WideMultiplyHelper> wide_multiply_helper(uint32_t func) {
-    auto it = helpers_.find(func);
-    if (it == helpers_.end()) it = helpers_.emplace(func, recognise_wide_multiply(w_->module(), func)).first;
-    return it->second;
-  }
-  void emit_wide_multiply(WideMultiplyHelper helper, uint32_t args) {
-    auto high = [&](uint32_t slot) {
-      const Pending& p = at(slot);
-      return p.kind == Pending::Const && p.value == 0 ? kNoSlot : use(slot);
-    };
-    const uint32_t ptr = use(args), a_lo = use(args + 1), a_hi = high(args + 2), b_lo = use(args + 3),
-                   b_hi = high(args + 4);
-    begin_instr(kWideMul);
-    for (uint32_t v : {ptr, a_lo, a_hi, b_lo, b_hi, uint32_t{helper.low_first}}) put32(v);
-    end_instr();
-    for (uint32_t s = args; s < args + 5; ++s) at(s).kind = Pending::InSlot;
   }
   void on_call_indirect(uint32_t type, uint32_t table, uint32_t args, uint32_t index) {
     if (dead_) return;
@@ -1817,7 +1789,6 @@ class Lowering {
   Peephole last_, prev_;
   std::vector<AccPair> acc_pairs_;
   std::vector<BranchSite> sites_;  // every branch emitted, for thread_branches
-  std::unordered_map<uint32_t, std::optional<WideMultiplyHelper>> helpers_;  // by callee
   size_t last_target_ = 0;  // the highest position a branch may land on so far
   std::optional<KnownLocal> known_local_;  // a local's value known here (store_local)
 };

@@ -35,20 +35,7 @@ const json::Value& member(const json::Value& c, std::string_view key) {
 }
 
 // Export names use every byte value; show them so that a diagnostic stays on one line.
-std::string quoted(const std::string& s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\') {
-      out += '\\';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out + "\"";
-}
+std::string quoted(const std::string& s) { return "\"" + escape_name(s) + "\""; }
 
 std::string trap_text(const Trap& t) {
   return t.message.empty() ? trap_kind_message(t.kind) : t.message;

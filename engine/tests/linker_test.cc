@@ -189,6 +189,19 @@ TEST_F(LinkFixture, GlobalTypeAndMutability) {
   EXPECT_TRUE(std::holds_alternative<Instance>(linker.instantiate(mod)));
 }
 
+// Link errors print the import's names escaped (escape_name), so that a module cannot send
+// terminal control sequences through them.
+TEST_F(LinkFixture, ErrorsEscapeNames) {
+  Module mod = compile_ok(engine, test::kControlImport);
+  InstantiateError e = link_error(linker, mod);
+  EXPECT_EQ(e.message, "unknown import \"\\x1b[31menv\" \"\\x1b[2Jf\\x07\"");
+  linker.define("\x1b[31menv", "\x1b[2Jf\x07", g);
+  e = link_error(linker, mod);
+  EXPECT_EQ(e.message.rfind("incompatible import type \"\\x1b[31menv\" \"\\x1b[2Jf\\x07\": ", 0),
+            0u)
+      << e.message;
+}
+
 TEST_F(LinkFixture, DefineReplacesAndFinds) {
   EXPECT_FALSE(linker.find("env", "f").has_value());
   linker.define("env", "f", f);

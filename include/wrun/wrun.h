@@ -37,6 +37,16 @@ struct DecodedModule;
 class Engine;
 
 // ---------------------------------------------------------------------------------------------
+// Names in messages
+
+// `name` as text that is safe to print: backslash and double quote get a backslash; control
+// characters (C0, DEL, C1), line separators, bidirectional controls and bytes that are not
+// well-formed UTF-8 become \xHH, one per byte. For names a module chooses (imports, exports,
+// the name section), so that printing one cannot send a terminal escape sequence or rewrite the
+// line it is on. The engine's own messages use it; tools printing such names must too.
+std::string escape_name(std::string_view name);
+
+// ---------------------------------------------------------------------------------------------
 // Results and traps
 
 enum class TrapKind : uint8_t {
@@ -307,7 +317,8 @@ class Store {
   Engine& engine() const { return engine_; }
   rt::Store* raw() const { return s_.get(); }
 
-  // Execution limits: fuel is consumed by executed instructions; nullopt means unlimited.
+  // Execution limits. Fuel: one unit per call and loop iteration, and one plus one per 64 bytes
+  // written for bulk memory and table operations (rt::bulk_fuel); nullopt means unlimited.
   void set_fuel(std::optional<uint64_t> fuel);
   std::optional<uint64_t> fuel() const;
   // Asks running code to trap with Interrupted at its next check (safe from another thread).

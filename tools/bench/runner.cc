@@ -76,8 +76,8 @@ std::string first_difference(const std::string& expected, const std::string& act
     if (!he && !ha) return "they differ only in the final newline";
     if (!he || !ha || el != al) {
       return "line " + std::to_string(line) + ": expected " +
-             (he ? "\"" + el + "\"" : std::string("end of output")) + ", got " +
-             (ha ? "\"" + al + "\"" : std::string("end of output"));
+             (he ? "\"" + escape_name(el) + "\"" : std::string("end of output")) + ", got " +
+             (ha ? "\"" + escape_name(al) + "\"" : std::string("end of output"));
     }
   }
 }
@@ -206,12 +206,11 @@ Outcome run_benchmark(Engine& engine, const std::string& wasm_path, const RunOpt
       } else {
         msg = "trap: " + tools::trap_text(*trap);
         for (const Frame& f : trap->backtrace) {
-          msg += "\n    at " +
-                 (f.func_name.empty() ? "func[" + std::to_string(f.func_index) + "]" : f.func_name);
+          msg += "\n    at " + tools::frame_name(f);
         }
       }
       std::string err_text = read_all(files.err);
-      if (!err_text.empty()) msg += "\n    guest stderr: " + err_text.substr(0, 500);
+      if (!err_text.empty()) msg += "\n    guest stderr: " + escape_name(err_text.substr(0, 500));
       return fail(Outcome::Status::Failed, msg);
     }
 

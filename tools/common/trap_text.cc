@@ -4,15 +4,19 @@ namespace wrun::tools {
 namespace {
 
 void print_frame(std::FILE* out, const Frame& f) {
-  std::string name =
-      f.func_name.empty() ? "func[" + std::to_string(f.func_index) + "]" : f.func_name;
-  std::fprintf(out, "  at %s (func %u, offset 0x%x)\n", name.c_str(), f.func_index, f.code_offset);
+  std::fprintf(out, "  at %s (func %u, offset 0x%x)\n", frame_name(f).c_str(), f.func_index,
+               f.code_offset);
 }
 
 }  // namespace
 
 std::string trap_text(const Trap& trap) {
-  return trap.message.empty() ? trap_kind_message(trap.kind) : trap.message;
+  return escape_name(trap.message.empty() ? trap_kind_message(trap.kind) : trap.message);
+}
+
+std::string frame_name(const Frame& frame) {
+  if (frame.func_name.empty()) return "func[" + std::to_string(frame.func_index) + "]";
+  return escape_name(frame.func_name);
 }
 
 void print_trap(std::FILE* out, const Trap& trap, const std::string& prefix) {

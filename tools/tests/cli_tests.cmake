@@ -16,6 +16,17 @@ foreach(wat IN LISTS cli_wats)
   add_custom_command(OUTPUT ${wasm} COMMAND ${WAT2WASM} ${flags} ${wat} -o ${wasm} DEPENDS ${wat})
   list(APPEND cli_modules ${wasm})
 endforeach()
+# slow_compile.wasm: 16 functions, each a br_table over 65000 targets, about 1 MB that takes a
+# good fraction of a second to compile (for a --timeout that runs out while compiling).
+string(REPEAT "0 " 65000 targets)
+string(REPEAT "  (func (param i32) (block (br_table ${targets}0 (local.get 0))))\n" 16 funcs)
+file(CONFIGURE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wat
+     CONTENT "(module\n${funcs}  (func (export \"main\")))\n" @ONLY)
+add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wasm
+                   COMMAND ${WAT2WASM} ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wat
+                           -o ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wasm
+                   DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wat)
+list(APPEND cli_modules ${CMAKE_CURRENT_BINARY_DIR}/slow_compile.wasm)
 add_custom_target(wrun_cli_test_modules ALL DEPENDS ${cli_modules})
 
 # wrun_cli_test(NAME EXIT "OUTPUT|PIECES" ARGS...): runs wrun ARGS, checks status and output.
@@ -37,7 +48,15 @@ function(wrun_cli_check name)
   string(JOIN "|" args ${T_ARGS})
   set(defs "-DARGS=${args}" "-DEXPECT_EXIT=${T_EXIT}" "-DEXPECT_OUTPUT=${T_OUTPUT}"
            "-DEXPECT_ABSENT=${T_ABSENT}")
-  if(DEFINED T_STDOUT)
+  # cmake_parse_arguments leaves an empty value undefined, so look for STDOUT "" itself.
+  set(stdout_given FALSE)
+  math(EXPR last "${ARGC} - 1")
+  foreach(i RANGE 1 ${last})
+    if("${ARGV${i}}" STREQUAL "STDOUT")
+      set(stdout_given TRUE)
+    endif()
+  endforeach()
+  if(stdout_given)
     list(APPEND defs "-DEXPECT_STDOUT=${T_STDOUT}")
   endif()
   foreach(pair ENV:SET_ENV MATCH:EXPECT_STDOUT_MATCH FRESH_DIR:FRESH_DIR WORKDIR:WORKING_DIRECTORY FILE:EXPECT_FILE
@@ -106,6 +125,20 @@ wrun_cli_test(start-trap 1 "wrun: trap: unreachable|  at start (func 0" ${bin}/s
 wrun_cli_test(stack-exhausted 1 "wrun: trap: call stack exhausted|  at recurse (func 2| more frames ..."
               --invoke recurse ${bin}/limits.wasm 1)
 
+# Names a module chooses are printed escaped, so it cannot send terminal control sequences
+# through wrun's messages (ESC c resets a terminal, ESC 7 saves the cursor; no "[", which CMake
+# lists treat specially). control_names.wasm is binary because wat2wasm cannot write such a
+# name section: function 0 (exports "\1b7green", then "_start") is named "\1bcred\07\e2\80\ae"
+# (ESC c, BEL, U+202E) and traps; function 1, "ref", returns it.
+string(ASCII 27 esc)
+wrun_cli_check(escaped-backtrace EXIT 1 OUTPUT "  at \\x1bcred\\x07\\xe2\\x80\\xae (func 0" ABSENT "${esc}"
+               ARGS ${src}/control_names.wasm)
+wrun_cli_check(escaped-funcref EXIT 0 STDOUT "func:\\x1b7green\n" ARGS --invoke ref ${src}/control_names.wasm)
+wrun_cli_check(escaped-link-error EXIT 5 OUTPUT "unknown import \"\\x1bcenv\" \"\\x1b8clear\\x07\""
+               ABSENT "${esc}" ARGS ${bin}/control_import.wasm)
+wrun_cli_check(escaped-export-name EXIT 2 OUTPUT "exports no function named \"\\x1bcx\"" ABSENT "${esc}"
+               ARGS --invoke "${esc}cx" ${src}/control_names.wasm)
+
 # --invoke: arguments and results of every value type.
 wrun_cli_test(ints 0 "-1\n-1\n-9223372036854775808\n" --invoke ints ${bin}/values.wasm -1 4294967295 0x8000000000000000)
 wrun_cli_test(floats 0 "0.1\n-inf\nnan\n1e+300\n-0\n" --invoke floats ${bin}/values.wasm)
@@ -128,12 +161,19 @@ wrun_cli_check(max-memory-unlimited EXIT 0 STDOUT "1\n" ARGS --invoke grow ${bin
 wrun_cli_test(max-memory-instantiate 5 "big_memory.wasm: |(--max-memory 64K)" --max-memory 64K ${bin}/big_memory.wasm)
 wrun_cli_test(fuel 1 "wrun: trap: all fuel consumed|at spin|--fuel" --fuel 1000 --invoke spin ${bin}/limits.wasm)
 wrun_cli_test(fuel-enough 0 "" --fuel 1000 --invoke fib ${fib} 10)
+# Bulk operations pay per byte: not one 100 MiB copy fits in 1000 units, so none is printed.
+wrun_cli_check(fuel-bulk-copy EXIT 1 OUTPUT "wrun: trap: all fuel consumed|at copy_forever" STDOUT ""
+               ARGS --fuel 1000 --invoke copy_forever ${bin}/bulk_copy.wasm)
 wrun_cli_test(timeout 1 "wrun: trap: interrupted|at spin|the --timeout of 200ms elapsed"
               --timeout 200ms --invoke spin ${bin}/limits.wasm)
 wrun_cli_test(timeout-not-reached 0 "55" --timeout 1m --invoke fib ${fib} 10)
 wrun_cli_test(timeout-start-function 1 "wrun: trap: interrupted|at spin_start" --timeout 200ms ${bin}/start_spin.wasm)
 wrun_cli_test(timeout-blocked-host-call 1 "the --timeout of 200ms elapsed and the module is blocked in a host call"
               --timeout 200ms --invoke sleep ${bin}/wasi_guest.wasm 30000000000)
+# Compilation cannot be interrupted either: wrun exits at once and says it was compiling.
+wrun_cli_check(timeout-while-compiling EXIT 1
+               OUTPUT "wrun: the --timeout of 1ms elapsed while compiling ${bin}/slow_compile.wasm; exiting"
+               ABSENT "host call" ARGS --timeout 1ms --invoke main ${bin}/slow_compile.wasm)
 
 # WASI: argv, environment, preopened directories.
 # The guest sees EPIPE when its stdout reader has gone, and exits with it (64); a SIGPIPE

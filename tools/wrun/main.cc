@@ -64,9 +64,10 @@ int load_failure_exit(const wrun::tools::LoadFailure& f) {
 }
 
 // Calls Store::interrupt() once `timeout` has passed unless cancelled first. Wasm code stops at
-// its next check; a guest blocked inside a host call (a read from a terminal, a long sleep in
-// poll_oneoff) cannot be interrupted, so if it has not stopped a second later the process
-// exits with the trap status.
+// its next check. Compiling a module cannot be interrupted, nor can a guest blocked inside a
+// host call (a read from a terminal, a long sleep in poll_oneoff): the process exits with the
+// trap status, saying which, when the time is up during a compilation (or one starts before
+// the guest has stopped), or when the guest has not stopped a second later.
 class Watchdog {
  public:
   Watchdog(wrun::Store& store, std::chrono::nanoseconds timeout, std::string timeout_text)
@@ -74,16 +75,37 @@ class Watchdog {
           std::unique_lock lock(mu_);
           if (cv_.wait_for(lock, timeout, [this] { return done_; })) return;
           fired_ = true;
-          store.interrupt();
-          if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_; })) return;
-          std::fprintf(stderr,
-                       "wrun: the --timeout of %s elapsed and the module is blocked in a host "
-                       "call; exiting\n",
-                       timeout_text.c_str());
+          if (!compiling_) {
+            store.interrupt();
+            cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_ || compiling_; });
+            if (done_) return;
+          }
+          if (compiling_) {
+            std::fprintf(stderr, "wrun: the --timeout of %s elapsed while compiling %s; exiting\n",
+                         timeout_text.c_str(), compiling_path_.c_str());
+          } else {
+            std::fprintf(stderr,
+                         "wrun: the --timeout of %s elapsed and the module is blocked in a host "
+                         "call; exiting\n",
+                         timeout_text.c_str());
+          }
           std::fflush(nullptr);
           std::_Exit(kTrap);
         }) {}
   ~Watchdog() { cancel(); }
+  // Around compiling (and reading) a module, which no interrupt stops.
+  void begin_compiling(const std::string& path) {
+    {
+      std::lock_guard lock(mu_);
+      compiling_ = true;
+      compiling_path_ = path;
+    }
+    cv_.notify_all();
+  }
+  void end_compiling() {
+    std::lock_guard lock(mu_);
+    compiling_ = false;
+  }
   void cancel() {
     {
       std::lock_guard lock(mu_);
@@ -102,6 +124,8 @@ class Watchdog {
   std::condition_variable cv_;
   bool done_ = false;
   bool fired_ = false;
+  bool compiling_ = false;
+  std::string compiling_path_;
   std::thread thread_;
 };
 
@@ -182,7 +206,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"interp", "jit"}))
       ->capture_default_str();
   app.add_option("--fuel", fuel_text,
-                 "Trap once N units of fuel are used (one per call or loop iteration)")
+                 "Trap once N units of fuel are used (one per call or loop iteration, one per "
+                 "64 bytes a bulk memory or table operation writes)")
       ->type_name("N");
   app.add_option("--timeout", timeout_text, "Interrupt the module after 500ms, 2s, 1m, ...")
       ->type_name("DURATION");
@@ -272,12 +297,18 @@ int main(int argc, char** argv) {
         std::make_unique<Watchdog>(store, std::chrono::nanoseconds(*timeout_ns), timeout_text);
     limits.watchdog = watchdog.get();
   }
+  auto load = [&](const std::string& file) {
+    if (watchdog) watchdog->begin_compiling(file);
+    auto loaded = wrun::tools::load_module(engine, file);
+    if (watchdog) watchdog->end_compiling();
+    return loaded;
+  };
 
   for (const std::string& text : preloads) {
     std::string error;
     auto p = wrun::cli::parse_preload_spec(text, error);
     if (!p) return fail(kUsage, "--preload " + error);
-    auto loaded = wrun::tools::load_module(engine, p->second);
+    auto loaded = load(p->second);
     if (auto* f = std::get_if<wrun::tools::LoadFailure>(&loaded))
       return fail(load_failure_exit(*f), f->message);
     const wrun::Module& lib = std::get<wrun::tools::LoadedModule>(loaded).module;
@@ -293,7 +324,7 @@ int main(int argc, char** argv) {
     linker.define_instance(p->first, instance);
   }
 
-  auto loaded = wrun::tools::load_module(engine, path);
+  auto loaded = load(path);
   if (auto* f = std::get_if<wrun::tools::LoadFailure>(&loaded))
     return fail(load_failure_exit(*f), f->message);
   const wrun::Module& module = std::get<wrun::tools::LoadedModule>(loaded).module;
@@ -312,7 +343,8 @@ int main(int argc, char** argv) {
     name = "_start";
   }
   std::optional<wrun::Func> func = instance.get_func(name);
-  if (!func) return fail(kUsage, path + " exports no function named \"" + name + "\"");
+  if (!func)
+    return fail(kUsage, path + " exports no function named \"" + wrun::escape_name(name) + "\"");
 
   const wrun::FuncType& type = func->type();
   if (!invoke.empty() && args.size() != type.params.size()) {

@@ -147,7 +147,7 @@ std::string format_value(const Val& v, const Instance* instance) {
       std::optional<Func> f = v.funcref();
       if (instance && f) {
         for (const auto& [name, ext] : instance->exports()) {
-          if (std::optional<Func> e = ext.func(); e && *e == *f) return "func:" + name;
+          if (std::optional<Func> e = ext.func(); e && *e == *f) return "func:" + escape_name(name);
         }
       }
       return "func:?";  // the public API exposes no function index
