@@ -136,8 +136,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wrun-wasi-run: trap: %s\n", trap->message.c_str());
     for (const auto& f : trap->backtrace) {
       std::fprintf(stderr, "  at %s (func %u, offset 0x%x)\n",
-                   f.func_name.empty() ? "<unnamed>" : f.func_name.c_str(), f.func_index,
-                   f.code_offset);
+                   f.func_name.empty() ? "<unnamed>" : wrun::escape_name(f.func_name).c_str(),
+                   f.func_index, f.code_offset);
     }
     return 134;
   }
