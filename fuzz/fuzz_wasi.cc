@@ -76,6 +76,9 @@ constexpr uint32_t kScratchBegin = 1024, kScratchEnd = 49152;
 constexpr uint32_t kOutBegin = 49152, kOutEnd = 61440;
 
 constexpr size_t kMaxCallsPerInput = 64;
+// Entries in the long iovec arrays (and a quarter of that in subscription arrays) built from a
+// few entries repeated: more than one host call takes, in at most 3/4 of the scratch area.
+constexpr uint32_t kLongArray = 3072;
 // poll_oneoff really sleeps: every clock subscription it will read is clamped to this.
 constexpr uint64_t kMaxPollSleepNs = 100'000;
 // posix_fallocate really reserves blocks (a few GiB would fill the disk): lengths that would
@@ -579,6 +582,14 @@ class Run {
 
   // Where a structure of `size` bytes goes: mostly the scratch area, sometimes flush against
   // or across the end of memory (only what fits is written), at 0, or anywhere.
+  // `unit` over and over, `size` bytes in all.
+  static std::string repeated(const std::string& unit, size_t size) {
+    std::string out;
+    while (!unit.empty() && out.size() < size) out += unit;
+    out.resize(unit.empty() ? 0 : size);
+    return out;
+  }
+
   uint32_t place(size_t size) {
     const uint8_t how = in_.u8() % 10;
     if (size <= kMemSize) {
@@ -775,7 +786,7 @@ class Run {
         count = 1025;
         break;
       case 11:
-        count = kMemSize / 8;
+        count = kLongArray;  // the built entries repeated: more than one host call takes
         break;
       case 12:
         count = 0x1FFFFFFF;
@@ -820,6 +831,7 @@ class Run {
       table.append(reinterpret_cast<const char*>(&buf), 4);
       table.append(reinterpret_cast<const char*>(&len), 4);
     }
+    if (sel == 11) table = repeated(table, size_t{count} * 8);
     uint32_t ptr = place(table.size());
     write(ptr, table);
     if (in_.u8() % 16 == 0) ptr = hostile_ptr();
@@ -860,7 +872,7 @@ class Run {
         n = 8;
         break;
       case 10:
-        n = kMemSize / wasi::layout::kSubscriptionSize;
+        n = kLongArray / 4;  // the built subscriptions repeated (a loop over many descriptors)
         break;
       case 11:
         n = kMemSize / wasi::layout::kSubscriptionSize + 1;
@@ -881,8 +893,9 @@ class Run {
         n = 1 + in_.u8() % 4;
         break;
     }
+    const bool long_array = sel == 10;
     const uint32_t built = std::min<uint32_t>(n, 8);
-    const uint32_t in = place(size_t{built} * wasi::layout::kSubscriptionSize);
+    const uint32_t in = place(size_t{long_array ? n : built} * wasi::layout::kSubscriptionSize);
     for (uint32_t i = 0; i < built; ++i) {
       const uint64_t s = uint64_t{in} + uint64_t{i} * wasi::layout::kSubscriptionSize;
       std::string zeros(wasi::layout::kSubscriptionSize, '\0');
@@ -902,6 +915,11 @@ class Run {
         write(s + wasi::layout::kSubTag, std::string(1, t));
         put32(s + wasi::layout::kSubFd, fd());
       }
+    }
+    if (long_array && uint64_t{in} + uint64_t{n} * wasi::layout::kSubscriptionSize <= kMemSize) {
+      const size_t one_round = size_t{built} * wasi::layout::kSubscriptionSize;
+      const std::string round(reinterpret_cast<const char*>(mem_ + in), one_round);
+      write(in, repeated(round, size_t{n} * wasi::layout::kSubscriptionSize));
     }
     uint32_t out;
     if (in_.u8() % 4 == 0) {
