@@ -1,6 +1,8 @@
 // GuestMemory: locating the caller's memory, and the composite reads built on span().
 #include "wasi/guest_memory.h"
 
+#include <algorithm>
+
 namespace wrun::wasi {
 
 std::optional<GuestMemory> GuestMemory::of(const Caller& caller) {
@@ -31,6 +33,7 @@ Errno GuestMemory::iovecs(uint32_t ptr, uint32_t count, std::vector<os::IoSlice>
   auto table = span(ptr, uint64_t{count} * layout::kIovecSize);
   if (!table) return Errno::FAULT;
   out->clear();
+  out->reserve(std::min(count, kMaxIoSlices));  // at most 16 KiB, made once
   for (uint32_t i = 0; i < count && out->size() < kMaxIoSlices; ++i) {
     uint32_t buf, len;
     std::memcpy(&buf, table->data() + uint64_t{i} * layout::kIovecSize + layout::kIovecBuf, 4);

@@ -52,7 +52,8 @@ class OwnedHandle {
   Handle h_;
 };
 
-// A bounds-checked range of guest memory (made only by GuestMemory) or host memory.
+// A bounds-checked range of guest memory (made only by GuestMemory) or host memory. Laid out
+// as POSIX's struct iovec (os_posix.cc checks), so a list of them goes to readv as it is.
 struct IoSlice {
   uint8_t* data = nullptr;
   size_t len = 0;

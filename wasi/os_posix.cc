@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -269,15 +270,15 @@ void fill_stat(const struct stat& st, int fd_for_socket, FileStat* out) {
 #endif
 }
 
-// Guest iovecs as host iovecs (at most IOV_MAX; a short transfer is allowed).
-std::vector<struct iovec> host_iov(std::span<const IoSlice> iov) {
-  size_t n = std::min<size_t>(iov.size(), IOV_MAX);
-  std::vector<struct iovec> v(n);
-  for (size_t i = 0; i < n; ++i) {
-    v[i].iov_base = iov[i].data;
-    v[i].iov_len = iov[i].len;
-  }
-  return v;
+// Guest iovecs as host iovecs, in place (at most IOV_MAX; a short transfer is allowed): no
+// copy, so a call's host memory is the one list GuestMemory::iovecs made.
+static_assert(sizeof(IoSlice) == sizeof(struct iovec) &&
+              offsetof(IoSlice, data) == offsetof(struct iovec, iov_base) &&
+              offsetof(IoSlice, len) == offsetof(struct iovec, iov_len));
+std::span<struct iovec> host_iov(std::span<const IoSlice> iov) {
+  // The kernel only reads them; iovec's pointer is not const only for readv's sake.
+  auto* v = reinterpret_cast<struct iovec*>(const_cast<IoSlice*>(iov.data()));
+  return {v, std::min<size_t>(iov.size(), IOV_MAX)};
 }
 
 // How a descriptor's I/O may wait: files never do; sockets take MSG_DONTWAIT; anything else
@@ -297,17 +298,20 @@ bool ready_now(Handle h, short events) {
   return ::poll(&p, 1, 0) > 0;  // an error or hangup is "ready": the I/O call reports it
 }
 
-// Shortens an iovec array to at most `limit` bytes in all.
-void limit_total(std::vector<struct iovec>* v, size_t limit) {
+// The first `limit` bytes of an iovec array, as a copy of its first entries (the last one
+// shortened); the whole array when it holds no more.
+std::vector<struct iovec> first_bytes(std::span<const struct iovec> v, size_t limit) {
+  std::vector<struct iovec> out;
   size_t total = 0;
-  for (size_t i = 0; i < v->size(); ++i) {
-    if ((*v)[i].iov_len >= limit - total) {
-      (*v)[i].iov_len = limit - total;
-      v->resize(i + 1);
-      return;
+  for (const struct iovec& e : v) {
+    out.push_back(e);
+    if (e.iov_len >= limit - total) {
+      out.back().iov_len = limit - total;
+      break;
     }
-    total += (*v)[i].iov_len;
+    total += e.iov_len;
   }
+  return out;
 }
 
 // Retries a system call interrupted by a signal.
@@ -401,14 +405,16 @@ Errno read(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait) {
 }
 
 Errno write(Handle h, std::span<const IoSlice> iov, size_t* n, Wait wait) {
-  auto v = host_iov(iov);
+  std::span<const struct iovec> v = host_iov(iov);
+  std::vector<struct iovec> limited;
   if (wait == Wait::Never) {
     switch (stream_kind(h)) {
       case StreamKind::Socket:
         return sock_send(h, iov, n, wait);
       case StreamKind::Other:
         if (!ready_now(h, POLLOUT)) return Errno::AGAIN;
-        limit_total(&v, PIPE_BUF);
+        limited = first_bytes(v, PIPE_BUF);
+        v = limited;
         break;
       case StreamKind::File:
         break;  // never waits
