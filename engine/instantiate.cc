@@ -83,14 +83,19 @@ std::optional<std::string> alloc_funcs(Instance& inst, Allocation& alloc, const 
   const size_t first = inst.funcs.size();
   if (compiled.code.size() != ir.funcs.size() - first)
     return std::string("malformed module: missing function code");
+  // Slot counts once per type, not once per function (that would be quadratic as well).
+  std::vector<std::pair<uint32_t, uint32_t>> slots;
+  slots.reserve(ir.types.size());
+  for (const FuncType& t : ir.types)
+    slots.emplace_back(slot_count(t.params), slot_count(t.results));
   for (size_t i = first; i < ir.funcs.size(); ++i) {
     const uint32_t type_index = ir.funcs[i];
     if (type_index >= ir.types.size()) return std::string("malformed module: unknown type");
     auto f = std::make_unique<FuncInst>();
-    f->type = ir.types[type_index];
+    f->type = &ir.types[type_index];
     f->type_id = inst.type_ids[type_index];
-    f->param_slots = slot_count(f->type.params);
-    f->result_slots = slot_count(f->type.results);
+    f->param_slots = slots[type_index].first;
+    f->result_slots = slots[type_index].second;
     f->instance = &inst;
     f->index = static_cast<uint32_t>(i);
     f->code = compiled.code[i - first].get();
@@ -247,7 +252,7 @@ std::optional<InstantiateError> initialize(Store& store, Instance& inst, const D
   if (ir.start) {
     if (*ir.start >= inst.funcs.size()) return link_error("start function does not exist");
     FuncInst* f = inst.funcs[*ir.start];
-    if (!f->type.params.empty() || !f->type.results.empty())
+    if (!f->type->params.empty() || !f->type->results.empty())
       return link_error("start function must be [] -> []");
     Slot slots[2] = {0, 0};
     std::optional<Trap> trap;

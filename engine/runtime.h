@@ -48,7 +48,9 @@ struct FuncInst;
 using HostThunk = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
 struct FuncInst {
-  FuncType type;
+  // Shared, never copied (a module may give 20000 functions one type of 100000 parameters):
+  // the module's own type, which the instance keeps alive, or host_type. Never null.
+  const FuncType* type = nullptr;
   uint32_t type_id = 0;
   uint32_t param_slots = 0;
   uint32_t result_slots = 0;
@@ -59,6 +61,7 @@ struct FuncInst {
   // Host functions:
   HostThunk host_thunk = nullptr;
   HostCallback host_callback;
+  std::unique_ptr<const FuncType> host_type;
 
   bool is_host() const { return host_thunk != nullptr; }
 };
