@@ -70,11 +70,11 @@ std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* call
 
 Func Func::host(Store& store, FuncType type, HostCallback callback) {
   auto f = std::make_unique<rt::FuncInst>();
-  f->type_id = rt::intern_func_type(type);
+  f->host_type = rt::intern_func_type(type);
+  f->type = &f->host_type->type;
+  f->type_id = f->host_type->id;
   f->param_slots = rt::slot_count(type.params);
   f->result_slots = rt::slot_count(type.results);
-  f->host_type = std::make_unique<const FuncType>(std::move(type));
-  f->type = f->host_type.get();
   f->host_thunk = &rt::host_func_thunk;
   f->host_callback = std::move(callback);
   rt::Store& s = *store.raw();

@@ -277,8 +277,9 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
   Instance& inst = *owned;
   inst.module = module;
   inst.ir = &ir;
-  inst.type_ids.reserve(ir.types.size());
-  for (const FuncType& t : ir.types) inst.type_ids.push_back(intern_func_type(t));
+  if (module->type_ids.size() != ir.types.size())
+    return link_error("malformed module: types not registered");
+  inst.type_ids = module->type_ids;
 
   if (auto err = bind_imports(inst, ir, imports)) return link_error(*err);
   Allocation alloc;

@@ -39,8 +39,15 @@ inline uint32_t slot_count(std::span<const ValType> ts) {
 }
 
 // Canonical ids for function types: equal ids <=> structurally equal types, so call_indirect
-// compares one integer. Process-wide and thread-safe.
-uint32_t intern_func_type(const FuncType& type);
+// compares one integer. Process-wide and thread-safe. A type stays registered, with its id,
+// while a reference to it lives; compiled modules hold their types, host functions theirs.
+struct InternedFuncType {
+  FuncType type;
+  uint32_t id = 0;
+};
+using FuncTypeRef = std::shared_ptr<const InternedFuncType>;
+FuncTypeRef intern_func_type(const FuncType& type);
+size_t interned_func_type_count();  // types registered now
 
 struct FuncInst;
 // How executors call a host function: args in slots[0..], results written to slots[0..].
@@ -49,7 +56,7 @@ using HostThunk = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance
 
 struct FuncInst {
   // Shared, never copied (a module may give 20000 functions one type of 100000 parameters):
-  // the module's own type, which the instance keeps alive, or host_type. Never null.
+  // the module's own type, which the instance keeps alive, or host_type's. Never null.
   const FuncType* type = nullptr;
   uint32_t type_id = 0;
   uint32_t param_slots = 0;
@@ -61,7 +68,7 @@ struct FuncInst {
   // Host functions:
   HostThunk host_thunk = nullptr;
   HostCallback host_callback;
-  std::unique_ptr<const FuncType> host_type;
+  FuncTypeRef host_type;  // keeps type and type_id registered
 
   bool is_host() const { return host_thunk != nullptr; }
 };
@@ -107,7 +114,7 @@ struct Instance {
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
-  std::vector<uint32_t> type_ids;    // canonical id of each module type index
+  std::span<const uint32_t> type_ids;  // canonical id of each module type index (the module's)
   std::vector<std::vector<Slot>> elem_segments;  // resolved references; cleared by elem.drop
   std::vector<std::span<const uint8_t>> data_segments;  // emptied by data.drop
   std::vector<ExportEntry> exports;
