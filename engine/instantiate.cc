@@ -7,6 +7,8 @@
 // it too: a bug elsewhere must not turn into an out-of-bounds access.
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <variant>
 
 #include "engine/compiled_module.h"
 #include "engine/runtime.h"
@@ -159,17 +161,30 @@ std::optional<std::string> alloc_globals(Instance& inst, Allocation& alloc,
   return std::nullopt;
 }
 
+// The reference element k of segment `seg` (number i) evaluates to, or an error message.
+std::variant<Slot, std::string> segment_element(const Instance& inst, const ElemSegment& seg,
+                                                size_t i, size_t k) {
+  auto v = eval_const_expr(seg.inits[k], inst.funcs, inst.globals);
+  if (!v || v->type != seg.elem_type)
+    return "element " + std::to_string(i) + " is not a constant reference";
+  return v->bits[0];
+}
+
+// Only passive segments are kept as references: active ones are evaluated straight into their
+// table once their bounds are checked (initialize), and declarative ones are dropped at once,
+// so neither costs the instance a copy. Constant expressions read only immutable globals, so
+// evaluating an active segment later gives the same references.
 std::optional<std::string> resolve_segments(Instance& inst, const DecodedModule& ir) {
   inst.elem_segments.resize(ir.elems.size());
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
+    if (seg.mode != SegmentMode::Passive) continue;
     std::vector<Slot>& refs = inst.elem_segments[i];
     refs.reserve(seg.inits.size());
-    for (const ConstExpr& e : seg.inits) {
-      auto v = eval_const_expr(e, inst.funcs, inst.globals);
-      if (!v || v->type != seg.elem_type)
-        return "element " + std::to_string(i) + " is not a constant reference";
-      refs.push_back(v->bits[0]);
+    for (size_t k = 0; k < seg.inits.size(); ++k) {
+      auto ref = segment_element(inst, seg, i, k);
+      if (auto* err = std::get_if<std::string>(&ref)) return std::move(*err);
+      refs.push_back(std::get<Slot>(ref));
     }
   }
   inst.data_segments.reserve(ir.datas.size());
@@ -218,21 +233,23 @@ std::optional<uint64_t> segment_offset(const Instance& inst, const ConstExpr& e)
 std::optional<InstantiateError> initialize(Store& store, Instance& inst, const DecodedModule& ir) {
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
-    std::vector<Slot>& refs = inst.elem_segments[i];
-    if (seg.mode == SegmentMode::Active) {
-      auto offset = segment_offset(inst, seg.offset);
-      if (!offset) return link_error("element segment offset is not a constant i32");
-      if (seg.table >= inst.tables.size())
-        return link_error("element segment refers to a missing table");
-      TableInst& table = *inst.tables[seg.table];
-      if (table.type.elem != seg.elem_type)
-        return link_error("element segment type does not match its table");
-      if (*offset > table.elems.size() || refs.size() > table.elems.size() - *offset) {
-        return trap_error(Trap::make(TrapKind::TableOutOfBounds));
-      }
-      std::copy(refs.begin(), refs.end(), table.elems.begin() + static_cast<ptrdiff_t>(*offset));
+    if (seg.mode != SegmentMode::Active) continue;  // and it stays dropped (resolve_segments)
+    auto offset = segment_offset(inst, seg.offset);
+    if (!offset) return link_error("element segment offset is not a constant i32");
+    if (seg.table >= inst.tables.size())
+      return link_error("element segment refers to a missing table");
+    TableInst& table = *inst.tables[seg.table];
+    if (table.type.elem != seg.elem_type)
+      return link_error("element segment type does not match its table");
+    // table.init: bounds first, so a segment that does not fit writes nothing.
+    if (*offset > table.elems.size() || seg.inits.size() > table.elems.size() - *offset) {
+      return trap_error(Trap::make(TrapKind::TableOutOfBounds));
     }
-    if (seg.mode != SegmentMode::Passive) std::vector<Slot>().swap(refs);  // elem.drop
+    for (size_t k = 0; k < seg.inits.size(); ++k) {
+      auto ref = segment_element(inst, seg, i, k);
+      if (auto* err = std::get_if<std::string>(&ref)) return link_error(std::move(*err));
+      table.elems[*offset + k] = std::get<Slot>(ref);
+    }
   }
   for (size_t i = 0; i < ir.datas.size(); ++i) {
     const DataSegment& seg = ir.datas[i];
