@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -365,8 +366,25 @@ class Linker {
   Store& store() const { return store_; }
 
  private:
+  // (module, name) -> value, hashed: a preloaded module may export 50000 names. Looked up with
+  // string_views, so find() builds no strings.
+  struct Name {
+    std::string_view module, name;
+  };
+  struct Key {
+    std::string module, name;
+    operator Name() const { return {module, name}; }
+  };
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(Name n) const;
+  };
+  struct NameEq {
+    using is_transparent = void;
+    bool operator()(Name a, Name b) const { return a.module == b.module && a.name == b.name; }
+  };
   Store& store_;
-  std::vector<std::tuple<std::string, std::string, Extern>> defs_;
+  std::unordered_map<Key, Extern, NameHash, NameEq> defs_;
 };
 
 }  // namespace wrun
