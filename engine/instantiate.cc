@@ -219,6 +219,10 @@ std::optional<std::string> make_exports(Instance& inst, const DecodedModule& ir)
       return "export \"" + ex.name + "\" refers to a missing " + extern_kind_name(ex.kind);
     inst.exports.push_back(ExportEntry{ex.name, ex.kind, object});
   }
+  inst.exports_by_name.resize(inst.exports.size());
+  for (uint32_t i = 0; i < inst.exports_by_name.size(); ++i) inst.exports_by_name[i] = i;
+  std::sort(inst.exports_by_name.begin(), inst.exports_by_name.end(),
+            [&](uint32_t a, uint32_t b) { return inst.exports[a].name < inst.exports[b].name; });
   return std::nullopt;
 }
 

@@ -117,7 +117,10 @@ struct Instance {
   std::span<const uint32_t> type_ids;  // canonical id of each module type index (the module's)
   std::vector<std::vector<Slot>> elem_segments;  // resolved references; cleared by elem.drop
   std::vector<std::span<const uint8_t>> data_segments;  // emptied by data.drop
-  std::vector<ExportEntry> exports;
+  std::vector<ExportEntry> exports;                     // in module order
+  // Indices into exports sorted by name: every WASI call looks up "memory", so get_export
+  // must not scan 50000 exports.
+  std::vector<uint32_t> exports_by_name;
   uint64_t table_entries = 0;  // entries of the tables this instance defines (see TableInst)
 };
 
