@@ -15,10 +15,48 @@ ConstValue make(ValType t, Slot lo, Slot hi = 0) {
   return v;
 }
 
+// The value an instruction that takes no operands pushes (t.const, ref.null, ref.func,
+// global.get); nullopt if it is invalid. Sets *leaf to false for any other instruction.
+std::optional<ConstValue> eval_leaf(const ConstInstr& in, std::span<FuncInst* const> funcs,
+                                    std::span<GlobalInst* const> globals, bool* leaf) {
+  *leaf = true;
+  switch (in.op) {
+    case Op::I32Const:
+      return make(ValType::I32, static_cast<uint32_t>(in.imm));
+    case Op::I64Const:
+      return make(ValType::I64, in.imm);
+    case Op::F32Const:
+      return make(ValType::F32, static_cast<uint32_t>(in.imm));
+    case Op::F64Const:
+      return make(ValType::F64, in.imm);
+    case Op::V128Const:
+      return make(ValType::V128, in.imm, in.imm_hi);
+    case Op::RefNull: {
+      const auto t = static_cast<ValType>(static_cast<uint8_t>(in.imm));
+      if (in.imm > 0xFF || !is_ref_type(t)) return std::nullopt;
+      return make(t, 0);
+    }
+    case Op::RefFunc:
+      if (in.imm >= funcs.size() || funcs[in.imm] == nullptr) return std::nullopt;
+      return make(ValType::FuncRef, reinterpret_cast<uintptr_t>(funcs[in.imm]));
+    case Op::GlobalGet: {
+      if (in.imm >= globals.size() || globals[in.imm] == nullptr) return std::nullopt;
+      const GlobalInst& g = *globals[in.imm];
+      return make(g.type.type, g.value[0], g.value[1]);
+    }
+    default:
+      *leaf = false;
+      return std::nullopt;
+  }
+}
+
 }  // namespace
 
 std::optional<ConstValue> eval_const_expr(const ConstExpr& expr, std::span<FuncInst* const> funcs,
                                           std::span<GlobalInst* const> globals) {
+  bool leaf = false;
+  // Nearly every expression is one instruction (each element of a segment is one): no stack.
+  if (expr.instrs.size() == 1) return eval_leaf(expr.instrs[0], funcs, globals, &leaf);
   std::vector<ConstValue> stack;
   auto pop2 = [&](ValType t, Slot& a, Slot& b) {
     if (stack.size() < 2 || stack[stack.size() - 1].type != t || stack[stack.size() - 2].type != t)
@@ -30,39 +68,13 @@ std::optional<ConstValue> eval_const_expr(const ConstExpr& expr, std::span<FuncI
     return true;
   };
   for (const ConstInstr& in : expr.instrs) {
+    if (auto v = eval_leaf(in, funcs, globals, &leaf)) {
+      stack.push_back(*v);
+      continue;
+    }
+    if (leaf) return std::nullopt;
     Slot a = 0, b = 0;
     switch (in.op) {
-      case Op::I32Const:
-        stack.push_back(make(ValType::I32, static_cast<uint32_t>(in.imm)));
-        break;
-      case Op::I64Const:
-        stack.push_back(make(ValType::I64, in.imm));
-        break;
-      case Op::F32Const:
-        stack.push_back(make(ValType::F32, static_cast<uint32_t>(in.imm)));
-        break;
-      case Op::F64Const:
-        stack.push_back(make(ValType::F64, in.imm));
-        break;
-      case Op::V128Const:
-        stack.push_back(make(ValType::V128, in.imm, in.imm_hi));
-        break;
-      case Op::RefNull: {
-        const auto t = static_cast<ValType>(static_cast<uint8_t>(in.imm));
-        if (in.imm > 0xFF || !is_ref_type(t)) return std::nullopt;
-        stack.push_back(make(t, 0));
-        break;
-      }
-      case Op::RefFunc:
-        if (in.imm >= funcs.size() || funcs[in.imm] == nullptr) return std::nullopt;
-        stack.push_back(make(ValType::FuncRef, reinterpret_cast<uintptr_t>(funcs[in.imm])));
-        break;
-      case Op::GlobalGet: {
-        if (in.imm >= globals.size() || globals[in.imm] == nullptr) return std::nullopt;
-        const GlobalInst& g = *globals[in.imm];
-        stack.push_back(make(g.type.type, g.value[0], g.value[1]));
-        break;
-      }
       // Wrapping arithmetic on unsigned values (no signed overflow).
       case Op::I32Add:
       case Op::I32Sub:

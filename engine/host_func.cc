@@ -15,7 +15,7 @@ constexpr size_t kInlineVals = 16;
 
 std::optional<Trap> run_host(Store& store, FuncInst* func, Instance* caller, Slot* slots,
                              std::span<Val> args, std::span<Val> results) {
-  const FuncType& type = func->type;
+  const FuncType& type = *func->type;
   const Slot* in = slots;
   for (size_t i = 0; i < type.params.size(); ++i) {
     args[i] = val_from_slots(type.params[i], in);
@@ -55,7 +55,7 @@ std::optional<Trap> run_host(Store& store, FuncInst* func, Instance* caller, Slo
 
 std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
   if (!func->host_callback) return Trap::make(TrapKind::Host, "host function has no callback");
-  const size_t np = func->type.params.size(), nr = func->type.results.size();
+  const size_t np = func->type->params.size(), nr = func->type->results.size();
   if (np + nr <= kInlineVals) {
     std::array<Val, kInlineVals> vals;
     std::span<Val> all(vals.data(), np + nr);
@@ -70,10 +70,11 @@ std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* call
 
 Func Func::host(Store& store, FuncType type, HostCallback callback) {
   auto f = std::make_unique<rt::FuncInst>();
-  f->type_id = rt::intern_func_type(type);
+  f->host_type = rt::intern_func_type(type);
+  f->type = &f->host_type->type;
+  f->type_id = f->host_type->id;
   f->param_slots = rt::slot_count(type.params);
   f->result_slots = rt::slot_count(type.results);
-  f->type = std::move(type);
   f->host_thunk = &rt::host_func_thunk;
   f->host_callback = std::move(callback);
   rt::Store& s = *store.raw();

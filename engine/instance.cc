@@ -1,4 +1,6 @@
-// Instance: lookup of exports by name.
+// Instance: lookup of exports by name, a binary search over the names sorted at instantiation.
+#include <algorithm>
+
 #include "engine/runtime.h"
 
 namespace wrun {
@@ -21,10 +23,12 @@ Extern extern_from_export(const ExportEntry& e) {
 }  // namespace rt
 
 std::optional<Extern> Instance::get_export(std::string_view name) const {
-  for (const rt::ExportEntry& e : i_->exports) {
-    if (e.name == name) return rt::extern_from_export(e);
-  }
-  return std::nullopt;
+  const std::vector<rt::ExportEntry>& ex = i_->exports;
+  const std::vector<uint32_t>& order = i_->exports_by_name;
+  auto it = std::lower_bound(order.begin(), order.end(), name,
+                             [&](uint32_t i, std::string_view n) { return ex[i].name < n; });
+  if (it == order.end() || ex[*it].name != name) return std::nullopt;
+  return rt::extern_from_export(ex[*it]);
 }
 
 std::optional<Func> Instance::get_func(std::string_view name) const {

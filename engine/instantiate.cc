@@ -7,6 +7,8 @@
 // it too: a bug elsewhere must not turn into an out-of-bounds access.
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <variant>
 
 #include "engine/compiled_module.h"
 #include "engine/runtime.h"
@@ -83,14 +85,19 @@ std::optional<std::string> alloc_funcs(Instance& inst, Allocation& alloc, const 
   const size_t first = inst.funcs.size();
   if (compiled.code.size() != ir.funcs.size() - first)
     return std::string("malformed module: missing function code");
+  // Slot counts once per type, not once per function (that would be quadratic as well).
+  std::vector<std::pair<uint32_t, uint32_t>> slots;
+  slots.reserve(ir.types.size());
+  for (const FuncType& t : ir.types)
+    slots.emplace_back(slot_count(t.params), slot_count(t.results));
   for (size_t i = first; i < ir.funcs.size(); ++i) {
     const uint32_t type_index = ir.funcs[i];
     if (type_index >= ir.types.size()) return std::string("malformed module: unknown type");
     auto f = std::make_unique<FuncInst>();
-    f->type = ir.types[type_index];
+    f->type = &ir.types[type_index];
     f->type_id = inst.type_ids[type_index];
-    f->param_slots = slot_count(f->type.params);
-    f->result_slots = slot_count(f->type.results);
+    f->param_slots = slots[type_index].first;
+    f->result_slots = slots[type_index].second;
     f->instance = &inst;
     f->index = static_cast<uint32_t>(i);
     f->code = compiled.code[i - first].get();
@@ -154,17 +161,30 @@ std::optional<std::string> alloc_globals(Instance& inst, Allocation& alloc,
   return std::nullopt;
 }
 
+// The reference element k of segment `seg` (number i) evaluates to, or an error message.
+std::variant<Slot, std::string> segment_element(const Instance& inst, const ElemSegment& seg,
+                                                size_t i, size_t k) {
+  auto v = eval_const_expr(seg.inits[k], inst.funcs, inst.globals);
+  if (!v || v->type != seg.elem_type)
+    return "element " + std::to_string(i) + " is not a constant reference";
+  return v->bits[0];
+}
+
+// Only passive segments are kept as references: active ones are evaluated straight into their
+// table once their bounds are checked (initialize), and declarative ones are dropped at once,
+// so neither costs the instance a copy. Constant expressions read only immutable globals, so
+// evaluating an active segment later gives the same references.
 std::optional<std::string> resolve_segments(Instance& inst, const DecodedModule& ir) {
   inst.elem_segments.resize(ir.elems.size());
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
+    if (seg.mode != SegmentMode::Passive) continue;
     std::vector<Slot>& refs = inst.elem_segments[i];
     refs.reserve(seg.inits.size());
-    for (const ConstExpr& e : seg.inits) {
-      auto v = eval_const_expr(e, inst.funcs, inst.globals);
-      if (!v || v->type != seg.elem_type)
-        return "element " + std::to_string(i) + " is not a constant reference";
-      refs.push_back(v->bits[0]);
+    for (size_t k = 0; k < seg.inits.size(); ++k) {
+      auto ref = segment_element(inst, seg, i, k);
+      if (auto* err = std::get_if<std::string>(&ref)) return std::move(*err);
+      refs.push_back(std::get<Slot>(ref));
     }
   }
   inst.data_segments.reserve(ir.datas.size());
@@ -200,6 +220,10 @@ std::optional<std::string> make_exports(Instance& inst, const DecodedModule& ir)
              extern_kind_name(ex.kind);
     inst.exports.push_back(ExportEntry{ex.name, ex.kind, object});
   }
+  inst.exports_by_name.resize(inst.exports.size());
+  for (uint32_t i = 0; i < inst.exports_by_name.size(); ++i) inst.exports_by_name[i] = i;
+  std::sort(inst.exports_by_name.begin(), inst.exports_by_name.end(),
+            [&](uint32_t a, uint32_t b) { return inst.exports[a].name < inst.exports[b].name; });
   return std::nullopt;
 }
 
@@ -214,21 +238,23 @@ std::optional<uint64_t> segment_offset(const Instance& inst, const ConstExpr& e)
 std::optional<InstantiateError> initialize(Store& store, Instance& inst, const DecodedModule& ir) {
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
-    std::vector<Slot>& refs = inst.elem_segments[i];
-    if (seg.mode == SegmentMode::Active) {
-      auto offset = segment_offset(inst, seg.offset);
-      if (!offset) return link_error("element segment offset is not a constant i32");
-      if (seg.table >= inst.tables.size())
-        return link_error("element segment refers to a missing table");
-      TableInst& table = *inst.tables[seg.table];
-      if (table.type.elem != seg.elem_type)
-        return link_error("element segment type does not match its table");
-      if (*offset > table.elems.size() || refs.size() > table.elems.size() - *offset) {
-        return trap_error(Trap::make(TrapKind::TableOutOfBounds));
-      }
-      std::copy(refs.begin(), refs.end(), table.elems.begin() + static_cast<ptrdiff_t>(*offset));
+    if (seg.mode != SegmentMode::Active) continue;  // and it stays dropped (resolve_segments)
+    auto offset = segment_offset(inst, seg.offset);
+    if (!offset) return link_error("element segment offset is not a constant i32");
+    if (seg.table >= inst.tables.size())
+      return link_error("element segment refers to a missing table");
+    TableInst& table = *inst.tables[seg.table];
+    if (table.type.elem != seg.elem_type)
+      return link_error("element segment type does not match its table");
+    // table.init: bounds first, so a segment that does not fit writes nothing.
+    if (*offset > table.elems.size() || seg.inits.size() > table.elems.size() - *offset) {
+      return trap_error(Trap::make(TrapKind::TableOutOfBounds));
     }
-    if (seg.mode != SegmentMode::Passive) std::vector<Slot>().swap(refs);  // elem.drop
+    for (size_t k = 0; k < seg.inits.size(); ++k) {
+      auto ref = segment_element(inst, seg, i, k);
+      if (auto* err = std::get_if<std::string>(&ref)) return link_error(std::move(*err));
+      table.elems[*offset + k] = std::get<Slot>(ref);
+    }
   }
   for (size_t i = 0; i < ir.datas.size(); ++i) {
     const DataSegment& seg = ir.datas[i];
@@ -248,7 +274,7 @@ std::optional<InstantiateError> initialize(Store& store, Instance& inst, const D
   if (ir.start) {
     if (*ir.start >= inst.funcs.size()) return link_error("start function does not exist");
     FuncInst* f = inst.funcs[*ir.start];
-    if (!f->type.params.empty() || !f->type.results.empty())
+    if (!f->type->params.empty() || !f->type->results.empty())
       return link_error("start function must be [] -> []");
     Slot slots[2] = {0, 0};
     std::optional<Trap> trap;
@@ -273,8 +299,9 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
   Instance& inst = *owned;
   inst.module = module;
   inst.ir = &ir;
-  inst.type_ids.reserve(ir.types.size());
-  for (const FuncType& t : ir.types) inst.type_ids.push_back(intern_func_type(t));
+  if (module->type_ids.size() != ir.types.size())
+    return link_error("malformed module: types not registered");
+  inst.type_ids = module->type_ids;
 
   if (auto err = bind_imports(inst, ir, imports)) return link_error(*err);
   Allocation alloc;

@@ -4,15 +4,15 @@
 
 namespace wrun {
 
+size_t Linker::NameHash::operator()(Name n) const {
+  // Mixed, not concatenated: NameEq compares the two parts, so ("ab", "c") != ("a", "bc").
+  return std::hash<std::string_view>()(n.module) * 0x9E3779B97F4A7C15ull ^
+         std::hash<std::string_view>()(n.name);
+}
+
 void Linker::define(std::string module, std::string name, Extern value) {
   // A later definition replaces an earlier one (a re-registered module shadows the old one).
-  for (auto& [m, n, v] : defs_) {
-    if (m == module && n == name) {
-      v = value;
-      return;
-    }
-  }
-  defs_.emplace_back(std::move(module), std::move(name), value);
+  defs_.insert_or_assign(Key{std::move(module), std::move(name)}, value);
 }
 
 void Linker::define_instance(const std::string& module, const Instance& instance) {
@@ -20,10 +20,9 @@ void Linker::define_instance(const std::string& module, const Instance& instance
 }
 
 std::optional<Extern> Linker::find(std::string_view module, std::string_view name) const {
-  for (const auto& [m, n, v] : defs_) {
-    if (m == module && n == name) return v;
-  }
-  return std::nullopt;
+  auto it = defs_.find(Name{module, name});
+  if (it == defs_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::variant<Instance, InstantiateError> Linker::instantiate(const Module& module) {

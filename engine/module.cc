@@ -39,6 +39,12 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
 
   auto compiled = std::make_shared<CompiledModule>();
   compiled->ir = ir;
+  compiled->types.reserve(ir->types.size());
+  compiled->type_ids.reserve(ir->types.size());
+  for (const FuncType& t : ir->types) {
+    compiled->types.push_back(rt::intern_func_type(t));
+    compiled->type_ids.push_back(compiled->types.back()->id);
+  }
   compiled->code.reserve(num_defined);
   const std::vector<bool> declared_refs = declared_func_refs(*ir);  // once, not per function
   for (size_t i = 0; i < num_defined; ++i) {

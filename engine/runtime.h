@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "decoder/module.h"
@@ -38,8 +39,15 @@ inline uint32_t slot_count(std::span<const ValType> ts) {
 }
 
 // Canonical ids for function types: equal ids <=> structurally equal types, so call_indirect
-// compares one integer. Process-wide and thread-safe.
-uint32_t intern_func_type(const FuncType& type);
+// compares one integer. Process-wide and thread-safe. A type stays registered, with its id,
+// while a reference to it lives; compiled modules hold their types, host functions theirs.
+struct InternedFuncType {
+  FuncType type;
+  uint32_t id = 0;
+};
+using FuncTypeRef = std::shared_ptr<const InternedFuncType>;
+FuncTypeRef intern_func_type(const FuncType& type);
+size_t interned_func_type_count();  // types registered now
 
 struct FuncInst;
 // How executors call a host function: args in slots[0..], results written to slots[0..].
@@ -47,7 +55,9 @@ struct FuncInst;
 using HostThunk = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
 struct FuncInst {
-  FuncType type;
+  // Shared, never copied (a module may give 20000 functions one type of 100000 parameters):
+  // the module's own type, which the instance keeps alive, or host_type's. Never null.
+  const FuncType* type = nullptr;
   uint32_t type_id = 0;
   uint32_t param_slots = 0;
   uint32_t result_slots = 0;
@@ -58,6 +68,7 @@ struct FuncInst {
   // Host functions:
   HostThunk host_thunk = nullptr;
   HostCallback host_callback;
+  FuncTypeRef host_type;  // keeps type and type_id registered
 
   bool is_host() const { return host_thunk != nullptr; }
 };
@@ -103,10 +114,13 @@ struct Instance {
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
-  std::vector<uint32_t> type_ids;    // canonical id of each module type index
+  std::span<const uint32_t> type_ids;  // canonical id of each module type index (the module's)
   std::vector<std::vector<Slot>> elem_segments;  // resolved references; cleared by elem.drop
   std::vector<std::span<const uint8_t>> data_segments;  // emptied by data.drop
-  std::vector<ExportEntry> exports;
+  std::vector<ExportEntry> exports;                     // in module order
+  // Indices into exports sorted by name: every WASI call looks up "memory", so get_export
+  // must not scan 50000 exports.
+  std::vector<uint32_t> exports_by_name;
   uint64_t table_entries = 0;  // entries of the tables this instance defines (see TableInst)
 };
 
@@ -172,6 +186,29 @@ std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Sl
 
 // The host_thunk of every FuncInst made by Func::host: slots -> Vals, host_callback, Vals -> slots.
 std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* caller, Slot* slots);
+
+// Appends n frames of one activation (innermost first) to trap.backtrace within the bounds
+// Trap documents. frame_at(i) gives a FrameSource for frame i and is called only for the frames
+// kept, so a 20000-frame stack costs 80 frames, not 20000 name copies.
+struct FrameSource {
+  uint32_t func_index = 0;
+  std::string_view func_name;
+  uint32_t code_offset = 0;
+};
+// Which of n new frames a trap keeps: [0, inner) and [outer_from, n). Makes room for them,
+// dropping outer frames kept before that are no longer outermost, and counts what is left out.
+struct KeptFrames {
+  size_t inner = 0, outer_from = 0;
+};
+KeptFrames keep_frames(Trap& trap, size_t n);
+Frame backtrace_frame(const FrameSource& source);  // the name cut to Trap::kMaxFrameName
+template <class FrameAt>
+void append_backtrace(Trap& trap, size_t n, FrameAt&& frame_at) {
+  const KeptFrames keep = keep_frames(trap, n);
+  for (size_t i = 0; i < keep.inner; ++i) trap.backtrace.push_back(backtrace_frame(frame_at(i)));
+  for (size_t i = keep.outer_from; i < n; ++i)
+    trap.backtrace.push_back(backtrace_frame(frame_at(i)));
+}
 
 // The public handle for an export entry.
 Extern extern_from_export(const ExportEntry& entry);

@@ -29,8 +29,17 @@ int64_t TableInst::grow(uint64_t delta, Slot init) {
   const uint64_t limit = std::min({max_size, uint64_t{UINT32_MAX}, kMaxTableEntries});
   if (old_size > limit || delta > limit - old_size) return -1;
   if (instance_entries && *instance_entries + delta > kMaxTableEntries) return -1;
+  const uint64_t new_size = old_size + delta;
   try {
-    elems.resize(old_size + delta, init);
+    // Doubling keeps repeated small growth cheap, but the vector's own doubling could reserve
+    // twice what the table may ever hold (18M entries for a 9M table under a 10M cap).
+    if (new_size > elems.capacity()) {
+      uint64_t reach = limit;
+      if (instance_entries)
+        reach = std::min(reach, old_size + kMaxTableEntries - *instance_entries);
+      elems.reserve(std::min(std::max<uint64_t>(new_size, 2 * elems.capacity()), reach));
+    }
+    elems.resize(new_size, init);
   } catch (const std::bad_alloc&) {
     return -1;
   }

@@ -25,11 +25,13 @@
 #define WRUN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WRUN_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define WRUN_OPAQUE(p) __asm__("" : "+r"(p))  // the compiler forgets what it knew of p
+#define WRUN_NOINLINE __attribute__((noinline))
 #else
 #define WRUN_COMPUTED_GOTO 0
 #define WRUN_LIKELY(x) (x)
 #define WRUN_UNLIKELY(x) (x)
 #define WRUN_OPAQUE(p) ((void)0)
+#define WRUN_NOINLINE
 #endif
 
 namespace wrun::interp {
@@ -408,14 +410,40 @@ const void* const* g_labels = nullptr;
 
 Trap make_trap(TrapKind kind) { return Trap::make(kind); }
 
-// Appends a backtrace frame for code at ip.
-void add_frame(Trap& trap, const Code* code, const uint8_t* ip) {
-  Frame f;
+// The backtrace frame for code at ip (the name stays in the module until a kept frame copies it).
+rt::FrameSource frame_source(const Code* code, const uint8_t* ip) {
+  rt::FrameSource f;
   f.func_index = code->func_index;
   if (code->module && code->func_index < code->module->func_names.size())
     f.func_name = code->module->func_names[code->func_index];
   f.code_offset = code->module_offset_at(ip);
-  trap.backtrace.push_back(std::move(f));
+  return f;
+}
+
+// The frames of the activation that is trapping, innermost first, as (code, ip): run() notes
+// them while it walks its call stack (add_frame), and invoke() adds them to the trap when run()
+// returns, bounded and with only the kept names copied (finish_backtrace). The walk in run()
+// is a loop of out-of-line calls on purpose: the compiler's register choice for the whole
+// interpreter loop hangs on it. A callback reaching run()'s ip and code put them in memory
+// (keccak 31 -> 85 ms); other shapes of the walk kept the frame pointer in memory (one or two
+// more instructions per call, counted with callgrind).
+thread_local std::vector<std::pair<const Code*, const uint8_t*>> t_trace;
+
+// Never throws, so no frame noted can be left behind for the next trap: without memory for
+// it a frame is left out.
+WRUN_NOINLINE void add_frame(const Code* code, const uint8_t* ip) noexcept {
+  try {
+    t_trace.emplace_back(code, ip);
+  } catch (...) {
+  }
+}
+
+WRUN_NOINLINE void finish_backtrace(Trap& trap) {
+  struct Clear {  // also when building a frame throws
+    ~Clear() { t_trace.clear(); }
+  } clear;
+  rt::append_backtrace(trap, t_trace.size(),
+                       [](size_t i) { return frame_source(t_trace[i].first, t_trace[i].second); });
 }
 
 // Runs from the entry frame (already pushed at st.frames[entry]) until it returns or traps.
@@ -1473,11 +1501,11 @@ dispatch:
 trap : {
   Trap t = host_trap ? std::move(*host_trap) : make_trap(trap_kind);
   // Backtrace: the trapping instruction, then each caller up to this activation's entry.
-  add_frame(t, code, ip);
+  add_frame(code, ip);
   while (frame > frames) {
     const CallFrame& f = *--frame;
     if (f.ret_ip == nullptr) break;
-    add_frame(t, f.code, f.ret_ip - 8);
+    add_frame(f.code, f.ret_ip - 8);
   }
   st.num_frames = static_cast<uint32_t>(frame - frames);
   exit.trap = std::move(t);
@@ -1529,7 +1557,10 @@ std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
   run(&store, &st, code->entry, fp, code, func->instance, exit, false);
   --store.call_depth;
   st.sp = saved_sp;
-  if (exit.trap) return std::move(exit.trap);
+  if (exit.trap) {
+    finish_backtrace(*exit.trap);
+    return std::move(exit.trap);
+  }
   std::memcpy(slots, fp, code->result_slots * sizeof(Slot));
   return std::nullopt;
 }

@@ -37,7 +37,7 @@ TEST(HostFunc, AddsTwoNumbers) {
   EXPECT_EQ(add.type(), (FuncType{{ValType::I32, ValType::I32}, {ValType::I32}}));
   EXPECT_EQ(add.raw()->param_slots, 2u);
   EXPECT_EQ(add.raw()->result_slots, 1u);
-  EXPECT_EQ(add.raw()->type_id, rt::intern_func_type(add.type()));
+  EXPECT_EQ(add.raw()->type_id, rt::intern_func_type(add.type())->id);
   const Val args[] = {Val::i32(40), Val::i32(2)};
   const Results r = results_of(add.call(store, args));
   ASSERT_EQ(r.size(), 1u);

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "decoder/tests/wasm_builder.h"
 #include "engine/runtime.h"
 #include "engine/tests/test_modules.h"
 
@@ -244,6 +245,44 @@ TEST_F(InstantiateFixture, StoreMemoryLimit) {
   Memory m = *inst->get_memory("m");
   EXPECT_EQ(m.grow(1), std::optional<uint64_t>(2));
   EXPECT_EQ(m.grow(1), std::nullopt);
+}
+
+TEST_F(InstantiateFixture, ExportsAreFoundByName) {
+  // (module (func $f) (memory 1) (export "e<i>" (func $f)) ... (export "memory" (memory 0)))
+  // with the names in a shuffled order, and names that prefix each other.
+  std::vector<std::string> names;
+  for (int i = 0; i < 2000; ++i) names.push_back("e" + std::to_string((i * 7919) % 2000));
+  names.insert(names.begin() + 1000, "memory");
+  names.push_back("");
+  test::Bytes exports = test::uleb(names.size());
+  for (const std::string& n : names) {
+    const bool mem = n == "memory";
+    exports = test::cat({exports, test::name(n), {static_cast<uint8_t>(mem ? 0x02 : 0x00), 0x00}});
+  }
+  auto inst = instantiate_ok(test::module({
+      test::section(1, {0x01, 0x60, 0x00, 0x00}),
+      test::section(3, {0x01, 0x00}),
+      test::section(5, {0x01, 0x00, 0x01}),
+      test::section(7, exports),
+      test::section(10, {0x01, 0x02, 0x00, 0x0B}),
+  }));
+  ASSERT_TRUE(inst);
+  const rt::FuncInst* f = inst->raw()->funcs.at(0);
+  for (const std::string& n : names) {
+    auto e = inst->get_export(n);
+    ASSERT_TRUE(e.has_value()) << n;
+    if (n == "memory") {
+      EXPECT_EQ(e->memory()->raw(), inst->raw()->memories.at(0));
+    } else {
+      EXPECT_EQ(e->func()->raw(), f) << n;
+    }
+  }
+  for (const char* absent : {"e2000", "e", "memor", "memory0", "f", "\xff"})
+    EXPECT_FALSE(inst->get_export(absent).has_value()) << absent;
+  // The list of exports keeps the module's order.
+  auto all = inst->exports();
+  ASSERT_EQ(all.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(all[i].first, names[i]);
 }
 
 TEST_F(InstantiateFixture, DefineInstanceReexports) {

@@ -214,5 +214,37 @@ TEST_F(LinkFixture, DefineReplacesAndFinds) {
   EXPECT_EQ(&linker.store(), &store);
 }
 
+TEST_F(LinkFixture, ModuleAndNameStayApart) {
+  linker.define("ab", "c", f);
+  linker.define("a", "bc", g);
+  linker.define("", "abc", m);
+  EXPECT_EQ(linker.find("ab", "c")->kind(), ExternKind::Func);
+  EXPECT_EQ(linker.find("a", "bc")->kind(), ExternKind::Global);
+  EXPECT_EQ(linker.find("", "abc")->kind(), ExternKind::Memory);
+  EXPECT_FALSE(linker.find("abc", "").has_value());
+  EXPECT_FALSE(linker.find("a", "b").has_value());
+}
+
+TEST_F(LinkFixture, ManyDefinitions) {
+  // A module exporting 50000 names, made importable at once; each is found, and a later
+  // definition of one still replaces it.
+  std::vector<std::string> names;
+  for (int i = 0; i < 50000; ++i) {
+    names.push_back("e" + std::to_string(i));
+    linker.define("lib", names.back(), (i % 2) ? Extern(f) : Extern(g));
+  }
+  linker.define("lib", "e777", t);
+  for (int i = 0; i < 50000; ++i) {
+    auto e = linker.find("lib", names[i]);
+    ASSERT_TRUE(e.has_value()) << names[i];
+    const ExternKind want = i == 777  ? ExternKind::Table
+                            : (i % 2) ? ExternKind::Func
+                                      : ExternKind::Global;
+    EXPECT_EQ(e->kind(), want) << names[i];
+  }
+  EXPECT_FALSE(linker.find("lib", "e50000").has_value());
+  EXPECT_FALSE(linker.find("lib2", "e1").has_value());
+}
+
 }  // namespace
 }  // namespace wrun

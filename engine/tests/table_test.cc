@@ -74,6 +74,40 @@ TEST(Table, NoEagerAllocationForHugeLimits) {
   EXPECT_EQ(small.raw()->grow(0xFFFFFFFFu, 0), -1);
 }
 
+// Growth reserves room ahead, but never beyond what the table can reach: its maximum, the
+// implementation limit, and what its instance's other tables leave of that limit.
+TEST(Table, GrowthReservesNoMoreThanTheTableCanReach) {
+  Engine engine;
+  Store store(engine);
+  Table small = Table::create(store, table_type(ValType::FuncRef, 0, 100), Val::funcref_null());
+  ASSERT_EQ(small.grow(60, Val::funcref_null()), std::optional<uint64_t>(0));
+  ASSERT_EQ(small.grow(1, Val::funcref_null()), std::optional<uint64_t>(60));
+  EXPECT_LE(small.raw()->elems.capacity(), 100u);
+
+  auto shared = rt::create_table(table_type(ValType::FuncRef, 0), 0);
+  uint64_t instance_entries = rt::kMaxTableEntries - 100;  // the instance's other tables
+  shared->instance_entries = &instance_entries;
+  ASSERT_EQ(shared->grow(60, 0), 0);
+  ASSERT_EQ(shared->grow(1, 0), 60);
+  EXPECT_LE(shared->elems.capacity(), 100u);
+  EXPECT_EQ(instance_entries, rt::kMaxTableEntries - 39);
+
+  Table big = Table::create(store, table_type(ValType::FuncRef, 0), Val::funcref_null());
+  const uint64_t most = rt::kMaxTableEntries * 9 / 10;
+  ASSERT_EQ(big.grow(most, Val::funcref_null()), std::optional<uint64_t>(0));
+  ASSERT_EQ(big.grow(1, Val::funcref_null()), std::optional<uint64_t>(most));
+  EXPECT_LE(big.raw()->elems.capacity(), rt::kMaxTableEntries);
+  // Small steps still double: 1000 growths by one reallocate a handful of times.
+  Table steps = Table::create(store, table_type(ValType::FuncRef, 0), Val::funcref_null());
+  int reallocations = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const size_t before = steps.raw()->elems.capacity();
+    ASSERT_TRUE(steps.grow(1, Val::funcref_null()));
+    reallocations += steps.raw()->elems.capacity() != before;
+  }
+  EXPECT_LE(reallocations, 12);
+}
+
 TEST(Table, InvalidCreationThrows) {
   Engine engine;
   Store store(engine);

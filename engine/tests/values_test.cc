@@ -105,25 +105,80 @@ TEST(TypeRegistry, EqualTypesShareAnId) {
   FuncType b{{ValType::I32, ValType::I64}, {ValType::F32}};
   FuncType swapped{{ValType::I32}, {ValType::I64, ValType::F32}};  // same bytes, other split
   FuncType empty{};
-  EXPECT_EQ(rt::intern_func_type(a), rt::intern_func_type(b));
-  EXPECT_NE(rt::intern_func_type(a), rt::intern_func_type(swapped));
-  EXPECT_NE(rt::intern_func_type(a), rt::intern_func_type(empty));
-  EXPECT_NE(rt::intern_func_type(empty), 0u);  // 0 never names a type
-  EXPECT_EQ(rt::intern_func_type(empty), rt::intern_func_type(FuncType{}));
+  const rt::FuncTypeRef ra = rt::intern_func_type(a), rs = rt::intern_func_type(swapped),
+                        re = rt::intern_func_type(empty);
+  EXPECT_EQ(ra, rt::intern_func_type(b));  // the same entry
+  EXPECT_EQ(ra->type, a);
+  EXPECT_NE(ra->id, rs->id);
+  EXPECT_NE(ra->id, re->id);
+  EXPECT_NE(re->id, 0u);  // 0 never names a type
+  EXPECT_EQ(re->id, rt::intern_func_type(FuncType{})->id);
+}
+
+// A type used by nothing any more is removed, so a process that compiles module after module
+// keeps only the types in use.
+TEST(TypeRegistry, ForgetsTypesNoLongerUsed) {
+  // Types no other test uses: i32 x (300 + i) -> externref.
+  auto type = [](int i) {
+    return FuncType{std::vector<ValType>(300 + i, ValType::I32), {ValType::ExternRef}};
+  };
+  const size_t before = rt::interned_func_type_count();
+  {
+    Engine engine;
+    std::vector<Module> modules;
+    Store store(engine);
+    for (int i = 0; i < 50; ++i) {
+      // (module (type (func (param i32 x (300 + i)) (result externref))))
+      std::vector<uint8_t> wasm = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01};
+      const uint32_t n = 300 + i, size = 1 + 1 + 2 + n + 2;
+      wasm.insert(
+          wasm.end(),
+          {static_cast<uint8_t>(0x80 | (size & 0x7F)), static_cast<uint8_t>(size >> 7), 0x01, 0x60,
+           static_cast<uint8_t>(0x80 | (n & 0x7F)), static_cast<uint8_t>(n >> 7)});
+      wasm.insert(wasm.end(), n, 0x7F);
+      wasm.insert(wasm.end(), {0x01, 0x6F});
+      auto m = Module::compile(engine, wasm);
+      ASSERT_TRUE(m.ok()) << m.error();
+      ASSERT_TRUE(std::holds_alternative<Instance>(Linker(store).instantiate(*m)));
+      modules.push_back(*m);
+      Func::host(store, type(100 + i), nullptr);
+    }
+    EXPECT_EQ(rt::interned_func_type_count(), before + 100);
+    modules.clear();  // the instances in the store still hold their module's types
+    EXPECT_EQ(rt::interned_func_type_count(), before + 100);
+    EXPECT_EQ(rt::intern_func_type(type(0))->type, type(0));
+  }
+  EXPECT_EQ(rt::interned_func_type_count(), before);
+}
+
+TEST(TypeRegistry, ReusedIdsNameOneTypeAtATime) {
+  const FuncType x{{ValType::F64, ValType::F64, ValType::F64}, {}};
+  const FuncType y{{ValType::F32, ValType::F32, ValType::F32}, {}};
+  uint32_t old_x = rt::intern_func_type(x)->id;  // released at once
+  rt::FuncTypeRef ry = rt::intern_func_type(y);
+  EXPECT_EQ(ry->id, old_x);  // the freed id comes back
+  rt::FuncTypeRef rx = rt::intern_func_type(x);
+  EXPECT_NE(rx->id, ry->id);
+  EXPECT_EQ(rt::intern_func_type(y)->id, ry->id);
+  EXPECT_EQ(rt::intern_func_type(x)->id, rx->id);
 }
 
 TEST(TypeRegistry, ThreadSafe) {
   // Threads intern overlapping sets of types; every thread must see the same id per type.
   constexpr int kThreads = 4, kTypes = 200;
   std::vector<std::vector<uint32_t>> ids(kThreads, std::vector<uint32_t>(kTypes));
+  std::vector<std::vector<rt::FuncTypeRef>> refs(kThreads);  // ids hold only while these live
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([t, &ids] {
+    threads.emplace_back([t, &ids, &refs] {
       for (int i = 0; i < kTypes; ++i) {
         FuncType ft;
         for (int k = 0; k < i % 9; ++k) ft.params.push_back(ValType::F64);
         for (int k = 0; k < i / 9; ++k) ft.results.push_back(ValType::ExternRef);
-        ids[t][i] = rt::intern_func_type(ft);
+        refs[t].push_back(rt::intern_func_type(ft));
+        ids[t][i] = refs[t].back()->id;
+        // Interning and dropping a type of this thread's own races with the others' releases.
+        rt::intern_func_type(FuncType{{}, std::vector<ValType>(t + 20, ValType::I64)});
       }
     });
   }

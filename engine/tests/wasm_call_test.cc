@@ -113,6 +113,16 @@ TEST_F(WasmCall, Traps) {
   EXPECT_EQ(ok("load", {Val::i32(65533)}).at(0).i32(), 0);  // in bounds after growth
 }
 
+TEST_F(WasmCall, FunctionsShareTheirType) {
+  // A function's type is the module's, not a copy: a module can give 20000 functions one type
+  // of 100000 parameters. "boom" and "spin" are both [] -> [], of one type index.
+  const FuncType& boom = inst->get_func("boom")->type();
+  EXPECT_EQ(&boom, &inst->get_func("spin")->type());
+  auto again = std::get<Instance>(linker.instantiate(Module(inst->raw()->module)));
+  EXPECT_EQ(&again.get_func("boom")->type(), &boom);  // and so do other instances
+  EXPECT_EQ(boom, FuncType{});
+}
+
 TEST_F(WasmCall, InterruptIsDeliveredOnce) {
   store.interrupt();
   EXPECT_EQ(trap("spin", {}).kind, TrapKind::Interrupted);
