@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "decoder/limits.h"
 #include "decoder/module.h"
 #include "decoder/reader.h"
 
@@ -14,10 +15,6 @@ namespace {
 
 constexpr uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6D};    // "\0asm"
 constexpr uint8_t kVersion[4] = {0x01, 0x00, 0x00, 0x00};  // 1, little-endian
-
-// Locals per function (not counting params). The spec allows 2^32-1; a smaller cap keeps
-// frames and validation bounded, as other engines do.
-constexpr uint64_t kMaxLocals = 50000;
 
 enum SectionId : uint8_t {
   kCustomSection = 0,
@@ -47,6 +44,24 @@ int section_rank(uint8_t id) {
     default:
       return id;
   }
+}
+
+// Fails unless `count` things (what the module at `at` declares, plus any before them) are
+// within the implementation limit (decoder/limits.h).
+void check_limit(size_t at, uint64_t count, uint64_t limit, const char* what) {
+  if (count > limit) {
+    Reader::fail_at(at, std::string("too many ") + what + ": " + std::to_string(count) +
+                            " (limit " + std::to_string(limit) + ")");
+  }
+}
+
+// Reads a vector's count and checks it against its limit, `before` counting what earlier
+// sections already declared in the same index space.
+uint32_t read_count(Reader& r, uint64_t limit, const char* what, uint64_t before = 0) {
+  const size_t at = r.offset();
+  const uint32_t n = r.u32();
+  check_limit(at, before + n, limit, what);
+  return n;
 }
 
 // Every vector element occupies at least one byte, so clamping a reservation to the bytes
@@ -302,7 +317,7 @@ class ModuleDecoder {
       case kDataSection:
         return decode_data(r);
       case kDataCountSection:
-        m_.data_count = r.u32();
+        m_.data_count = read_count(r, limits::kDataSegments, "data segments");
         return;
     }
   }
@@ -320,7 +335,7 @@ class ModuleDecoder {
   }
 
   void decode_types(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kTypes, "types");
     reserve_for(m_.types, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       const size_t at = r.offset();
@@ -331,20 +346,21 @@ class ModuleDecoder {
         Reader::fail_at(at, "malformed function type");
       }
       FuncType t;
-      read_val_types(r, t.params);
-      read_val_types(r, t.results);
+      read_val_types(r, t.params, limits::kParams, "params");
+      read_val_types(r, t.results, limits::kResults, "results");
       m_.types.push_back(std::move(t));
     }
   }
 
-  static void read_val_types(Reader& r, std::vector<ValType>& out) {
-    const uint32_t n = r.u32();
+  static void read_val_types(Reader& r, std::vector<ValType>& out, uint32_t limit,
+                             const char* what) {
+    const uint32_t n = read_count(r, limit, what);
     reserve_for(out, n, r);
     for (uint32_t i = 0; i < n; ++i) out.push_back(read_val_type(r));
   }
 
   void decode_imports(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kImports, "imports");
     reserve_for(m_.imports, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       Import imp;
@@ -355,21 +371,25 @@ class ModuleDecoder {
       const uint8_t kind = r.u8();
       switch (kind) {
         case 0:
+          check_limit(imp.entry_offset, m_.funcs.size() + 1, limits::kFunctions, "functions");
           imp.func_type = r.u32();
           m_.funcs.push_back(imp.func_type);
           ++m_.num_imported_funcs;
           break;
         case 1:
+          check_limit(imp.entry_offset, m_.tables.size() + 1, limits::kTables, "tables");
           imp.table = read_table_type(r);
           m_.tables.push_back(imp.table);
           ++m_.num_imported_tables;
           break;
         case 2:
+          check_limit(imp.entry_offset, m_.memories.size() + 1, limits::kMemories, "memories");
           imp.memory.limits = read_limits(r);
           m_.memories.push_back(imp.memory);
           ++m_.num_imported_memories;
           break;
         case 3:
+          check_limit(imp.entry_offset, m_.global_types.size() + 1, limits::kGlobals, "globals");
           imp.global = read_global_type(r);
           m_.global_types.push_back(imp.global);
           ++m_.num_imported_globals;
@@ -383,7 +403,7 @@ class ModuleDecoder {
   }
 
   void decode_functions(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kFunctions, "functions", m_.funcs.size());
     reserve_for(m_.funcs, n, r);
     reserve_for(m_.decl_offsets.funcs, n, r);
     for (uint32_t i = 0; i < n; ++i) {
@@ -393,7 +413,7 @@ class ModuleDecoder {
   }
 
   void decode_tables(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kTables, "tables", m_.tables.size());
     reserve_for(m_.tables, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       m_.decl_offsets.tables.push_back(r.offset());
@@ -402,7 +422,7 @@ class ModuleDecoder {
   }
 
   void decode_memories(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kMemories, "memories", m_.memories.size());
     reserve_for(m_.memories, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       m_.decl_offsets.memories.push_back(r.offset());
@@ -411,7 +431,7 @@ class ModuleDecoder {
   }
 
   void decode_globals(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kGlobals, "globals", m_.global_types.size());
     reserve_for(m_.globals, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       GlobalDef g;
@@ -423,7 +443,7 @@ class ModuleDecoder {
   }
 
   void decode_exports(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kExports, "exports");
     reserve_for(m_.exports, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       Export e;
@@ -441,7 +461,7 @@ class ModuleDecoder {
   // The eight element segment encodings: bit 0 = passive or declarative, bit 1 = explicit
   // table index (active) or declarative (otherwise), bit 2 = expressions instead of indices.
   void decode_elements(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kElemSegments, "element segments");
     reserve_for(m_.elems, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       ElemSegment seg;
@@ -466,7 +486,7 @@ class ModuleDecoder {
         const size_t at = r.offset();
         if (r.u8() != 0x00) Reader::fail_at(at, "malformed element kind");
       }
-      const uint32_t count = r.u32();
+      const uint32_t count = read_count(r, limits::kElemSegmentEntries, "elements in a segment");
       reserve_for(seg.inits, count, r);
       for (uint32_t k = 0; k < count; ++k) {
         if (uses_exprs) {
@@ -488,20 +508,29 @@ class ModuleDecoder {
     has_code_ = true;
     m_.code.reserve(n);  // equals the function count, already bounded by the input size
     for (uint32_t i = 0; i < n; ++i) {
+      const size_t size_offset = r.offset();
       const uint32_t size = r.u32();
+      if (size > limits::kFunctionBodyBytes) {
+        Reader::fail_at(size_offset, "function body too large: " + std::to_string(size) +
+                                         " bytes (limit " +
+                                         std::to_string(limits::kFunctionBodyBytes) + ")");
+      }
       FuncBody body;
       body.body_offset = r.offset();
       body.body_size = size;
       Reader b(r.bytes(size).data(), size, body.body_offset);
       const uint32_t decls = b.u32();
       body.locals.reserve(std::min<size_t>(decls, b.remaining() / 2));  // 2+ bytes each
+      // The limit counts the parameters too (an unknown type is the validator's to report).
+      const uint32_t type = m_.funcs[m_.num_imported_funcs + i];
+      const uint64_t params = type < m_.types.size() ? m_.types[type].params.size() : 0;
       for (uint32_t k = 0; k < decls; ++k) {
         const size_t at = b.offset();
         LocalDecl d;
         d.count = b.u32();
         d.type = read_val_type(b);
         body.num_locals += d.count;
-        if (body.num_locals > kMaxLocals) Reader::fail_at(at, "too many locals");
+        check_limit(at, params + body.num_locals, limits::kLocals, "locals");
         body.locals.push_back(d);
       }
       body.code_offset = b.offset();
@@ -511,7 +540,7 @@ class ModuleDecoder {
 
   void decode_data(Reader& r) {
     const size_t count_offset = r.offset();
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kDataSegments, "data segments");
     if (m_.data_count && *m_.data_count != n)
       Reader::fail_at(count_offset, "data count and data section have inconsistent lengths");
     has_data_ = true;
@@ -593,6 +622,13 @@ class ModuleDecoder {
 }  // namespace
 
 DecodeResult decode_module(std::span<const uint8_t> bytes) {
+  // Checked before the bytes are copied (or read).
+  if (bytes.size() > limits::kModuleBytes) {
+    return DecodeResult{
+        nullptr, Error{"module too large: " + std::to_string(bytes.size()) + " bytes (limit " +
+                           std::to_string(limits::kModuleBytes) + ")",
+                       0}};
+  }
   auto module = std::make_shared<DecodedModule>();
   module->bytes.assign(bytes.begin(), bytes.end());
   try {

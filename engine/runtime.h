@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "decoder/limits.h"
 #include "decoder/module.h"
 #include "wrun/wrun.h"
 
@@ -142,11 +143,11 @@ std::unique_ptr<MemoryInst> create_memory(const MemoryType& type, std::optional<
 // ---------------------------------------------------------------------------------------------
 // Engine helpers shared by engine/*.cc (executors may use them too).
 
-// Implementation limit on any table's size, in entries: a validated module may ask for 2^32-1,
-// which would be 32 GiB of slots. Creation beyond it fails, growth beyond it returns -1. It also
-// bounds the tables one instance defines together (at instantiation and on every table.grow),
-// so many tables cannot add up to gigabytes.
-constexpr uint64_t kMaxTableEntries = 10'000'000;
+// Implementation limit on any table's size, in entries (decoder/limits.h): a validated module
+// may declare a maximum of 2^32-1, which would be 32 GiB of slots. Creation beyond it fails,
+// growth beyond it returns -1. It also bounds the tables one instance defines together (at
+// instantiation and on every table.grow), so many tables cannot add up to gigabytes.
+constexpr uint64_t kMaxTableEntries = limits::kTableSize;
 
 // Creates a table of type.limits.min entries set to `init`; null if min exceeds the limits.
 std::unique_ptr<TableInst> create_table(const TableType& type, Slot init);

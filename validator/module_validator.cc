@@ -6,6 +6,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "decoder/limits.h"
 #include "validator/validator.h"
 
 namespace wrun {
@@ -178,6 +179,11 @@ class ModuleValidator {
     if (l.min > kMaxTableSize) fail(at, kTooBig);
     if (l.max && *l.max > kMaxTableSize) fail(at, kTooBig);
     if (l.max && l.min > *l.max) fail(at, "size minimum must not be greater than maximum");
+    // The implementation limit comes last, so the spec's own rules keep their messages.
+    if (l.min > limits::kTableSize) {
+      fail(at, "table too large: " + std::to_string(l.min) + " entries (limit " +
+                   std::to_string(limits::kTableSize) + ")");
+    }
   }
 
   // 2.0 constant instructions: t.const, ref.null, ref.func, and global.get of an immutable

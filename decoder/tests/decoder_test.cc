@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "decoder/limits.h"
 #include "decoder/module.h"
 #include "decoder/tests/wasm_builder.h"
 
@@ -271,14 +272,19 @@ TEST(Decoder, SectionLargerThanTheFile) {
 }
 
 TEST(Decoder, HugeCountsFailWithoutAllocating) {
+  // Each section's largest allowed count (decoder/limits.h) with nothing behind it.
+  const std::pair<uint8_t, uint32_t> kCounts[] = {
+      {1, limits::kTypes},   {2, limits::kImports},      {3, limits::kFunctions},
+      {4, limits::kTables},  {5, limits::kMemories},     {6, limits::kGlobals},
+      {7, limits::kExports}, {9, limits::kElemSegments}, {11, limits::kDataSegments}};
+  for (auto [id, n] : kCounts) {
+    SCOPED_TRACE(int{id});
+    EXPECT_EQ(error_of(module({section(id, uleb(n))})), "unexpected end of section or function");
+  }
+  EXPECT_EQ(error_of(module({section(1, cat({{0x01, 0x60}, uleb(limits::kParams)}))})),
+            "unexpected end of section or function");
   // A vector count of 2^32-1 with nothing behind it.
   Bytes count = {0xFF, 0xFF, 0xFF, 0xFF, 0x0F};
-  for (uint8_t id : {1, 2, 3, 4, 5, 6, 7, 9, 11}) {
-    SCOPED_TRACE(int{id});
-    EXPECT_EQ(error_of(module({section(id, count)})), "unexpected end of section or function");
-  }
-  EXPECT_EQ(error_of(module({section(1, cat({{0x01, 0x60}, count}))})),
-            "unexpected end of section or function");
   // 2^32-1 local declarations.
   EXPECT_EQ(error_of(module(
                 {type_void_void(), one_func_of_type0(), section(10, cat({{0x01, 0x05}, count}))})),
@@ -343,12 +349,14 @@ TEST(Decoder, TooManyLocals) {
   DecodeResult ok = decode(with_locals(cat({{0x01}, uleb(50000), {0x7F}})));
   ASSERT_TRUE(ok.module) << ok.error.to_string();
   EXPECT_EQ(ok.module->code[0].num_locals, 50000u);
-  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(50001), {0x7F}}))), "too many locals");
+  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(50001), {0x7F}}))),
+            "too many locals: 50001 (limit 50000)");
   // The sum counts, not each declaration.
   DecodeResult r = decode(with_locals(cat({{0x02}, uleb(40000), {0x7F}, uleb(40000), {0x7E}})));
-  EXPECT_EQ(r.error.message, "too many locals");
+  EXPECT_EQ(r.error.message, "too many locals: 80000 (limit 50000)");
   EXPECT_EQ(r.error.offset, 27u);  // the second declaration
-  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(0xFFFFFFFF), {0x7F}}))), "too many locals");
+  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(0xFFFFFFFF), {0x7F}}))),
+            "too many locals: 4294967295 (limit 50000)");
   EXPECT_EQ(error_of(with_locals({0x01, 0x80, 0x80, 0x80, 0x80, 0x10, 0x7F})), "integer too large");
   EXPECT_EQ(error_of(with_locals({0x01, 0x01, 0x40})), "malformed value type");
   // Declarations running past the body.

@@ -95,10 +95,25 @@ TEST(ModuleValidator, Memories) {
 TEST(ModuleValidator, Tables) {
   EXPECT_EQ(invalid(module({section(4, {0x01, 0x70, 0x01, 0x03, 0x02})})),
             "size minimum must not be greater than maximum");
-  // Several tables are fine in 2.0, and u32 sizes are always in range.
-  EXPECT_EQ(invalid(module(
-                {section(4, cat({{0x02, 0x70, 0x00}, uleb(0xFFFFFFFF), {0x6F, 0x00, 0x00}}))})),
+  // Several tables are fine in 2.0, and u32 maximums are always in range.
+  EXPECT_EQ(invalid(module({section(
+                4, cat({{0x02, 0x70, 0x01, 0x00}, uleb(0xFFFFFFFF), {0x6F, 0x00, 0x00}}))})),
             "");
+}
+
+TEST(ModuleValidator, TableSizeLimit) {
+  auto table_min = [](uint64_t min) {
+    return module({section(4, cat({{0x01, 0x70, 0x00}, uleb(min)}))});
+  };
+  EXPECT_EQ(invalid(table_min(10'000'000)), "");
+  EXPECT_EQ(invalid(table_min(10'000'001)), "table too large: 10000001 entries (limit 10000000)");
+  // An imported table's minimum too.
+  EXPECT_EQ(
+      invalid(module({section(2, cat({{0x01, 0x00, 0x00, 0x01, 0x70, 0x00}, uleb(10'000'001)}))})),
+      "table too large: 10000001 entries (limit 10000000)");
+  // The spec's own rule comes first.
+  EXPECT_EQ(invalid(module({section(4, cat({{0x01, 0x70, 0x01}, uleb(0xFFFFFFFF), {0x00}}))})),
+            "size minimum must not be greater than maximum");
 }
 
 TEST(ModuleValidator, GlobalInitializers) {
