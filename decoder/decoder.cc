@@ -407,7 +407,7 @@ class ModuleDecoder {
     reserve_for(m_.funcs, n, r);
     reserve_for(m_.decl_offsets.funcs, n, r);
     for (uint32_t i = 0; i < n; ++i) {
-      m_.decl_offsets.funcs.push_back(r.offset());
+      m_.decl_offsets.funcs.push_back(static_cast<uint32_t>(r.offset()));
       m_.funcs.push_back(r.u32());
     }
   }
@@ -416,7 +416,7 @@ class ModuleDecoder {
     const uint32_t n = read_count(r, limits::kTables, "tables", m_.tables.size());
     reserve_for(m_.tables, n, r);
     for (uint32_t i = 0; i < n; ++i) {
-      m_.decl_offsets.tables.push_back(r.offset());
+      m_.decl_offsets.tables.push_back(static_cast<uint32_t>(r.offset()));
       m_.tables.push_back(read_table_type(r));
     }
   }
@@ -425,7 +425,7 @@ class ModuleDecoder {
     const uint32_t n = read_count(r, limits::kMemories, "memories", m_.memories.size());
     reserve_for(m_.memories, n, r);
     for (uint32_t i = 0; i < n; ++i) {
-      m_.decl_offsets.memories.push_back(r.offset());
+      m_.decl_offsets.memories.push_back(static_cast<uint32_t>(r.offset()));
       m_.memories.push_back(MemoryType{read_limits(r)});
     }
   }
@@ -516,24 +516,28 @@ class ModuleDecoder {
                                          std::to_string(limits::kFunctionBodyBytes) + ")");
       }
       FuncBody body;
-      body.body_offset = r.offset();
+      body.body_offset = static_cast<uint32_t>(r.offset());
       body.body_size = size;
       Reader b(r.bytes(size).data(), size, body.body_offset);
       const uint32_t decls = b.u32();
-      body.locals.reserve(std::min<size_t>(decls, b.remaining() / 2));  // 2+ bytes each
       // The limit counts the parameters too (an unknown type is the validator's to report).
       const uint32_t type = m_.funcs[m_.num_imported_funcs + i];
       const uint64_t params = type < m_.types.size() ? m_.types[type].params.size() : 0;
+      uint64_t num_locals = 0;
+      body.first_local_decl = static_cast<uint32_t>(m_.local_decls.size());
       for (uint32_t k = 0; k < decls; ++k) {
         const size_t at = b.offset();
         LocalDecl d;
         d.count = b.u32();
         d.type = read_val_type(b);
-        body.num_locals += d.count;
-        check_limit(at, params + body.num_locals, limits::kLocals, "locals");
-        body.locals.push_back(d);
+        num_locals += d.count;
+        check_limit(at, params + num_locals, limits::kLocals, "locals");
+        // Declarations of no locals are dropped, so at most kLocals are kept per body.
+        if (d.count != 0) m_.local_decls.push_back(d);
       }
-      body.code_offset = b.offset();
+      body.num_locals = static_cast<uint32_t>(num_locals);
+      body.num_local_decls = static_cast<uint32_t>(m_.local_decls.size() - body.first_local_decl);
+      body.code_offset = static_cast<uint32_t>(b.offset());
       m_.code.push_back(std::move(body));
     }
   }

@@ -76,12 +76,15 @@ struct LocalDecl {
   ValType type = ValType::I32;
 };
 
+// One per defined function, so kept small: offsets fit 32 bits in a module of at most
+// limits::kModuleBytes, and the local declarations of all bodies share one vector.
 struct FuncBody {
-  size_t body_offset = 0;  // module offset of the body (after its size field)
-  size_t body_size = 0;
-  size_t code_offset = 0;  // module offset of the first instruction (after local decls)
-  std::vector<LocalDecl> locals;
-  uint64_t num_locals = 0;  // sum of locals[].count, excluding params
+  uint32_t body_offset = 0;  // module offset of the body (after its size field)
+  uint32_t body_size = 0;
+  uint32_t code_offset = 0;       // module offset of the first instruction (after local decls)
+  uint32_t num_locals = 0;        // declared locals, excluding params
+  uint32_t first_local_decl = 0;  // its declarations: DecodedModule::local_decls from here
+  uint32_t num_local_decls = 0;   // (those declaring no local are left out)
 };
 
 struct CustomSection {
@@ -93,10 +96,10 @@ struct CustomSection {
 // Module offsets of declarations the IR does not otherwise locate, so validation errors can
 // point at them. Empty in hand-built modules; the validator then reports offset 0.
 struct DeclOffsets {
-  std::vector<size_t> funcs;     // per defined function: its type index in the function section
-  std::vector<size_t> tables;    // per defined table
-  std::vector<size_t> memories;  // per defined memory
-  size_t start = 0;              // the start section's function index
+  std::vector<uint32_t> funcs;     // per defined function: its type index in the function section
+  std::vector<uint32_t> tables;    // per defined table
+  std::vector<uint32_t> memories;  // per defined memory
+  size_t start = 0;                // the start section's function index
 };
 
 struct DecodedModule {
@@ -115,6 +118,7 @@ struct DecodedModule {
   std::vector<DataSegment> datas;
   std::optional<uint32_t> data_count;
   std::vector<FuncBody> code;       // one per defined (non-imported) function
+  std::vector<LocalDecl> local_decls;  // of every body, in order (FuncBody::first_local_decl)
   std::vector<CustomSection> customs;
 
   uint32_t num_imported_funcs = 0;
@@ -129,6 +133,10 @@ struct DecodedModule {
   DeclOffsets decl_offsets;
 
   const FuncType& func_type(uint32_t func_index) const { return types[funcs[func_index]]; }
+  std::span<const LocalDecl> locals(const FuncBody& body) const {
+    return std::span<const LocalDecl>(local_decls)
+        .subspan(body.first_local_decl, body.num_local_decls);
+  }
   std::span<const uint8_t> data_bytes(const DataSegment& d) const {
     return std::span<const uint8_t>(bytes).subspan(d.data_offset, d.data_size);
   }

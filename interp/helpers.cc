@@ -101,10 +101,10 @@ std::vector<uint8_t> assemble(std::string_view text) {
 bool body_is(const DecodedModule& module, const FuncBody& body, const std::vector<uint8_t>& code,
              uint32_t i64_locals) {
   if (body.num_locals != i64_locals) return false;
-  for (const LocalDecl& d : body.locals) {
+  for (const LocalDecl& d : module.locals(body)) {
     if (d.type != ValType::I64) return false;
   }
-  const size_t end = body.body_offset + body.body_size;
+  const size_t end = size_t{body.body_offset} + body.body_size;
   if (body.code_offset > end || end > module.bytes.size() || end - body.code_offset != code.size()) return false;
   return std::memcmp(module.bytes.data() + body.code_offset, code.data(), code.size()) == 0;
 }

@@ -321,7 +321,7 @@ void FuncWalker<V>::run() {
     local_slot_count_ += slots_of(t);
   }
   param_slots_ = local_slot_count_;
-  for (const LocalDecl& d : body_.locals) {
+  for (const LocalDecl& d : m_.locals(body_)) {
     for (uint32_t i = 0; i < d.count; ++i) {
       local_types_.push_back(d.type);
       local_slots_.push_back(local_slot_count_);
@@ -330,7 +330,7 @@ void FuncWalker<V>::run() {
   }
   cur_slot_ = max_slot_ = local_slot_count_;
 
-  size_t end = body_.body_offset + body_.body_size;
+  size_t end = size_t{body_.body_offset} + body_.body_size;
   Reader r(m_.bytes.data() + body_.code_offset, end - body_.code_offset, body_.code_offset);
   r_ = &r;
   instr_offset_ = body_.code_offset;

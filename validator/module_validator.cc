@@ -27,7 +27,7 @@ std::string unknown(const char* what, uint64_t index) {
   return std::string("unknown ") + what + " " + std::to_string(index);
 }
 
-size_t offset_or_zero(const std::vector<size_t>& offsets, size_t i) {
+size_t offset_or_zero(const std::vector<uint32_t>& offsets, size_t i) {
   return i < offsets.size() ? offsets[i] : 0;
 }
 

@@ -119,8 +119,10 @@ TEST(Decoder, DecodesEverySection) {
   EXPECT_EQ(m.tables[1].elem, ValType::ExternRef);
   EXPECT_EQ(m.tables[1].limits, (Limits{2, std::nullopt}));
   ASSERT_EQ(m.memories.size(), 1u);
-  EXPECT_EQ(m.decl_offsets.funcs, (std::vector<size_t>{b.payload[2] + 1, b.payload[2] + 2}));
-  EXPECT_EQ(m.decl_offsets.tables, (std::vector<size_t>{b.payload[3] + 1}));
+  EXPECT_EQ(m.decl_offsets.funcs, (std::vector<uint32_t>{static_cast<uint32_t>(b.payload[2] + 1),
+                                                         static_cast<uint32_t>(b.payload[2] + 2)}));
+  EXPECT_EQ(m.decl_offsets.tables,
+            (std::vector<uint32_t>{static_cast<uint32_t>(b.payload[3] + 1)}));
 
   ASSERT_EQ(m.global_types.size(), 2u);
   EXPECT_EQ(m.global_types[0].type, ValType::I32);
@@ -160,16 +162,16 @@ TEST(Decoder, DecodesEverySection) {
   const FuncBody& f0 = m.code[0];
   EXPECT_EQ(f0.body_offset, b.payload[9] + 2);
   EXPECT_EQ(f0.body_size, 4u);
-  ASSERT_EQ(f0.locals.size(), 1u);
-  EXPECT_EQ(f0.locals[0].count, 2u);
-  EXPECT_EQ(f0.locals[0].type, ValType::I32);
+  ASSERT_EQ(m.locals(f0).size(), 1u);
+  EXPECT_EQ(m.locals(f0)[0].count, 2u);
+  EXPECT_EQ(m.locals(f0)[0].type, ValType::I32);
   EXPECT_EQ(f0.num_locals, 2u);
   EXPECT_EQ(f0.code_offset, f0.body_offset + 3);
   EXPECT_EQ(m.bytes[f0.code_offset], 0x0B);
   const FuncBody& f1 = m.code[1];
   EXPECT_EQ(f1.body_offset, f0.body_offset + 5);
   EXPECT_EQ(f1.body_size, 7u);
-  EXPECT_TRUE(f1.locals.empty());
+  EXPECT_TRUE(m.locals(f1).empty());
   EXPECT_EQ(f1.code_offset, f1.body_offset + 1);
   EXPECT_EQ(m.bytes[f1.code_offset], 0x43);
 
@@ -363,6 +365,23 @@ TEST(Decoder, TooManyLocals) {
   EXPECT_EQ(error_of(module({type_void_void(), one_func_of_type0(),
                              section(10, {0x01, 0x02, 0x01, 0x01, 0x7F})})),
             "unexpected end of section or function");
+}
+
+TEST(Decoder, DeclarationsOfNoLocalsAreDropped) {
+  // (local) x0 i32, x3 i64, x0 f32, x1 f64: one function's declarations after another's.
+  Bytes body0 = {0x01, 0x01, 0x7F, 0x0B};
+  Bytes body1 = {0x04, 0x00, 0x7F, 0x03, 0x7E, 0x00, 0x7D, 0x01, 0x7C, 0x0B};
+  DecodeResult r = decode(
+      module({type_void_void(), section(3, {0x02, 0x00, 0x00}),
+              section(10, cat({{0x02}, uleb(body0.size()), body0, uleb(body1.size()), body1}))}));
+  ASSERT_TRUE(r.module) << r.error.to_string();
+  const DecodedModule& m = *r.module;
+  ASSERT_EQ(m.locals(m.code[1]).size(), 2u);
+  EXPECT_EQ(m.locals(m.code[1])[0].count, 3u);
+  EXPECT_EQ(m.locals(m.code[1])[0].type, ValType::I64);
+  EXPECT_EQ(m.locals(m.code[1])[1].type, ValType::F64);
+  EXPECT_EQ(m.code[1].num_locals, 4u);
+  EXPECT_EQ(m.local_decls.size(), 3u);
 }
 
 TEST(Decoder, DataCountMustMatchDataSection) {
