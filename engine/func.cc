@@ -18,11 +18,11 @@ std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Sl
 
 }  // namespace rt
 
-const FuncType& Func::type() const { return f_->type; }
+const FuncType& Func::type() const { return *f_->type; }
 
 std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Val> args) const {
   if (f_ == nullptr) return Trap::make(TrapKind::Host, "call of a null function");
-  const FuncType& type = f_->type;
+  const FuncType& type = *f_->type;
   if (args.size() != type.params.size()) {
     return Trap::make(TrapKind::Host, "expected " + std::to_string(type.params.size()) +
                                           " arguments, got " + std::to_string(args.size()) +

@@ -31,9 +31,9 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
       const FuncType& want = module.types[import.func_type];
       const FuncInst* f = actual.func()->raw();
       if (f == nullptr) return std::string("null function");
-      if (f->type != want) {
+      if (*f->type != want) {
         return "expected func " + func_type_to_string(want) + ", got func " +
-               func_type_to_string(f->type);
+               func_type_to_string(*f->type);
       }
       return std::nullopt;
     }

@@ -28,8 +28,8 @@ InstantiateError trap_error(Trap trap) {
 }
 
 // Objects allocated for one instance; moved into the store only once allocation succeeded.
+// (Functions go into the store's deque in place and are removed again if allocation fails.)
 struct Allocation {
-  std::vector<std::unique_ptr<FuncInst>> funcs;
   std::vector<std::unique_ptr<TableInst>> tables;
   std::vector<std::unique_ptr<MemoryInst>> memories;
   std::vector<std::unique_ptr<GlobalInst>> globals;
@@ -78,24 +78,24 @@ std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
   return std::nullopt;
 }
 
-std::optional<std::string> alloc_funcs(Instance& inst, Allocation& alloc, const DecodedModule& ir,
+std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const DecodedModule& ir,
                                        const CompiledModule& compiled) {
   const size_t first = inst.funcs.size();
   if (compiled.code.size() != ir.funcs.size() - first)
     return std::string("malformed module: missing function code");
+  inst.funcs.reserve(ir.funcs.size());
   for (size_t i = first; i < ir.funcs.size(); ++i) {
     const uint32_t type_index = ir.funcs[i];
     if (type_index >= ir.types.size()) return std::string("malformed module: unknown type");
-    auto f = std::make_unique<FuncInst>();
-    f->type = ir.types[type_index];
-    f->type_id = inst.type_ids[type_index];
-    f->param_slots = slot_count(f->type.params);
-    f->result_slots = slot_count(f->type.results);
-    f->instance = &inst;
-    f->index = static_cast<uint32_t>(i);
-    f->code = compiled.code[i - first].get();
-    inst.funcs.push_back(f.get());
-    alloc.funcs.push_back(std::move(f));
+    FuncInst& f = store.funcs.emplace_back();
+    f.type = &ir.types[type_index];
+    f.type_id = inst.type_ids[type_index];
+    f.param_slots = slot_count(f.type->params);
+    f.result_slots = slot_count(f.type->results);
+    f.instance = &inst;
+    f.index = static_cast<uint32_t>(i);
+    f.code = compiled.code[i - first].get();
+    inst.funcs.push_back(&f);
   }
   return std::nullopt;
 }
@@ -247,7 +247,7 @@ std::optional<InstantiateError> initialize(Store& store, Instance& inst, const D
   if (ir.start) {
     if (*ir.start >= inst.funcs.size()) return link_error("start function does not exist");
     FuncInst* f = inst.funcs[*ir.start];
-    if (!f->type.params.empty() || !f->type.results.empty())
+    if (!f->type->params.empty() || !f->type->results.empty())
       return link_error("start function must be [] -> []");
     Slot slots[2] = {0, 0};
     std::optional<Trap> trap;
@@ -277,9 +277,10 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
 
   if (auto err = bind_imports(inst, ir, imports)) return link_error(*err);
   Allocation alloc;
+  const size_t funcs_before = store.funcs.size();
   std::optional<std::string> err;
   try {
-    if (!err) err = alloc_funcs(inst, alloc, ir, *module);
+    if (!err) err = alloc_funcs(inst, store, ir, *module);
     if (!err) err = alloc_tables(inst, alloc, ir);
     if (!err) err = alloc_memories(inst, alloc, ir, store.max_memory_bytes);
     if (!err) err = alloc_globals(inst, alloc, ir);
@@ -288,11 +289,14 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
   } catch (const std::bad_alloc&) {
     err = "out of memory";
   }
-  if (err) return link_error(*err);
+  if (err) {
+    store.funcs.erase(store.funcs.begin() + static_cast<ptrdiff_t>(funcs_before),
+                      store.funcs.end());
+    return link_error(*err);
+  }
 
   // From here on the instance is part of the store: its functions may end up in shared tables
   // even if a later segment or the start function traps.
-  move_into(store.funcs, alloc.funcs);
   move_into(store.tables, alloc.tables);
   move_into(store.memories, alloc.memories);
   move_into(store.globals, alloc.globals);

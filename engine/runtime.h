@@ -47,18 +47,26 @@ struct FuncInst;
 // `caller` is the instance whose code made the call (null when called from the embedder).
 using HostThunk = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
-struct FuncInst {
+// What only host functions have: their own type and the embedder's callback.
+struct HostFuncData {
   FuncType type;
+  HostCallback callback;
+};
+
+// One per function of every instance, so kept small: a wasm function points at its module's
+// type instead of holding a copy.
+struct FuncInst {
+  const FuncType* type = nullptr;  // the defining module's type, or host->type
   uint32_t type_id = 0;
   uint32_t param_slots = 0;
   uint32_t result_slots = 0;
   // Wasm functions:
+  uint32_t index = 0;  // function index within its module
   Instance* instance = nullptr;
-  uint32_t index = 0;                 // function index within its module
   const interp::Code* code = nullptr;  // lowered body
   // Host functions:
   HostThunk host_thunk = nullptr;
-  HostCallback host_callback;
+  std::unique_ptr<HostFuncData> host;
 
   bool is_host() const { return host_thunk != nullptr; }
 };
@@ -114,7 +122,7 @@ struct Instance {
 struct Store {
   explicit Store(Engine& e) : engine(&e) {}
   Engine* engine;
-  std::deque<std::unique_ptr<FuncInst>> funcs;
+  std::deque<FuncInst> funcs;  // in place: a deque never moves its elements when it grows
   std::deque<std::unique_ptr<TableInst>> tables;
   std::deque<std::unique_ptr<MemoryInst>> memories;
   std::deque<std::unique_ptr<GlobalInst>> globals;
@@ -163,7 +171,7 @@ Val val_from_slots(ValType type, const Slot* in);
 // `slots` (at least max(param_slots, result_slots) long). `caller` may be null.
 std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
-// The host_thunk of every FuncInst made by Func::host: slots -> Vals, host_callback, Vals -> slots.
+// The host_thunk of every FuncInst made by Func::host: slots -> Vals, the callback, Vals -> slots.
 std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
 // The public handle for an export entry.
