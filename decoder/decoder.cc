@@ -229,11 +229,33 @@ ConstExpr read_const_expr(Reader& r) {
   }
 }
 
-ConstExpr ref_func_expr(uint32_t func_index, size_t offset) {
-  ConstExpr e;
-  e.instrs.push_back(ConstInstr{Op::RefFunc, func_index});
-  e.offset = offset;
-  return e;
+// Reads `count` element expressions into seg.funcs if each is one ref.func or ref.null of the
+// segment's type (ElemSegment); otherwise reads nothing and returns false.
+bool read_ref_exprs(Reader& r, ElemSegment& seg, uint32_t count) {
+  constexpr uint8_t kRefNull = 0xD0, kRefFunc = 0xD2, kEnd = 0x0B;
+  Reader p = r;
+  reserve_for(seg.funcs, count, p);
+  try {
+    for (uint32_t k = 0; k < count; ++k) {
+      const uint8_t op = p.u8();
+      uint32_t ref = kNullRef;
+      if (op == kRefFunc && seg.elem_type == ValType::FuncRef) {
+        ref = p.u32();
+      } else if (op != kRefNull || p.u8() != static_cast<uint8_t>(seg.elem_type)) {
+        break;
+      }
+      if (p.u8() != kEnd) break;
+      seg.funcs.push_back(ref);
+    }
+  } catch (const DecodeError&) {
+    // Malformed input: read_const_expr reports it.
+  }
+  if (seg.funcs.size() != count) {
+    std::vector<uint32_t>().swap(seg.funcs);
+    return false;
+  }
+  r = p;
+  return true;
 }
 
 class ModuleDecoder {
@@ -487,14 +509,14 @@ class ModuleDecoder {
         if (r.u8() != 0x00) Reader::fail_at(at, "malformed element kind");
       }
       const uint32_t count = read_count(r, limits::kElemSegmentEntries, "elements in a segment");
-      reserve_for(seg.inits, count, r);
-      for (uint32_t k = 0; k < count; ++k) {
-        if (uses_exprs) {
-          seg.inits.push_back(read_const_expr(r));
-        } else {
-          const size_t at = r.offset();
-          seg.inits.push_back(ref_func_expr(r.u32(), at));
-        }
+      seg.uses_exprs = uses_exprs;
+      seg.elems_offset = r.offset();
+      if (!uses_exprs) {
+        reserve_for(seg.funcs, count, r);
+        for (uint32_t k = 0; k < count; ++k) seg.funcs.push_back(r.u32());
+      } else if (!read_ref_exprs(r, seg, count)) {
+        reserve_for(seg.exprs, count, r);
+        for (uint32_t k = 0; k < count; ++k) seg.exprs.push_back(read_const_expr(r));
       }
       m_.elems.push_back(std::move(seg));
     }

@@ -53,13 +53,25 @@ struct GlobalDef {
 
 enum class SegmentMode : uint8_t { Active, Passive, Declarative };
 
+// An element of ElemSegment::funcs that stands for ref.null (function indices are smaller).
+constexpr uint32_t kNullRef = UINT32_MAX;
+
 struct ElemSegment {
   SegmentMode mode = SegmentMode::Passive;
   ValType elem_type = ValType::FuncRef;
-  uint32_t table = 0;             // active only
-  ConstExpr offset;               // active only
-  std::vector<ConstExpr> inits;   // one expression per element (func indices become ref.func)
-  size_t entry_offset = 0;        // module offset of the segment, for error messages
+  bool uses_exprs = false;  // the binary lists expressions (kinds 4-7), not function indices
+  uint32_t table = 0;       // active only
+  ConstExpr offset;         // active only
+  // The elements, in one of two forms. A segment may have ten million, so function indices and
+  // expressions that are one ref.func or ref.null of the segment's type (all that toolchains
+  // emit) take 4 bytes each in `funcs` (kNullRef for ref.null). If any expression is something
+  // else (a global.get), all of them are in `exprs` instead and `funcs` is empty.
+  std::vector<uint32_t> funcs;
+  std::vector<ConstExpr> exprs;
+  size_t entry_offset = 0;  // module offset of the segment, for error messages
+  size_t elems_offset = 0;  // module offset of the first element (see uses_exprs)
+
+  size_t size() const { return exprs.empty() ? funcs.size() : exprs.size(); }
 };
 
 struct DataSegment {

@@ -154,17 +154,39 @@ std::optional<std::string> alloc_globals(Instance& inst, Allocation& alloc,
   return std::nullopt;
 }
 
+// The reference element k of a segment evaluates to, or nullopt if it is not one of the
+// segment's type.
+std::optional<Slot> element_ref(const Instance& inst, const ElemSegment& seg, size_t k) {
+  if (seg.exprs.empty()) {
+    const uint32_t ref = seg.funcs[k];
+    if (ref == kNullRef) return Slot{0};
+    if (ref >= inst.funcs.size() || seg.elem_type != ValType::FuncRef) return std::nullopt;
+    return Slot{reinterpret_cast<uintptr_t>(inst.funcs[ref])};
+  }
+  auto v = eval_const_expr(seg.exprs[k], inst.funcs, inst.globals);
+  if (!v || v->type != seg.elem_type) return std::nullopt;
+  return v->bits[0];
+}
+
+std::string bad_element(size_t segment) {
+  return "element segment " + std::to_string(segment) +
+         " has an element that is not a constant reference";
+}
+
+// Only passive segments keep their references in the instance (for table.init): active ones
+// are evaluated straight into their table (initialize) and declarative ones are dropped. A
+// reference does not depend on when it is evaluated (2.0 constants have no effects).
 std::optional<std::string> resolve_segments(Instance& inst, const DecodedModule& ir) {
   inst.elem_segments.resize(ir.elems.size());
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
+    if (seg.mode != SegmentMode::Passive) continue;
     std::vector<Slot>& refs = inst.elem_segments[i];
-    refs.reserve(seg.inits.size());
-    for (const ConstExpr& e : seg.inits) {
-      auto v = eval_const_expr(e, inst.funcs, inst.globals);
-      if (!v || v->type != seg.elem_type)
-        return "element " + std::to_string(i) + " is not a constant reference";
-      refs.push_back(v->bits[0]);
+    refs.resize(seg.size());
+    for (size_t k = 0; k < refs.size(); ++k) {
+      auto ref = element_ref(inst, seg, k);
+      if (!ref) return bad_element(i);
+      refs[k] = *ref;
     }
   }
   inst.data_segments.reserve(ir.datas.size());
@@ -213,7 +235,6 @@ std::optional<uint64_t> segment_offset(const Instance& inst, const ConstExpr& e)
 std::optional<InstantiateError> initialize(Store& store, Instance& inst, const DecodedModule& ir) {
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
-    std::vector<Slot>& refs = inst.elem_segments[i];
     if (seg.mode == SegmentMode::Active) {
       auto offset = segment_offset(inst, seg.offset);
       if (!offset) return link_error("element segment offset is not a constant i32");
@@ -222,12 +243,17 @@ std::optional<InstantiateError> initialize(Store& store, Instance& inst, const D
       TableInst& table = *inst.tables[seg.table];
       if (table.type.elem != seg.elem_type)
         return link_error("element segment type does not match its table");
-      if (*offset > table.elems.size() || refs.size() > table.elems.size() - *offset) {
+      const size_t n = seg.size();
+      if (*offset > table.elems.size() || n > table.elems.size() - *offset) {
         return trap_error(Trap::make(TrapKind::TableOutOfBounds));
       }
-      std::copy(refs.begin(), refs.end(), table.elems.begin() + static_cast<ptrdiff_t>(*offset));
+      for (size_t k = 0; k < n; ++k) {
+        auto ref = element_ref(inst, seg, k);
+        if (!ref) return link_error(bad_element(i));
+        table.elems[*offset + k] = *ref;
+      }
     }
-    if (seg.mode != SegmentMode::Passive) std::vector<Slot>().swap(refs);  // elem.drop
+    // Active and declarative segments are dropped (elem.drop): their references were never kept.
   }
   for (size_t i = 0; i < ir.datas.size(); ++i) {
     const DataSegment& seg = ir.datas[i];

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "decoder/limits.h"
+#include "decoder/reader.h"
 #include "validator/validator.h"
 
 namespace wrun {
@@ -115,8 +116,37 @@ class ModuleValidator {
         if (m_.tables[seg.table].elem != seg.elem_type) fail(seg.entry_offset, "type mismatch");
         check_const_expr(seg.offset, ValType::I32, m_.global_types.size());
       }
-      for (const ConstExpr& init : seg.inits)
+      for (const ConstExpr& init : seg.exprs)
         check_const_expr(init, seg.elem_type, m_.global_types.size());
+      for (size_t k = 0; k < seg.funcs.size(); ++k) {
+        const uint32_t ref = seg.funcs[k];
+        if (ref == kNullRef) continue;
+        if (ref >= m_.funcs.size()) fail(element_offset(seg, k), unknown("function", ref));
+        if (seg.elem_type != ValType::FuncRef) fail(element_offset(seg, k), "type mismatch");
+      }
+    }
+  }
+
+  // The module offset of element k of a segment in the compact form, which keeps none: its
+  // elements are read again up to k (ElemSegment::funcs says what each can be).
+  size_t element_offset(const ElemSegment& seg, size_t k) const {
+    try {
+      if (seg.elems_offset > m_.bytes.size()) return seg.entry_offset;
+      Reader r(m_.bytes.data() + seg.elems_offset, m_.bytes.size() - seg.elems_offset,
+               seg.elems_offset);
+      for (size_t i = 0; i < k; ++i) {
+        if (!seg.uses_exprs) {
+          r.u32();
+        } else if (r.u8() == 0xD2) {  // ref.func x end
+          r.u32();
+          r.u8();
+        } else {  // ref.null t end
+          r.skip(2);
+        }
+      }
+      return r.offset();
+    } catch (const DecodeError&) {
+      return seg.entry_offset;
     }
   }
 
@@ -260,7 +290,10 @@ std::vector<bool> declared_func_refs(const DecodedModule& module) {
   for (const GlobalDef& g : module.globals) mark(g.init);
   for (const ElemSegment& seg : module.elems) {
     mark(seg.offset);
-    for (const ConstExpr& init : seg.inits) mark(init);
+    for (const ConstExpr& init : seg.exprs) mark(init);
+    for (uint32_t ref : seg.funcs) {
+      if (ref < refs.size()) refs[ref] = true;
+    }
   }
   for (const Export& e : module.exports) {
     if (e.kind == ExternKind::Func && e.index < refs.size()) refs[e.index] = true;

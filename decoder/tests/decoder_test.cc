@@ -150,11 +150,10 @@ TEST(Decoder, DecodesEverySection) {
   EXPECT_EQ(e.elem_type, ValType::FuncRef);
   ASSERT_EQ(e.offset.instrs.size(), 1u);
   EXPECT_EQ(e.offset.instrs[0].op, Op::I32Const);
-  ASSERT_EQ(e.inits.size(), 2u);
-  EXPECT_EQ(e.inits[1].instrs.size(), 1u);
-  EXPECT_EQ(e.inits[1].instrs[0].op, Op::RefFunc);
-  EXPECT_EQ(e.inits[1].instrs[0].imm, 2u);
-  EXPECT_EQ(e.inits[1].offset, b.payload[7] + 7);
+  EXPECT_FALSE(e.uses_exprs);
+  EXPECT_EQ(e.funcs, (std::vector<uint32_t>{1, 2}));
+  EXPECT_TRUE(e.exprs.empty());
+  EXPECT_EQ(e.elems_offset, b.payload[7] + 6);
 
   EXPECT_EQ(m.data_count, 1u);
 
@@ -446,13 +445,37 @@ TEST(Decoder, ElementSegmentEncodings) {
     EXPECT_EQ(es[i].mode, modes[i]);
     EXPECT_EQ(es[i].table, tables[i]);
     EXPECT_EQ(es[i].elem_type, types[i]);
-    EXPECT_EQ(es[i].inits.size(), counts[i]);
+    EXPECT_EQ(es[i].size(), counts[i]);
+    EXPECT_EQ(es[i].uses_exprs, i >= 4);
+    EXPECT_TRUE(es[i].exprs.empty());  // all indices, ref.func or ref.null: the compact form
   }
   EXPECT_EQ(es[2].offset.instrs[0].imm, 3u);
-  EXPECT_EQ(es[0].inits[0].instrs[0].op, Op::RefFunc);  // an index became ref.func
-  EXPECT_EQ(es[5].inits[0].instrs[0].op, Op::RefNull);
-  EXPECT_EQ(es[5].inits[0].instrs[0].imm, 0x6Fu);
-  EXPECT_EQ(es[7].inits[1].instrs[0].imm, 0x70u);
+  EXPECT_EQ(es[0].funcs, std::vector<uint32_t>{0});
+  EXPECT_EQ(es[4].funcs, std::vector<uint32_t>{0});
+  EXPECT_EQ(es[5].funcs, std::vector<uint32_t>{kNullRef});
+  EXPECT_EQ(es[7].funcs, (std::vector<uint32_t>{0, kNullRef}));
+
+  // One expression that is not a ref.func or ref.null keeps all of them as expressions.
+  r = decode(
+      module({type_void_void(), section(2, cat({{0x01}, name("m"), name("g"), {0x03, 0x70, 0x00}})),
+              one_func_of_type0(),
+              section(9, {0x01, 0x05, 0x70, 0x02, 0xD2, 0x01, 0x0B, 0x23, 0x00, 0x0B}),
+              one_empty_body()}));
+  ASSERT_TRUE(r.module) << r.error.to_string();
+  const ElemSegment& mixed = r.module->elems[0];
+  EXPECT_TRUE(mixed.funcs.empty());
+  ASSERT_EQ(mixed.exprs.size(), 2u);
+  EXPECT_EQ(mixed.exprs[0].instrs[0].op, Op::RefFunc);
+  EXPECT_EQ(mixed.exprs[0].offset, mixed.elems_offset);
+  EXPECT_EQ(mixed.exprs[1].instrs[0].op, Op::GlobalGet);
+  // Malformed expressions are reported as such, whatever the form.
+  EXPECT_EQ(error_of(module({section(9, {0x01, 0x05, 0x70, 0x01, 0xD0, 0x7F, 0x0B})})),
+            "malformed reference type");
+  EXPECT_EQ(error_of(module(
+                {section(9, {0x01, 0x05, 0x70, 0x01, 0xD2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x0B})})),
+            "integer representation too long");
+  EXPECT_EQ(error_of(module({section(9, {0x01, 0x05, 0x70, 0x01, 0xD2, 0x00})})),
+            "unexpected end of section or function");
 
   EXPECT_EQ(error_of(module({section(9, {0x01, 0x08})})), "malformed elements segment kind");
   EXPECT_EQ(error_of(module({section(9, {0x01, 0x01, 0x01, 0x00})})), "malformed element kind");

@@ -181,6 +181,25 @@ TEST(ModuleValidator, ElementSegments) {
             "constant expression required");
 }
 
+TEST(ModuleValidator, ElementErrorsPointAtTheElement) {
+  Bytes table = section(4, {0x01, 0x70, 0x00, 0x01});
+  // Function indices 0, 0, 7; then ref.func 0, ref.null func, ref.func 9 (both compact).
+  for (const Bytes& elems : {Bytes{0x00, 0x41, 0x00, 0x0B, 0x03, 0x00, 0x00, 0x07},
+                             Bytes{0x04, 0x41, 0x00, 0x0B, 0x03, 0xD2, 0x00, 0x0B, 0xD0, 0x70, 0x0B,
+                                   0xD2, 0x09, 0x0B}}) {
+    auto m = decoded(with_sections({table, section(9, cat({{0x01}, elems}))}));
+    ASSERT_TRUE(m);
+    const ElemSegment& seg = m->elems[0];
+    ASSERT_TRUE(seg.exprs.empty());
+    auto err = validate_module(*m);
+    ASSERT_TRUE(err);
+    const bool exprs = elems[0] == 0x04;
+    EXPECT_EQ(err->message, exprs ? "unknown function 9" : "unknown function 7");
+    EXPECT_EQ(err->offset, seg.elems_offset + (exprs ? 6 : 2));
+    EXPECT_EQ(m->bytes[err->offset], exprs ? 0xD2 : 0x07);
+  }
+}
+
 TEST(ModuleValidator, DataSegments) {
   Bytes memory = section(5, {0x01, 0x00, 0x01});
   EXPECT_EQ(invalid(module({section(11, {0x01, 0x00, 0x41, 0x00, 0x0B, 0x00})})),
@@ -271,9 +290,11 @@ TEST(DeclaredFuncRefs, IgnoresOutOfRangeIndices) {
   m.funcs = {0};
   m.exports.push_back(Export{"e", ExternKind::Func, 9, 0});
   ElemSegment seg;
-  seg.inits.push_back(ConstExpr{{ConstInstr{Op::RefFunc, 1u << 31}}, 0});
-  seg.inits.push_back(ConstExpr{{ConstInstr{Op::RefFunc, 0}}, 0});
+  seg.funcs = {1u << 31, kNullRef, 0};
   m.elems.push_back(seg);
+  ElemSegment exprs;
+  exprs.exprs.push_back(ConstExpr{{ConstInstr{Op::RefFunc, 1u << 31}}, 0});
+  m.elems.push_back(exprs);
   EXPECT_EQ(declared_func_refs(m), std::vector<bool>{true});
 }
 
