@@ -346,13 +346,15 @@ class ModuleDecoder {
 
   void decode_custom(Reader& r, size_t end) {
     CustomSection c;
-    c.name = r.name();
-    c.offset = r.offset();
+    const std::span<const uint8_t> name = r.name_bytes();
+    c.name_offset = static_cast<uint32_t>(r.offset() - name.size());
+    c.name_size = static_cast<uint32_t>(name.size());
+    c.offset = static_cast<uint32_t>(r.offset());
     if (c.offset > end) Reader::fail_at(end, "unexpected end of section or function");
-    c.size = end - c.offset;
+    c.size = static_cast<uint32_t>(end - c.offset);
     r.skip(c.size);
     // Parsed once everything else is known (it may precede the function section).
-    if (c.name == "name" && !name_section_) name_section_ = c;
+    if (m_.name_of(c) == "name" && !name_section_) name_section_ = c;
     m_.customs.push_back(std::move(c));
   }
 
@@ -603,7 +605,7 @@ class ModuleDecoder {
   void decode_names() {
     if (!name_section_) return;
     std::string module_name;
-    std::vector<std::string> func_names;
+    std::vector<FuncName> func_names;
     try {
       Reader r(m_.bytes.data() + name_section_->offset, name_section_->size, name_section_->offset);
       int last_id = -1;
@@ -617,15 +619,17 @@ class ModuleDecoder {
         if (id == 0) {
           module_name = sub.name();
         } else if (id == 1) {
-          func_names.assign(m_.funcs.size(), std::string());
           const uint32_t n = sub.u32();
+          reserve_for(func_names, n, sub);
           int64_t prev = -1;
           for (uint32_t i = 0; i < n; ++i) {
             const uint32_t index = sub.u32();
-            std::string name = sub.name();
-            if (index <= prev || index >= func_names.size()) return;  // unordered or unknown
+            const std::span<const uint8_t> name = sub.name_bytes();
+            if (index <= prev || index >= m_.funcs.size()) return;  // unordered or unknown
             prev = index;
-            func_names[index] = std::move(name);
+            const size_t at = static_cast<size_t>(name.data() - m_.bytes.data());
+            func_names.push_back(
+                FuncName{index, static_cast<uint32_t>(at), static_cast<uint32_t>(name.size())});
           }
         } else {
           sub.skip(sub.remaining());  // local names etc.: not used yet

@@ -3,11 +3,13 @@
 // read each function body once.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "decoder/opcodes.h"
@@ -99,10 +101,19 @@ struct FuncBody {
   uint32_t num_local_decls = 0;   // (those declaring no local are left out)
 };
 
+// Module offsets, not copies: a module may hold millions of tiny custom sections.
 struct CustomSection {
-  std::string name;
-  size_t offset = 0;  // module offset of the payload (after the name)
-  size_t size = 0;
+  uint32_t name_offset = 0;  // module offset of the name's bytes (DecodedModule::name_of)
+  uint32_t name_size = 0;
+  uint32_t offset = 0;  // module offset of the payload (after the name)
+  uint32_t size = 0;
+};
+
+// A function's name from the name section, as a module offset (DecodedModule::func_name).
+struct FuncName {
+  uint32_t func_index = 0;
+  uint32_t offset = 0;
+  uint32_t size = 0;
 };
 
 // Module offsets of declarations the IR does not otherwise locate, so validation errors can
@@ -140,7 +151,7 @@ struct DecodedModule {
 
   // From the `name` custom section when present and well-formed; empty otherwise.
   std::string module_name;
-  std::vector<std::string> func_names;  // indexed by function index; "" when unnamed
+  std::vector<FuncName> func_names;  // the named functions, by ascending index
 
   DeclOffsets decl_offsets;
 
@@ -151,6 +162,20 @@ struct DecodedModule {
   }
   std::span<const uint8_t> data_bytes(const DataSegment& d) const {
     return std::span<const uint8_t>(bytes).subspan(d.data_offset, d.data_size);
+  }
+  std::string_view text_at(uint32_t offset, uint32_t size) const {
+    if (offset > bytes.size() || size > bytes.size() - offset) return {};
+    return {reinterpret_cast<const char*>(bytes.data()) + offset, size};
+  }
+  std::string_view name_of(const CustomSection& c) const {
+    return text_at(c.name_offset, c.name_size);
+  }
+  // "" when the function has no name.
+  std::string_view func_name(uint32_t func_index) const {
+    auto it = std::lower_bound(func_names.begin(), func_names.end(), func_index,
+                               [](const FuncName& n, uint32_t i) { return n.func_index < i; });
+    if (it == func_names.end() || it->func_index != func_index) return {};
+    return text_at(it->offset, it->size);
   }
 };
 

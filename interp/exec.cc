@@ -412,8 +412,7 @@ Trap make_trap(TrapKind kind) { return Trap::make(kind); }
 void add_frame(Trap& trap, const Code* code, const uint8_t* ip) {
   Frame f;
   f.func_index = code->func_index;
-  if (code->module && code->func_index < code->module->func_names.size())
-    f.func_name = code->module->func_names[code->func_index];
+  if (code->module) f.func_name = code->module->func_name(code->func_index);
   f.code_offset = code->module_offset_at(ip);
   trap.backtrace.push_back(std::move(f));
 }

@@ -44,6 +44,13 @@ std::string error_of(const Bytes& bytes) {
   return r.error.message;
 }
 
+// func_name of every function, "" for those without one.
+std::vector<std::string> all_func_names(const DecodedModule& m) {
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < m.funcs.size(); ++i) names.emplace_back(m.func_name(i));
+  return names;
+}
+
 // One module using every section kind (and all four import kinds).
 std::vector<Bytes> full_module_sections() {
   return {
@@ -184,11 +191,11 @@ TEST(Decoder, DecodesEverySection) {
   EXPECT_EQ(std::string(data.begin(), data.end()), "abc");
 
   ASSERT_EQ(m.customs.size(), 1u);
-  EXPECT_EQ(m.customs[0].name, "name");
+  EXPECT_EQ(m.name_of(m.customs[0]), "name");
   EXPECT_EQ(m.customs[0].offset, b.payload[11] + 5);
   EXPECT_EQ(m.customs[0].offset + m.customs[0].size, b.bytes.size());
   EXPECT_EQ(m.module_name, "m");
-  EXPECT_EQ(m.func_names, (std::vector<std::string>{"", "run", ""}));
+  EXPECT_EQ(all_func_names(m), (std::vector<std::string>{"", "run", ""}));
 }
 
 TEST(Decoder, HeaderErrors) {
@@ -236,7 +243,7 @@ TEST(Decoder, CustomSectionsMayAppearAnywhere) {
       {custom, type_void_void(), custom, one_func_of_type0(), custom, one_empty_body(), custom}));
   ASSERT_TRUE(r.module) << r.error.to_string();
   ASSERT_EQ(r.module->customs.size(), 4u);
-  EXPECT_EQ(r.module->customs[0].name, "x");
+  EXPECT_EQ(r.module->name_of(r.module->customs[0]), "x");
   EXPECT_EQ(r.module->customs[0].offset, 12u);
   EXPECT_EQ(r.module->customs[0].size, 3u);
 }
@@ -569,14 +576,14 @@ TEST(Decoder, NameSection) {
       cat({{0x00, 0x04}, name("mod"), {0x01}, uleb(funcs.size()), funcs, {0x02, 0x01, 0x00}})));
   ASSERT_TRUE(r.module) << r.error.to_string();
   EXPECT_EQ(r.module->module_name, "mod");
-  EXPECT_EQ(r.module->func_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(all_func_names(*r.module), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(Decoder, NameSectionBeforeTheFunctionsItNames) {
   Bytes names = section(0, cat({name("name"), {0x01, 0x04, 0x01, 0x00}, name("f")}));
   DecodeResult r = decode(module({names, type_void_void(), one_func_of_type0(), one_empty_body()}));
   ASSERT_TRUE(r.module) << r.error.to_string();
-  EXPECT_EQ(r.module->func_names, (std::vector<std::string>{"f"}));
+  EXPECT_EQ(all_func_names(*r.module), (std::vector<std::string>{"f"}));
 }
 
 TEST(Decoder, MalformedNameSectionIsIgnored) {
