@@ -908,9 +908,15 @@ class Lowering {
   }
 
   // --- Pending operands ------------------------------------------------------------------------
+  // The operand stack starts after the locals, which may take 100,000 slots: its entries are
+  // indexed from there, so a big frame costs nothing here (slots below keep a table of their
+  // own in case a caller names one).
   Pending& at(uint32_t slot) {
-    if (slot >= pending_.size()) pending_.resize(slot + 16);
-    return pending_[slot];
+    const uint32_t base = w_->num_local_slots();
+    std::vector<Pending>& table = slot >= base ? pending_ : below_stack_;
+    const uint32_t i = slot >= base ? slot - base : slot;
+    if (i >= table.size()) table.resize(i + 16);
+    return table[i];
   }
   void define(uint32_t slot, uint32_t width) {
     for (uint32_t i = 0; i < width; ++i) at(slot + i) = Pending{};
@@ -1841,7 +1847,8 @@ class Lowering {
   const Walker* w_ = nullptr;
   std::vector<uint8_t> buf_;
   std::vector<Label> labels_;
-  std::vector<Pending> pending_;  // by operand-stack slot
+  std::vector<Pending> pending_;  // by operand-stack slot, from the first after the locals
+  std::vector<Pending> below_stack_;
   bool dead_ = false;
 
   // The last emitted instruction, for the peepholes, and the one before it (fusions of three

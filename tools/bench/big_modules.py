@@ -15,6 +15,7 @@ KIND is one of
   exports   N function exports of one function, named by index
   imports   N function imports `"m" "<index>"`
   calls     one function of N `call 0` instructions (2 bytes each)
+  locals    N functions declaring 50,000 i32 locals each (8 bytes each)
 
 Every module exports a function "f" that returns nothing, so `wrun --invoke f` loads,
 instantiates and calls it. --unlinkable adds an import nothing provides, so `wrun` stops
@@ -101,6 +102,10 @@ def module(kind, n, unlinkable):
         exports += [name(str(i)) + b"\x00" + uleb(len(imports)) for i in range(n)]
     elif kind == "imports":
         imports += [name("m") + name(str(i)) + b"\x00" + uleb(0) for i in range(n)]
+    elif kind == "locals":
+        body = b"\x01" + uleb(50000) + b"\x7f\x0b"
+        funcs += [uleb(0)] * n
+        bodies += [uleb(len(body)) + body] * n
     elif kind == "calls":
         code = b"\x00" + b"\x10\x00" * n + b"\x0b"
         funcs.append(uleb(0))
