@@ -36,7 +36,7 @@ import tempfile
 # (and the import of --unlinkable).
 DEFAULT_SET = ["funcs=999998", "elem=10000000", "passive=10000000", "types=999999",
                "sametypes=999999", "globals=1000000", "exports=999999", "imports=999999",
-               "calls=1000000"]
+               "calls=1000000", "locals=124999"]
 
 
 def uleb(v):
