@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "decoder/limits.h"
 #include "decoder/module.h"
 #include "decoder/reader.h"
 
@@ -14,10 +15,6 @@ namespace {
 
 constexpr uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6D};    // "\0asm"
 constexpr uint8_t kVersion[4] = {0x01, 0x00, 0x00, 0x00};  // 1, little-endian
-
-// Locals per function (not counting params). The spec allows 2^32-1; a smaller cap keeps
-// frames and validation bounded, as other engines do.
-constexpr uint64_t kMaxLocals = 50000;
 
 enum SectionId : uint8_t {
   kCustomSection = 0,
@@ -47,6 +44,24 @@ int section_rank(uint8_t id) {
     default:
       return id;
   }
+}
+
+// Fails unless `count` things (what the module at `at` declares, plus any before them) are
+// within the implementation limit (decoder/limits.h).
+void check_limit(size_t at, uint64_t count, uint64_t limit, const char* what) {
+  if (count > limit) {
+    Reader::fail_at(at, std::string("too many ") + what + ": " + std::to_string(count) +
+                            " (limit " + std::to_string(limit) + ")");
+  }
+}
+
+// Reads a vector's count and checks it against its limit, `before` counting what earlier
+// sections already declared in the same index space.
+uint32_t read_count(Reader& r, uint64_t limit, const char* what, uint64_t before = 0) {
+  const size_t at = r.offset();
+  const uint32_t n = r.u32();
+  check_limit(at, before + n, limit, what);
+  return n;
 }
 
 // Every vector element occupies at least one byte, so clamping a reservation to the bytes
@@ -214,11 +229,33 @@ ConstExpr read_const_expr(Reader& r) {
   }
 }
 
-ConstExpr ref_func_expr(uint32_t func_index, size_t offset) {
-  ConstExpr e;
-  e.instrs.push_back(ConstInstr{Op::RefFunc, func_index});
-  e.offset = offset;
-  return e;
+// Reads `count` element expressions into seg.funcs if each is one ref.func or ref.null of the
+// segment's type (ElemSegment); otherwise reads nothing and returns false.
+bool read_ref_exprs(Reader& r, ElemSegment& seg, uint32_t count) {
+  constexpr uint8_t kRefNull = 0xD0, kRefFunc = 0xD2, kEnd = 0x0B;
+  Reader p = r;
+  reserve_for(seg.funcs, count, p);
+  try {
+    for (uint32_t k = 0; k < count; ++k) {
+      const uint8_t op = p.u8();
+      uint32_t ref = kNullRef;
+      if (op == kRefFunc && seg.elem_type == ValType::FuncRef) {
+        ref = p.u32();
+      } else if (op != kRefNull || p.u8() != static_cast<uint8_t>(seg.elem_type)) {
+        break;
+      }
+      if (p.u8() != kEnd) break;
+      seg.funcs.push_back(ref);
+    }
+  } catch (const DecodeError&) {
+    // Malformed input: read_const_expr reports it.
+  }
+  if (seg.funcs.size() != count) {
+    std::vector<uint32_t>().swap(seg.funcs);
+    return false;
+  }
+  r = p;
+  return true;
 }
 
 class ModuleDecoder {
@@ -302,25 +339,27 @@ class ModuleDecoder {
       case kDataSection:
         return decode_data(r);
       case kDataCountSection:
-        m_.data_count = r.u32();
+        m_.data_count = read_count(r, limits::kDataSegments, "data segments");
         return;
     }
   }
 
   void decode_custom(Reader& r, size_t end) {
     CustomSection c;
-    c.name = r.name();
-    c.offset = r.offset();
+    const std::span<const uint8_t> name = r.name_bytes();
+    c.name_offset = static_cast<uint32_t>(r.offset() - name.size());
+    c.name_size = static_cast<uint32_t>(name.size());
+    c.offset = static_cast<uint32_t>(r.offset());
     if (c.offset > end) Reader::fail_at(end, "unexpected end of section or function");
-    c.size = end - c.offset;
+    c.size = static_cast<uint32_t>(end - c.offset);
     r.skip(c.size);
     // Parsed once everything else is known (it may precede the function section).
-    if (c.name == "name" && !name_section_) name_section_ = c;
+    if (m_.name_of(c) == "name" && !name_section_) name_section_ = c;
     m_.customs.push_back(std::move(c));
   }
 
   void decode_types(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kTypes, "types");
     reserve_for(m_.types, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       const size_t at = r.offset();
@@ -331,20 +370,21 @@ class ModuleDecoder {
         Reader::fail_at(at, "malformed function type");
       }
       FuncType t;
-      read_val_types(r, t.params);
-      read_val_types(r, t.results);
+      read_val_types(r, t.params, limits::kParams, "params");
+      read_val_types(r, t.results, limits::kResults, "results");
       m_.types.push_back(std::move(t));
     }
   }
 
-  static void read_val_types(Reader& r, std::vector<ValType>& out) {
-    const uint32_t n = r.u32();
+  static void read_val_types(Reader& r, std::vector<ValType>& out, uint32_t limit,
+                             const char* what) {
+    const uint32_t n = read_count(r, limit, what);
     reserve_for(out, n, r);
     for (uint32_t i = 0; i < n; ++i) out.push_back(read_val_type(r));
   }
 
   void decode_imports(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kImports, "imports");
     reserve_for(m_.imports, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       Import imp;
@@ -355,21 +395,25 @@ class ModuleDecoder {
       const uint8_t kind = r.u8();
       switch (kind) {
         case 0:
+          check_limit(imp.entry_offset, m_.funcs.size() + 1, limits::kFunctions, "functions");
           imp.func_type = r.u32();
           m_.funcs.push_back(imp.func_type);
           ++m_.num_imported_funcs;
           break;
         case 1:
+          check_limit(imp.entry_offset, m_.tables.size() + 1, limits::kTables, "tables");
           imp.table = read_table_type(r);
           m_.tables.push_back(imp.table);
           ++m_.num_imported_tables;
           break;
         case 2:
+          check_limit(imp.entry_offset, m_.memories.size() + 1, limits::kMemories, "memories");
           imp.memory.limits = read_limits(r);
           m_.memories.push_back(imp.memory);
           ++m_.num_imported_memories;
           break;
         case 3:
+          check_limit(imp.entry_offset, m_.global_types.size() + 1, limits::kGlobals, "globals");
           imp.global = read_global_type(r);
           m_.global_types.push_back(imp.global);
           ++m_.num_imported_globals;
@@ -383,35 +427,35 @@ class ModuleDecoder {
   }
 
   void decode_functions(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kFunctions, "functions", m_.funcs.size());
     reserve_for(m_.funcs, n, r);
     reserve_for(m_.decl_offsets.funcs, n, r);
     for (uint32_t i = 0; i < n; ++i) {
-      m_.decl_offsets.funcs.push_back(r.offset());
+      m_.decl_offsets.funcs.push_back(static_cast<uint32_t>(r.offset()));
       m_.funcs.push_back(r.u32());
     }
   }
 
   void decode_tables(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kTables, "tables", m_.tables.size());
     reserve_for(m_.tables, n, r);
     for (uint32_t i = 0; i < n; ++i) {
-      m_.decl_offsets.tables.push_back(r.offset());
+      m_.decl_offsets.tables.push_back(static_cast<uint32_t>(r.offset()));
       m_.tables.push_back(read_table_type(r));
     }
   }
 
   void decode_memories(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kMemories, "memories", m_.memories.size());
     reserve_for(m_.memories, n, r);
     for (uint32_t i = 0; i < n; ++i) {
-      m_.decl_offsets.memories.push_back(r.offset());
+      m_.decl_offsets.memories.push_back(static_cast<uint32_t>(r.offset()));
       m_.memories.push_back(MemoryType{read_limits(r)});
     }
   }
 
   void decode_globals(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kGlobals, "globals", m_.global_types.size());
     reserve_for(m_.globals, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       GlobalDef g;
@@ -423,7 +467,7 @@ class ModuleDecoder {
   }
 
   void decode_exports(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kExports, "exports");
     reserve_for(m_.exports, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       Export e;
@@ -441,7 +485,7 @@ class ModuleDecoder {
   // The eight element segment encodings: bit 0 = passive or declarative, bit 1 = explicit
   // table index (active) or declarative (otherwise), bit 2 = expressions instead of indices.
   void decode_elements(Reader& r) {
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kElemSegments, "element segments");
     reserve_for(m_.elems, n, r);
     for (uint32_t i = 0; i < n; ++i) {
       ElemSegment seg;
@@ -466,15 +510,15 @@ class ModuleDecoder {
         const size_t at = r.offset();
         if (r.u8() != 0x00) Reader::fail_at(at, "malformed element kind");
       }
-      const uint32_t count = r.u32();
-      reserve_for(seg.inits, count, r);
-      for (uint32_t k = 0; k < count; ++k) {
-        if (uses_exprs) {
-          seg.inits.push_back(read_const_expr(r));
-        } else {
-          const size_t at = r.offset();
-          seg.inits.push_back(ref_func_expr(r.u32(), at));
-        }
+      const uint32_t count = read_count(r, limits::kElemSegmentEntries, "elements in a segment");
+      seg.uses_exprs = uses_exprs;
+      seg.elems_offset = r.offset();
+      if (!uses_exprs) {
+        reserve_for(seg.funcs, count, r);
+        for (uint32_t k = 0; k < count; ++k) seg.funcs.push_back(r.u32());
+      } else if (!read_ref_exprs(r, seg, count)) {
+        reserve_for(seg.exprs, count, r);
+        for (uint32_t k = 0; k < count; ++k) seg.exprs.push_back(read_const_expr(r));
       }
       m_.elems.push_back(std::move(seg));
     }
@@ -488,30 +532,43 @@ class ModuleDecoder {
     has_code_ = true;
     m_.code.reserve(n);  // equals the function count, already bounded by the input size
     for (uint32_t i = 0; i < n; ++i) {
+      const size_t size_offset = r.offset();
       const uint32_t size = r.u32();
+      if (size > limits::kFunctionBodyBytes) {
+        Reader::fail_at(size_offset, "function body too large: " + std::to_string(size) +
+                                         " bytes (limit " +
+                                         std::to_string(limits::kFunctionBodyBytes) + ")");
+      }
       FuncBody body;
-      body.body_offset = r.offset();
+      body.body_offset = static_cast<uint32_t>(r.offset());
       body.body_size = size;
       Reader b(r.bytes(size).data(), size, body.body_offset);
       const uint32_t decls = b.u32();
-      body.locals.reserve(std::min<size_t>(decls, b.remaining() / 2));  // 2+ bytes each
+      // The limit counts the parameters too (an unknown type is the validator's to report).
+      const uint32_t type = m_.funcs[m_.num_imported_funcs + i];
+      const uint64_t params = type < m_.types.size() ? m_.types[type].params.size() : 0;
+      uint64_t num_locals = 0;
+      body.first_local_decl = static_cast<uint32_t>(m_.local_decls.size());
       for (uint32_t k = 0; k < decls; ++k) {
         const size_t at = b.offset();
         LocalDecl d;
         d.count = b.u32();
         d.type = read_val_type(b);
-        body.num_locals += d.count;
-        if (body.num_locals > kMaxLocals) Reader::fail_at(at, "too many locals");
-        body.locals.push_back(d);
+        num_locals += d.count;
+        check_limit(at, params + num_locals, limits::kLocals, "locals");
+        // Declarations of no locals are dropped, so at most kLocals are kept per body.
+        if (d.count != 0) m_.local_decls.push_back(d);
       }
-      body.code_offset = b.offset();
+      body.num_locals = static_cast<uint32_t>(num_locals);
+      body.num_local_decls = static_cast<uint32_t>(m_.local_decls.size() - body.first_local_decl);
+      body.code_offset = static_cast<uint32_t>(b.offset());
       m_.code.push_back(std::move(body));
     }
   }
 
   void decode_data(Reader& r) {
     const size_t count_offset = r.offset();
-    const uint32_t n = r.u32();
+    const uint32_t n = read_count(r, limits::kDataSegments, "data segments");
     if (m_.data_count && *m_.data_count != n)
       Reader::fail_at(count_offset, "data count and data section have inconsistent lengths");
     has_data_ = true;
@@ -548,7 +605,7 @@ class ModuleDecoder {
   void decode_names() {
     if (!name_section_) return;
     std::string module_name;
-    std::vector<std::string> func_names;
+    std::vector<FuncName> func_names;
     try {
       Reader r(m_.bytes.data() + name_section_->offset, name_section_->size, name_section_->offset);
       int last_id = -1;
@@ -562,15 +619,17 @@ class ModuleDecoder {
         if (id == 0) {
           module_name = sub.name();
         } else if (id == 1) {
-          func_names.assign(m_.funcs.size(), std::string());
           const uint32_t n = sub.u32();
+          reserve_for(func_names, n, sub);
           int64_t prev = -1;
           for (uint32_t i = 0; i < n; ++i) {
             const uint32_t index = sub.u32();
-            std::string name = sub.name();
-            if (index <= prev || index >= func_names.size()) return;  // unordered or unknown
+            const std::span<const uint8_t> name = sub.name_bytes();
+            if (index <= prev || index >= m_.funcs.size()) return;  // unordered or unknown
             prev = index;
-            func_names[index] = std::move(name);
+            const size_t at = static_cast<size_t>(name.data() - m_.bytes.data());
+            func_names.push_back(
+                FuncName{index, static_cast<uint32_t>(at), static_cast<uint32_t>(name.size())});
           }
         } else {
           sub.skip(sub.remaining());  // local names etc.: not used yet
@@ -593,6 +652,13 @@ class ModuleDecoder {
 }  // namespace
 
 DecodeResult decode_module(std::span<const uint8_t> bytes) {
+  // Checked before the bytes are copied (or read).
+  if (bytes.size() > limits::kModuleBytes) {
+    return DecodeResult{
+        nullptr, Error{"module too large: " + std::to_string(bytes.size()) + " bytes (limit " +
+                           std::to_string(limits::kModuleBytes) + ")",
+                       0}};
+  }
   auto module = std::make_shared<DecodedModule>();
   module->bytes.assign(bytes.begin(), bytes.end());
   try {

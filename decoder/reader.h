@@ -75,11 +75,16 @@ class Reader {
 
   // A name: u32 byte length then UTF-8 ("malformed UTF-8 encoding" on bad input).
   std::string name() {
+    auto b = name_bytes();
+    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  // The same, left in place.
+  std::span<const uint8_t> name_bytes() {
     uint32_t len = u32();
     if (len > remaining()) fail("length out of bounds");
     auto b = bytes(len);
     if (!is_valid_utf8(b.data(), b.size())) fail("malformed UTF-8 encoding");
-    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+    return b;
   }
 
  private:

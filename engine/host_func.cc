@@ -26,7 +26,7 @@ std::optional<Trap> run_host(Store& store, FuncInst* func, Instance* caller, Slo
   Caller c(&store, caller);
   std::optional<Trap> trap;
   try {
-    trap = func->host_callback(c, args, results);
+    trap = func->host->callback(c, args, results);
   } catch (const std::exception& e) {
     return Trap::make(TrapKind::Host, std::string("host function threw: ") + e.what());
   } catch (...) {
@@ -54,7 +54,8 @@ std::optional<Trap> run_host(Store& store, FuncInst* func, Instance* caller, Slo
 }  // namespace
 
 std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
-  if (!func->host_callback) return Trap::make(TrapKind::Host, "host function has no callback");
+  if (!func->host || !func->host->callback)
+    return Trap::make(TrapKind::Host, "host function has no callback");
   const size_t np = func->type->params.size(), nr = func->type->results.size();
   if (np + nr <= kInlineVals) {
     std::array<Val, kInlineVals> vals;
@@ -69,17 +70,16 @@ std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* call
 }  // namespace rt
 
 Func Func::host(Store& store, FuncType type, HostCallback callback) {
-  auto f = std::make_unique<rt::FuncInst>();
-  f->host_type = rt::intern_func_type(type);
-  f->type = &f->host_type->type;
-  f->type_id = f->host_type->id;
-  f->param_slots = rt::slot_count(type.params);
-  f->result_slots = rt::slot_count(type.results);
-  f->host_thunk = &rt::host_func_thunk;
-  f->host_callback = std::move(callback);
-  rt::Store& s = *store.raw();
-  s.funcs.push_back(std::move(f));
-  return Func(s.funcs.back().get());
+  auto host = std::make_unique<rt::HostFuncData>(
+      rt::HostFuncData{rt::intern_func_type(type), std::move(callback)});
+  rt::FuncInst& f = store.raw()->funcs.emplace_back();
+  f.type = &host->type->type;
+  f.type_id = host->type->id;
+  f.param_slots = rt::slot_count(type.params);
+  f.result_slots = rt::slot_count(type.results);
+  f.host_thunk = &rt::host_func_thunk;
+  f.host = std::move(host);
+  return Func(&f);
 }
 
 }  // namespace wrun

@@ -30,8 +30,8 @@ InstantiateError trap_error(Trap trap) {
 }
 
 // Objects allocated for one instance; moved into the store only once allocation succeeded.
+// (Functions go into the store's deque in place and are removed again if allocation fails.)
 struct Allocation {
-  std::vector<std::unique_ptr<FuncInst>> funcs;
   std::vector<std::unique_ptr<TableInst>> tables;
   std::vector<std::unique_ptr<MemoryInst>> memories;
   std::vector<std::unique_ptr<GlobalInst>> globals;
@@ -80,7 +80,7 @@ std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
   return std::nullopt;
 }
 
-std::optional<std::string> alloc_funcs(Instance& inst, Allocation& alloc, const DecodedModule& ir,
+std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const DecodedModule& ir,
                                        const CompiledModule& compiled) {
   const size_t first = inst.funcs.size();
   if (compiled.code.size() != ir.funcs.size() - first)
@@ -90,19 +90,19 @@ std::optional<std::string> alloc_funcs(Instance& inst, Allocation& alloc, const 
   slots.reserve(ir.types.size());
   for (const FuncType& t : ir.types)
     slots.emplace_back(slot_count(t.params), slot_count(t.results));
+  inst.funcs.reserve(ir.funcs.size());
   for (size_t i = first; i < ir.funcs.size(); ++i) {
     const uint32_t type_index = ir.funcs[i];
     if (type_index >= ir.types.size()) return std::string("malformed module: unknown type");
-    auto f = std::make_unique<FuncInst>();
-    f->type = &ir.types[type_index];
-    f->type_id = inst.type_ids[type_index];
-    f->param_slots = slots[type_index].first;
-    f->result_slots = slots[type_index].second;
-    f->instance = &inst;
-    f->index = static_cast<uint32_t>(i);
-    f->code = compiled.code[i - first].get();
-    inst.funcs.push_back(f.get());
-    alloc.funcs.push_back(std::move(f));
+    FuncInst& f = store.funcs.emplace_back();
+    f.type = &ir.types[type_index];
+    f.type_id = inst.type_ids[type_index];
+    f.param_slots = slots[type_index].first;
+    f.result_slots = slots[type_index].second;
+    f.instance = &inst;
+    f.index = static_cast<uint32_t>(i);
+    f.code = compiled.code[i - first].get();
+    inst.funcs.push_back(&f);
   }
   return std::nullopt;
 }
@@ -161,30 +161,39 @@ std::optional<std::string> alloc_globals(Instance& inst, Allocation& alloc,
   return std::nullopt;
 }
 
-// The reference element k of segment `seg` (number i) evaluates to, or an error message.
-std::variant<Slot, std::string> segment_element(const Instance& inst, const ElemSegment& seg,
-                                                size_t i, size_t k) {
-  auto v = eval_const_expr(seg.inits[k], inst.funcs, inst.globals);
-  if (!v || v->type != seg.elem_type)
-    return "element " + std::to_string(i) + " is not a constant reference";
+// The reference element k of a segment evaluates to, or nullopt if it is not one of the
+// segment's type.
+std::optional<Slot> element_ref(const Instance& inst, const ElemSegment& seg, size_t k) {
+  if (seg.exprs.empty()) {
+    const uint32_t ref = seg.funcs[k];
+    if (ref == kNullRef) return Slot{0};
+    if (ref >= inst.funcs.size() || seg.elem_type != ValType::FuncRef) return std::nullopt;
+    return Slot{reinterpret_cast<uintptr_t>(inst.funcs[ref])};
+  }
+  auto v = eval_const_expr(seg.exprs[k], inst.funcs, inst.globals);
+  if (!v || v->type != seg.elem_type) return std::nullopt;
   return v->bits[0];
 }
 
-// Only passive segments are kept as references: active ones are evaluated straight into their
-// table once their bounds are checked (initialize), and declarative ones are dropped at once,
-// so neither costs the instance a copy. Constant expressions read only immutable globals, so
-// evaluating an active segment later gives the same references.
+std::string bad_element(size_t segment) {
+  return "element segment " + std::to_string(segment) +
+         " has an element that is not a constant reference";
+}
+
+// Only passive segments keep their references in the instance (for table.init): active ones
+// are evaluated straight into their table (initialize) and declarative ones are dropped. A
+// reference does not depend on when it is evaluated (2.0 constants have no effects).
 std::optional<std::string> resolve_segments(Instance& inst, const DecodedModule& ir) {
   inst.elem_segments.resize(ir.elems.size());
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
     if (seg.mode != SegmentMode::Passive) continue;
     std::vector<Slot>& refs = inst.elem_segments[i];
-    refs.reserve(seg.inits.size());
-    for (size_t k = 0; k < seg.inits.size(); ++k) {
-      auto ref = segment_element(inst, seg, i, k);
-      if (auto* err = std::get_if<std::string>(&ref)) return std::move(*err);
-      refs.push_back(std::get<Slot>(ref));
+    refs.resize(seg.size());
+    for (size_t k = 0; k < refs.size(); ++k) {
+      auto ref = element_ref(inst, seg, k);
+      if (!ref) return bad_element(i);
+      refs[k] = *ref;
     }
   }
   inst.data_segments.reserve(ir.datas.size());
@@ -238,23 +247,25 @@ std::optional<uint64_t> segment_offset(const Instance& inst, const ConstExpr& e)
 std::optional<InstantiateError> initialize(Store& store, Instance& inst, const DecodedModule& ir) {
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
-    if (seg.mode != SegmentMode::Active) continue;  // and it stays dropped (resolve_segments)
-    auto offset = segment_offset(inst, seg.offset);
-    if (!offset) return link_error("element segment offset is not a constant i32");
-    if (seg.table >= inst.tables.size())
-      return link_error("element segment refers to a missing table");
-    TableInst& table = *inst.tables[seg.table];
-    if (table.type.elem != seg.elem_type)
-      return link_error("element segment type does not match its table");
-    // table.init: bounds first, so a segment that does not fit writes nothing.
-    if (*offset > table.elems.size() || seg.inits.size() > table.elems.size() - *offset) {
-      return trap_error(Trap::make(TrapKind::TableOutOfBounds));
+    if (seg.mode == SegmentMode::Active) {
+      auto offset = segment_offset(inst, seg.offset);
+      if (!offset) return link_error("element segment offset is not a constant i32");
+      if (seg.table >= inst.tables.size())
+        return link_error("element segment refers to a missing table");
+      TableInst& table = *inst.tables[seg.table];
+      if (table.type.elem != seg.elem_type)
+        return link_error("element segment type does not match its table");
+      const size_t n = seg.size();
+      if (*offset > table.elems.size() || n > table.elems.size() - *offset) {
+        return trap_error(Trap::make(TrapKind::TableOutOfBounds));
+      }
+      for (size_t k = 0; k < n; ++k) {
+        auto ref = element_ref(inst, seg, k);
+        if (!ref) return link_error(bad_element(i));
+        table.elems[*offset + k] = *ref;
+      }
     }
-    for (size_t k = 0; k < seg.inits.size(); ++k) {
-      auto ref = segment_element(inst, seg, i, k);
-      if (auto* err = std::get_if<std::string>(&ref)) return link_error(std::move(*err));
-      table.elems[*offset + k] = std::get<Slot>(ref);
-    }
+    // Active and declarative segments are dropped (elem.drop): their references were never kept.
   }
   for (size_t i = 0; i < ir.datas.size(); ++i) {
     const DataSegment& seg = ir.datas[i];
@@ -305,9 +316,10 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
 
   if (auto err = bind_imports(inst, ir, imports)) return link_error(*err);
   Allocation alloc;
+  const size_t funcs_before = store.funcs.size();
   std::optional<std::string> err;
   try {
-    if (!err) err = alloc_funcs(inst, alloc, ir, *module);
+    if (!err) err = alloc_funcs(inst, store, ir, *module);
     if (!err) err = alloc_tables(inst, alloc, ir);
     if (!err) err = alloc_memories(inst, alloc, ir, store.max_memory_bytes);
     if (!err) err = alloc_globals(inst, alloc, ir);
@@ -316,11 +328,14 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
   } catch (const std::bad_alloc&) {
     err = "out of memory";
   }
-  if (err) return link_error(*err);
+  if (err) {
+    store.funcs.erase(store.funcs.begin() + static_cast<ptrdiff_t>(funcs_before),
+                      store.funcs.end());
+    return link_error(*err);
+  }
 
   // From here on the instance is part of the store: its functions may end up in shared tables
   // even if a later segment or the start function traps.
-  move_into(store.funcs, alloc.funcs);
   move_into(store.tables, alloc.tables);
   move_into(store.memories, alloc.memories);
   move_into(store.globals, alloc.globals);

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "decoder/limits.h"
 #include "decoder/module.h"
 #include "wrun/wrun.h"
 
@@ -54,21 +55,28 @@ struct FuncInst;
 // `caller` is the instance whose code made the call (null when called from the embedder).
 using HostThunk = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
+// What only host functions have: their type (registered while they live) and the embedder's
+// callback.
+struct HostFuncData {
+  FuncTypeRef type;
+  HostCallback callback;
+};
+
+// One per function of every instance, so kept small. Shared, never copied (a module may give
+// 20000 functions one type of 100000 parameters): the defining module's type, which the
+// instance keeps alive, or host->type's. Never null.
 struct FuncInst {
-  // Shared, never copied (a module may give 20000 functions one type of 100000 parameters):
-  // the module's own type, which the instance keeps alive, or host_type's. Never null.
   const FuncType* type = nullptr;
   uint32_t type_id = 0;
   uint32_t param_slots = 0;
   uint32_t result_slots = 0;
   // Wasm functions:
+  uint32_t index = 0;  // function index within its module
   Instance* instance = nullptr;
-  uint32_t index = 0;                 // function index within its module
   const interp::Code* code = nullptr;  // lowered body
   // Host functions:
   HostThunk host_thunk = nullptr;
-  HostCallback host_callback;
-  FuncTypeRef host_type;  // keeps type and type_id registered
+  std::unique_ptr<HostFuncData> host;
 
   bool is_host() const { return host_thunk != nullptr; }
 };
@@ -127,7 +135,7 @@ struct Instance {
 struct Store {
   explicit Store(Engine& e) : engine(&e) {}
   Engine* engine;
-  std::deque<std::unique_ptr<FuncInst>> funcs;
+  std::deque<FuncInst> funcs;  // in place: a deque never moves its elements when it grows
   std::deque<std::unique_ptr<TableInst>> tables;
   std::deque<std::unique_ptr<MemoryInst>> memories;
   std::deque<std::unique_ptr<GlobalInst>> globals;
@@ -164,11 +172,11 @@ std::unique_ptr<MemoryInst> create_memory(const MemoryType& type, std::optional<
 // ---------------------------------------------------------------------------------------------
 // Engine helpers shared by engine/*.cc (executors may use them too).
 
-// Implementation limit on any table's size, in entries: a validated module may ask for 2^32-1,
-// which would be 32 GiB of slots. Creation beyond it fails, growth beyond it returns -1. It also
-// bounds the tables one instance defines together (at instantiation and on every table.grow),
-// so many tables cannot add up to gigabytes.
-constexpr uint64_t kMaxTableEntries = 10'000'000;
+// Implementation limit on any table's size, in entries (decoder/limits.h): a validated module
+// may declare a maximum of 2^32-1, which would be 32 GiB of slots. Creation beyond it fails,
+// growth beyond it returns -1. It also bounds the tables one instance defines together (at
+// instantiation and on every table.grow), so many tables cannot add up to gigabytes.
+constexpr uint64_t kMaxTableEntries = limits::kTableSize;
 
 // Creates a table of type.limits.min entries set to `init`; null if min exceeds the limits.
 std::unique_ptr<TableInst> create_table(const TableType& type, Slot init);
@@ -184,7 +192,7 @@ Val val_from_slots(ValType type, const Slot* in);
 // `slots` (at least max(param_slots, result_slots) long). `caller` may be null.
 std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
-// The host_thunk of every FuncInst made by Func::host: slots -> Vals, host_callback, Vals -> slots.
+// The host_thunk of every FuncInst made by Func::host: slots -> Vals, the callback, Vals -> slots.
 std::optional<Trap> host_func_thunk(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
 // Appends n frames of one activation (innermost first) to trap.backtrace within the bounds

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -195,20 +196,27 @@ enum : uint16_t {
 };
 constexpr uint16_t id_of(Op op) { return static_cast<uint16_t>(op); }
 
+// A lowered function is one allocation (lower.cc, pack_code): this header, the instruction
+// stream (num_words 8-byte words) right after it, then the offsets table. A module may have a
+// million functions, so the header is kept small and nothing else is allocated per function.
 struct Code {
-  std::vector<uint64_t> words;  // the instruction stream
+  const uint8_t* entry = nullptr;  // the instruction stream, right after this header
+  const DecodedModule* module = nullptr;
   uint32_t func_index = 0;
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;   // params + declared locals
   uint32_t result_slots = 0;
   uint32_t zero_slots = 0;    // declared locals' slots, zeroed on entry
   uint32_t frame_slots = 0;   // highest slot the body can touch (locals + max stack)
-  const uint8_t* entry = nullptr;  // words.data(), cached for calls
-  const DecodedModule* module = nullptr;
-  // (byte position in the stream, module offset of the wasm instruction), ascending.
-  std::vector<std::pair<uint32_t, uint32_t>> offsets;
+  uint32_t num_words = 0;     // length of the instruction stream
+  uint32_t num_offsets = 0;
 
-  const uint8_t* start() const { return reinterpret_cast<const uint8_t*>(words.data()); }
+  const uint8_t* start() const { return entry; }
+  // (byte position in the stream, module offset of the wasm instruction), ascending.
+  std::span<const std::pair<uint32_t, uint32_t>> offsets() const {
+    return {reinterpret_cast<const std::pair<uint32_t, uint32_t>*>(entry + size_t{num_words} * 8),
+            num_offsets};
+  }
   uint32_t module_offset_at(const uint8_t* ip) const;
 };
 

@@ -414,8 +414,7 @@ Trap make_trap(TrapKind kind) { return Trap::make(kind); }
 rt::FrameSource frame_source(const Code* code, const uint8_t* ip) {
   rt::FrameSource f;
   f.func_index = code->func_index;
-  if (code->module && code->func_index < code->module->func_names.size())
-    f.func_name = code->module->func_names[code->func_index];
+  if (code->module) f.func_name = code->module->func_name(code->func_index);
   f.code_offset = code->module_offset_at(ip);
   return f;
 }
@@ -1683,10 +1682,11 @@ std::string disassemble(const Code& code) {
   };
   std::string out;
   const uint8_t* base = code.start();
-  size_t total = code.words.size() * 8;
-  for (size_t i = 0; i < code.offsets.size(); ++i) {
-    size_t pos = code.offsets[i].first;
-    size_t end = i + 1 < code.offsets.size() ? code.offsets[i + 1].first : total;
+  const auto offsets = code.offsets();
+  size_t total = size_t{code.num_words} * 8;
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    size_t pos = offsets[i].first;
+    size_t end = i + 1 < offsets.size() ? offsets[i + 1].first : total;
     out += std::to_string(pos) + ": " + name_of(u64_at(base + pos));
     for (size_t p = pos + 8; p + 4 <= end; p += 4) out += " " + std::to_string(static_cast<int32_t>(u32_at(base + p)));
     out += "\n";

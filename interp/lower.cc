@@ -13,7 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -205,9 +208,49 @@ struct Pending {
 constexpr size_t kNone = std::numeric_limits<size_t>::max();
 constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 
+// A Code being built: its header fields and offsets table, packed with the instruction stream
+// into one allocation at the end (pack_code).
+struct CodeParts {
+  uint32_t func_index = 0;
+  uint32_t param_slots = 0;
+  uint32_t local_slots = 0;
+  uint32_t result_slots = 0;
+  uint32_t zero_slots = 0;
+  uint32_t frame_slots = 0;
+  const DecodedModule* module = nullptr;
+  std::vector<std::pair<uint32_t, uint32_t>> offsets;
+};
+
+CodePtr pack_code(const CodeParts& parts, const std::vector<uint8_t>& stream) {
+  const size_t words = (stream.size() + 7) / 8;
+  static_assert(sizeof(Code) % 8 == 0 && alignof(Code) <= 8, "the stream follows the header");
+  const size_t bytes = sizeof(Code) + words * 8 + parts.offsets.size() * sizeof(parts.offsets[0]);
+  void* block = ::operator new(bytes);
+  CodePtr code(new (block) Code);
+  uint8_t* stream_at = static_cast<uint8_t*>(block) + sizeof(Code);
+  std::memcpy(stream_at, stream.data(), stream.size());
+  std::memset(stream_at + stream.size(), 0, words * 8 - stream.size());
+  std::uninitialized_copy(parts.offsets.begin(), parts.offsets.end(),
+                          reinterpret_cast<std::pair<uint32_t, uint32_t>*>(stream_at + words * 8));
+  code->entry = stream_at;
+  code->module = parts.module;
+  code->func_index = parts.func_index;
+  code->param_slots = parts.param_slots;
+  code->local_slots = parts.local_slots;
+  code->result_slots = parts.result_slots;
+  code->zero_slots = parts.zero_slots;
+  code->frame_slots = parts.frame_slots;
+  code->num_words = static_cast<uint32_t>(words);
+  code->num_offsets = static_cast<uint32_t>(parts.offsets.size());
+  return code;
+}
+
 class Lowering {
  public:
-  Lowering(Code& code, bool optimize) : code_(code), disabled_(optimize ? disabled_optimisations() : ~0u) {}
+  explicit Lowering(bool optimize) : disabled_(optimize ? disabled_optimisations() : ~0u) {}
+
+  // The lowered function, once the walker has finished.
+  CodePtr take() { return std::move(result_); }
 
   using Walker = FuncWalker<Lowering>;
 
@@ -226,11 +269,8 @@ class Lowering {
     if (enabled(kOptThreading)) thread_branches(buf_, code_.offsets, sites_, std::max<size_t>(buf_.size() / 2, 256));
     apply_accumulator_pairs();
     code_.frame_slots = std::max({w.max_slot_height(), code_.result_slots, code_.local_slots});
-    size_t words = (buf_.size() + 7) / 8;
-    code_.words.assign(words, 0);
-    std::memcpy(code_.words.data(), buf_.data(), buf_.size());
-    code_.entry = code_.start();
     code_.zero_slots = code_.local_slots - code_.param_slots;
+    result_ = pack_code(code_, buf_);
   }
 
   // --- Control -----------------------------------------------------------------------------
@@ -840,9 +880,15 @@ class Lowering {
   }
 
   // --- Pending operands ------------------------------------------------------------------------
+  // The operand stack starts after the locals, which may take 100,000 slots: its entries are
+  // indexed from there, so a big frame costs nothing here (slots below keep a table of their
+  // own in case a caller names one).
   Pending& at(uint32_t slot) {
-    if (slot >= pending_.size()) pending_.resize(slot + 16);
-    return pending_[slot];
+    const uint32_t base = w_->num_local_slots();
+    std::vector<Pending>& table = slot >= base ? pending_ : below_stack_;
+    const uint32_t i = slot >= base ? slot - base : slot;
+    if (i >= table.size()) table.resize(i + 16);
+    return table[i];
   }
   void define(uint32_t slot, uint32_t width) {
     for (uint32_t i = 0; i < width; ++i) at(slot + i) = Pending{};
@@ -1767,12 +1813,14 @@ class Lowering {
 
   bool enabled(Optimisation o) const { return (disabled_ & o) == 0; }
 
-  Code& code_;
+  CodeParts code_;
+  CodePtr result_;
   const uint32_t disabled_;  // Optimisation bits turned off for this function
   const Walker* w_ = nullptr;
   std::vector<uint8_t> buf_;
   std::vector<Label> labels_;
-  std::vector<Pending> pending_;  // by operand-stack slot
+  std::vector<Pending> pending_;  // by operand-stack slot, from the first after the locals
+  std::vector<Pending> below_stack_;
   bool dead_ = false;
 
   // The last emitted instruction, for the peepholes, and the one before it (fusions of three
@@ -1797,12 +1845,16 @@ class Lowering {
 
 uint32_t Code::module_offset_at(const uint8_t* ip) const {
   uint32_t pos = static_cast<uint32_t>(ip - start());
-  auto it = std::upper_bound(offsets.begin(), offsets.end(), std::make_pair(pos, UINT32_MAX));
-  if (it == offsets.begin()) return 0;
+  const auto offs = offsets();
+  auto it = std::upper_bound(offs.begin(), offs.end(), std::make_pair(pos, UINT32_MAX));
+  if (it == offs.begin()) return 0;
   return std::prev(it)->second;
 }
 
-void destroy_code(Code* code) { delete code; }
+void destroy_code(Code* code) {
+  static_assert(std::is_trivially_destructible_v<Code>);
+  ::operator delete(static_cast<void*>(code));
+}
 
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index) {
   std::vector<bool> refs = declared_func_refs(module);
@@ -1811,11 +1863,10 @@ CodePtr compile_function(const DecodedModule& module, uint32_t func_index) {
 
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
                          const std::vector<bool>& declared_refs, bool optimize) {
-  CodePtr code(new Code);
-  Lowering lowering(*code, optimize);
+  Lowering lowering(optimize);
   FuncWalker<Lowering> walker(module, func_index, lowering, declared_refs);
   walker.run();
-  return code;
+  return lowering.take();
 }
 
 }  // namespace wrun::interp

@@ -14,6 +14,7 @@
 // reported only after its operands have been checked, so visitors never see invalid slots.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -126,9 +127,15 @@ class FuncWalker {
   const DecodedModule& module() const { return m_; }
   uint32_t func_index() const { return func_index_; }
   const FuncType& func_type() const { return type_; }
-  size_t num_locals() const { return local_types_.size(); }
-  ValType local_type(uint32_t i) const { return local_types_[i]; }
-  uint32_t local_slot(uint32_t i) const { return local_slots_[i]; }
+  size_t num_locals() const { return num_locals_; }
+  ValType local_type(uint32_t i) const {
+    return i < direct_.size() ? direct_[i].type : run_of(i).type;
+  }
+  uint32_t local_slot(uint32_t i) const {
+    if (i < direct_.size()) return direct_[i].slot;
+    const LocalRun& r = run_of(i);
+    return r.first_slot + (i - r.first) * slots_of(r.type);
+  }
   uint32_t num_param_slots() const { return param_slots_; }
   uint32_t num_local_slots() const { return local_slot_count_; }  // params + declared locals
   uint32_t slot_height() const { return cur_slot_; }
@@ -254,8 +261,29 @@ class FuncWalker {
   const FuncBody& body_;
   Reader* r_ = nullptr;
 
-  std::vector<ValType> local_types_;
-  std::vector<uint32_t> local_slots_;
+  // Locals as runs of one type: a body may declare 50,000 locals in four bytes, so nothing
+  // here is per local (a million such functions would otherwise take minutes to walk).
+  struct LocalRun {
+    uint32_t first;  // local index
+    uint32_t first_slot;
+    ValType type;
+  };
+  std::vector<LocalRun> local_runs_;  // ascending, the first at local 0
+  // The first locals, where nearly all accesses go, also by index (no search).
+  static constexpr uint32_t kDirectLocals = 256;
+  struct DirectLocal {
+    uint32_t slot;
+    ValType type;
+  };
+  std::vector<DirectLocal> direct_;
+  uint32_t num_locals_ = 0;
+  void add_locals(uint32_t count, ValType t);
+  const LocalRun& run_of(uint32_t i) const {
+    if (local_runs_.size() == 1) return local_runs_[0];
+    auto it = std::upper_bound(local_runs_.begin(), local_runs_.end(), i,
+                               [](uint32_t i, const LocalRun& r) { return i < r.first; });
+    return *std::prev(it);
+  }
   uint32_t param_slots_ = 0;
   uint32_t local_slot_count_ = 0;
 
@@ -313,24 +341,25 @@ MemArg FuncWalker<V>::read_memarg(Op op) {
 }
 
 template <class V>
+void FuncWalker<V>::add_locals(uint32_t count, ValType t) {
+  if (count == 0) return;
+  if (local_runs_.empty() || local_runs_.back().type != t)
+    local_runs_.push_back(LocalRun{num_locals_, local_slot_count_, t});
+  for (uint32_t i = 0; i < count && direct_.size() < kDirectLocals; ++i)
+    direct_.push_back(DirectLocal{local_slot_count_ + i * slots_of(t), t});
+  num_locals_ += count;  // at most limits::kLocals in a decoded module
+  local_slot_count_ += count * slots_of(t);
+}
+
+template <class V>
 void FuncWalker<V>::run() {
   // Locals: params first, then the declared locals.
-  for (ValType t : type_.params) {
-    local_types_.push_back(t);
-    local_slots_.push_back(local_slot_count_);
-    local_slot_count_ += slots_of(t);
-  }
+  for (ValType t : type_.params) add_locals(1, t);
   param_slots_ = local_slot_count_;
-  for (const LocalDecl& d : body_.locals) {
-    for (uint32_t i = 0; i < d.count; ++i) {
-      local_types_.push_back(d.type);
-      local_slots_.push_back(local_slot_count_);
-      local_slot_count_ += slots_of(d.type);
-    }
-  }
+  for (const LocalDecl& d : m_.locals(body_)) add_locals(d.count, d.type);
   cur_slot_ = max_slot_ = local_slot_count_;
 
-  size_t end = body_.body_offset + body_.body_size;
+  size_t end = size_t{body_.body_offset} + body_.body_size;
   Reader r(m_.bytes.data() + body_.code_offset, end - body_.code_offset, body_.code_offset);
   r_ = &r;
   instr_offset_ = body_.code_offset;
@@ -590,8 +619,8 @@ void FuncWalker<V>::step(Op op) {
     case Op::LocalSet:
     case Op::LocalTee: {
       uint32_t idx = r_->u32();
-      if (idx >= local_types_.size()) fail("unknown local " + std::to_string(idx));
-      ValType t = local_types_[idx];
+      if (idx >= num_locals_) fail("unknown local " + std::to_string(idx));
+      ValType t = local_type(idx);
       if (op == Op::LocalGet) {
         if (live) v_.on_local_get(idx, cur_slot_);
         push(t);

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "decoder/limits.h"
+#include "decoder/reader.h"
 #include "validator/validator.h"
 
 namespace wrun {
@@ -26,7 +28,7 @@ std::string unknown(const char* what, uint64_t index) {
   return std::string("unknown ") + what + " " + std::to_string(index);
 }
 
-size_t offset_or_zero(const std::vector<size_t>& offsets, size_t i) {
+size_t offset_or_zero(const std::vector<uint32_t>& offsets, size_t i) {
   return i < offsets.size() ? offsets[i] : 0;
 }
 
@@ -114,8 +116,37 @@ class ModuleValidator {
         if (m_.tables[seg.table].elem != seg.elem_type) fail(seg.entry_offset, "type mismatch");
         check_const_expr(seg.offset, ValType::I32, m_.global_types.size());
       }
-      for (const ConstExpr& init : seg.inits)
+      for (const ConstExpr& init : seg.exprs)
         check_const_expr(init, seg.elem_type, m_.global_types.size());
+      for (size_t k = 0; k < seg.funcs.size(); ++k) {
+        const uint32_t ref = seg.funcs[k];
+        if (ref == kNullRef) continue;
+        if (ref >= m_.funcs.size()) fail(element_offset(seg, k), unknown("function", ref));
+        if (seg.elem_type != ValType::FuncRef) fail(element_offset(seg, k), "type mismatch");
+      }
+    }
+  }
+
+  // The module offset of element k of a segment in the compact form, which keeps none: its
+  // elements are read again up to k (ElemSegment::funcs says what each can be).
+  size_t element_offset(const ElemSegment& seg, size_t k) const {
+    try {
+      if (seg.elems_offset > m_.bytes.size()) return seg.entry_offset;
+      Reader r(m_.bytes.data() + seg.elems_offset, m_.bytes.size() - seg.elems_offset,
+               seg.elems_offset);
+      for (size_t i = 0; i < k; ++i) {
+        if (!seg.uses_exprs) {
+          r.u32();
+        } else if (r.u8() == 0xD2) {  // ref.func x end
+          r.u32();
+          r.u8();
+        } else {  // ref.null t end
+          r.skip(2);
+        }
+      }
+      return r.offset();
+    } catch (const DecodeError&) {
+      return seg.entry_offset;
     }
   }
 
@@ -178,6 +209,11 @@ class ModuleValidator {
     if (l.min > kMaxTableSize) fail(at, kTooBig);
     if (l.max && *l.max > kMaxTableSize) fail(at, kTooBig);
     if (l.max && l.min > *l.max) fail(at, "size minimum must not be greater than maximum");
+    // The implementation limit comes last, so the spec's own rules keep their messages.
+    if (l.min > limits::kTableSize) {
+      fail(at, "table too large: " + std::to_string(l.min) + " entries (limit " +
+                   std::to_string(limits::kTableSize) + ")");
+    }
   }
 
   // 2.0 constant instructions: t.const, ref.null, ref.func, and global.get of an immutable
@@ -254,7 +290,10 @@ std::vector<bool> declared_func_refs(const DecodedModule& module) {
   for (const GlobalDef& g : module.globals) mark(g.init);
   for (const ElemSegment& seg : module.elems) {
     mark(seg.offset);
-    for (const ConstExpr& init : seg.inits) mark(init);
+    for (const ConstExpr& init : seg.exprs) mark(init);
+    for (uint32_t ref : seg.funcs) {
+      if (ref < refs.size()) refs[ref] = true;
+    }
   }
   for (const Export& e : module.exports) {
     if (e.kind == ExternKind::Func && e.index < refs.size()) refs[e.index] = true;

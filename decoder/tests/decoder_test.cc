@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "decoder/limits.h"
 #include "decoder/module.h"
 #include "decoder/tests/wasm_builder.h"
 
@@ -41,6 +42,13 @@ std::string error_of(const Bytes& bytes) {
   DecodeResult r = decode(bytes);
   if (r.module) return "<decoded>";
   return r.error.message;
+}
+
+// func_name of every function, "" for those without one.
+std::vector<std::string> all_func_names(const DecodedModule& m) {
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < m.funcs.size(); ++i) names.emplace_back(m.func_name(i));
+  return names;
 }
 
 // One module using every section kind (and all four import kinds).
@@ -118,8 +126,10 @@ TEST(Decoder, DecodesEverySection) {
   EXPECT_EQ(m.tables[1].elem, ValType::ExternRef);
   EXPECT_EQ(m.tables[1].limits, (Limits{2, std::nullopt}));
   ASSERT_EQ(m.memories.size(), 1u);
-  EXPECT_EQ(m.decl_offsets.funcs, (std::vector<size_t>{b.payload[2] + 1, b.payload[2] + 2}));
-  EXPECT_EQ(m.decl_offsets.tables, (std::vector<size_t>{b.payload[3] + 1}));
+  EXPECT_EQ(m.decl_offsets.funcs, (std::vector<uint32_t>{static_cast<uint32_t>(b.payload[2] + 1),
+                                                         static_cast<uint32_t>(b.payload[2] + 2)}));
+  EXPECT_EQ(m.decl_offsets.tables,
+            (std::vector<uint32_t>{static_cast<uint32_t>(b.payload[3] + 1)}));
 
   ASSERT_EQ(m.global_types.size(), 2u);
   EXPECT_EQ(m.global_types[0].type, ValType::I32);
@@ -147,11 +157,10 @@ TEST(Decoder, DecodesEverySection) {
   EXPECT_EQ(e.elem_type, ValType::FuncRef);
   ASSERT_EQ(e.offset.instrs.size(), 1u);
   EXPECT_EQ(e.offset.instrs[0].op, Op::I32Const);
-  ASSERT_EQ(e.inits.size(), 2u);
-  EXPECT_EQ(e.inits[1].instrs.size(), 1u);
-  EXPECT_EQ(e.inits[1].instrs[0].op, Op::RefFunc);
-  EXPECT_EQ(e.inits[1].instrs[0].imm, 2u);
-  EXPECT_EQ(e.inits[1].offset, b.payload[7] + 7);
+  EXPECT_FALSE(e.uses_exprs);
+  EXPECT_EQ(e.funcs, (std::vector<uint32_t>{1, 2}));
+  EXPECT_TRUE(e.exprs.empty());
+  EXPECT_EQ(e.elems_offset, b.payload[7] + 6);
 
   EXPECT_EQ(m.data_count, 1u);
 
@@ -159,16 +168,16 @@ TEST(Decoder, DecodesEverySection) {
   const FuncBody& f0 = m.code[0];
   EXPECT_EQ(f0.body_offset, b.payload[9] + 2);
   EXPECT_EQ(f0.body_size, 4u);
-  ASSERT_EQ(f0.locals.size(), 1u);
-  EXPECT_EQ(f0.locals[0].count, 2u);
-  EXPECT_EQ(f0.locals[0].type, ValType::I32);
+  ASSERT_EQ(m.locals(f0).size(), 1u);
+  EXPECT_EQ(m.locals(f0)[0].count, 2u);
+  EXPECT_EQ(m.locals(f0)[0].type, ValType::I32);
   EXPECT_EQ(f0.num_locals, 2u);
   EXPECT_EQ(f0.code_offset, f0.body_offset + 3);
   EXPECT_EQ(m.bytes[f0.code_offset], 0x0B);
   const FuncBody& f1 = m.code[1];
   EXPECT_EQ(f1.body_offset, f0.body_offset + 5);
   EXPECT_EQ(f1.body_size, 7u);
-  EXPECT_TRUE(f1.locals.empty());
+  EXPECT_TRUE(m.locals(f1).empty());
   EXPECT_EQ(f1.code_offset, f1.body_offset + 1);
   EXPECT_EQ(m.bytes[f1.code_offset], 0x43);
 
@@ -182,11 +191,11 @@ TEST(Decoder, DecodesEverySection) {
   EXPECT_EQ(std::string(data.begin(), data.end()), "abc");
 
   ASSERT_EQ(m.customs.size(), 1u);
-  EXPECT_EQ(m.customs[0].name, "name");
+  EXPECT_EQ(m.name_of(m.customs[0]), "name");
   EXPECT_EQ(m.customs[0].offset, b.payload[11] + 5);
   EXPECT_EQ(m.customs[0].offset + m.customs[0].size, b.bytes.size());
   EXPECT_EQ(m.module_name, "m");
-  EXPECT_EQ(m.func_names, (std::vector<std::string>{"", "run", ""}));
+  EXPECT_EQ(all_func_names(m), (std::vector<std::string>{"", "run", ""}));
 }
 
 TEST(Decoder, HeaderErrors) {
@@ -234,7 +243,7 @@ TEST(Decoder, CustomSectionsMayAppearAnywhere) {
       {custom, type_void_void(), custom, one_func_of_type0(), custom, one_empty_body(), custom}));
   ASSERT_TRUE(r.module) << r.error.to_string();
   ASSERT_EQ(r.module->customs.size(), 4u);
-  EXPECT_EQ(r.module->customs[0].name, "x");
+  EXPECT_EQ(r.module->name_of(r.module->customs[0]), "x");
   EXPECT_EQ(r.module->customs[0].offset, 12u);
   EXPECT_EQ(r.module->customs[0].size, 3u);
 }
@@ -271,14 +280,19 @@ TEST(Decoder, SectionLargerThanTheFile) {
 }
 
 TEST(Decoder, HugeCountsFailWithoutAllocating) {
+  // Each section's largest allowed count (decoder/limits.h) with nothing behind it.
+  const std::pair<uint8_t, uint32_t> kCounts[] = {
+      {1, limits::kTypes},   {2, limits::kImports},      {3, limits::kFunctions},
+      {4, limits::kTables},  {5, limits::kMemories},     {6, limits::kGlobals},
+      {7, limits::kExports}, {9, limits::kElemSegments}, {11, limits::kDataSegments}};
+  for (auto [id, n] : kCounts) {
+    SCOPED_TRACE(int{id});
+    EXPECT_EQ(error_of(module({section(id, uleb(n))})), "unexpected end of section or function");
+  }
+  EXPECT_EQ(error_of(module({section(1, cat({{0x01, 0x60}, uleb(limits::kParams)}))})),
+            "unexpected end of section or function");
   // A vector count of 2^32-1 with nothing behind it.
   Bytes count = {0xFF, 0xFF, 0xFF, 0xFF, 0x0F};
-  for (uint8_t id : {1, 2, 3, 4, 5, 6, 7, 9, 11}) {
-    SCOPED_TRACE(int{id});
-    EXPECT_EQ(error_of(module({section(id, count)})), "unexpected end of section or function");
-  }
-  EXPECT_EQ(error_of(module({section(1, cat({{0x01, 0x60}, count}))})),
-            "unexpected end of section or function");
   // 2^32-1 local declarations.
   EXPECT_EQ(error_of(module(
                 {type_void_void(), one_func_of_type0(), section(10, cat({{0x01, 0x05}, count}))})),
@@ -343,18 +357,37 @@ TEST(Decoder, TooManyLocals) {
   DecodeResult ok = decode(with_locals(cat({{0x01}, uleb(50000), {0x7F}})));
   ASSERT_TRUE(ok.module) << ok.error.to_string();
   EXPECT_EQ(ok.module->code[0].num_locals, 50000u);
-  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(50001), {0x7F}}))), "too many locals");
+  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(50001), {0x7F}}))),
+            "too many locals: 50001 (limit 50000)");
   // The sum counts, not each declaration.
   DecodeResult r = decode(with_locals(cat({{0x02}, uleb(40000), {0x7F}, uleb(40000), {0x7E}})));
-  EXPECT_EQ(r.error.message, "too many locals");
+  EXPECT_EQ(r.error.message, "too many locals: 80000 (limit 50000)");
   EXPECT_EQ(r.error.offset, 27u);  // the second declaration
-  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(0xFFFFFFFF), {0x7F}}))), "too many locals");
+  EXPECT_EQ(error_of(with_locals(cat({{0x01}, uleb(0xFFFFFFFF), {0x7F}}))),
+            "too many locals: 4294967295 (limit 50000)");
   EXPECT_EQ(error_of(with_locals({0x01, 0x80, 0x80, 0x80, 0x80, 0x10, 0x7F})), "integer too large");
   EXPECT_EQ(error_of(with_locals({0x01, 0x01, 0x40})), "malformed value type");
   // Declarations running past the body.
   EXPECT_EQ(error_of(module({type_void_void(), one_func_of_type0(),
                              section(10, {0x01, 0x02, 0x01, 0x01, 0x7F})})),
             "unexpected end of section or function");
+}
+
+TEST(Decoder, DeclarationsOfNoLocalsAreDropped) {
+  // (local) x0 i32, x3 i64, x0 f32, x1 f64: one function's declarations after another's.
+  Bytes body0 = {0x01, 0x01, 0x7F, 0x0B};
+  Bytes body1 = {0x04, 0x00, 0x7F, 0x03, 0x7E, 0x00, 0x7D, 0x01, 0x7C, 0x0B};
+  DecodeResult r = decode(
+      module({type_void_void(), section(3, {0x02, 0x00, 0x00}),
+              section(10, cat({{0x02}, uleb(body0.size()), body0, uleb(body1.size()), body1}))}));
+  ASSERT_TRUE(r.module) << r.error.to_string();
+  const DecodedModule& m = *r.module;
+  ASSERT_EQ(m.locals(m.code[1]).size(), 2u);
+  EXPECT_EQ(m.locals(m.code[1])[0].count, 3u);
+  EXPECT_EQ(m.locals(m.code[1])[0].type, ValType::I64);
+  EXPECT_EQ(m.locals(m.code[1])[1].type, ValType::F64);
+  EXPECT_EQ(m.code[1].num_locals, 4u);
+  EXPECT_EQ(m.local_decls.size(), 3u);
 }
 
 TEST(Decoder, DataCountMustMatchDataSection) {
@@ -419,13 +452,37 @@ TEST(Decoder, ElementSegmentEncodings) {
     EXPECT_EQ(es[i].mode, modes[i]);
     EXPECT_EQ(es[i].table, tables[i]);
     EXPECT_EQ(es[i].elem_type, types[i]);
-    EXPECT_EQ(es[i].inits.size(), counts[i]);
+    EXPECT_EQ(es[i].size(), counts[i]);
+    EXPECT_EQ(es[i].uses_exprs, i >= 4);
+    EXPECT_TRUE(es[i].exprs.empty());  // all indices, ref.func or ref.null: the compact form
   }
   EXPECT_EQ(es[2].offset.instrs[0].imm, 3u);
-  EXPECT_EQ(es[0].inits[0].instrs[0].op, Op::RefFunc);  // an index became ref.func
-  EXPECT_EQ(es[5].inits[0].instrs[0].op, Op::RefNull);
-  EXPECT_EQ(es[5].inits[0].instrs[0].imm, 0x6Fu);
-  EXPECT_EQ(es[7].inits[1].instrs[0].imm, 0x70u);
+  EXPECT_EQ(es[0].funcs, std::vector<uint32_t>{0});
+  EXPECT_EQ(es[4].funcs, std::vector<uint32_t>{0});
+  EXPECT_EQ(es[5].funcs, std::vector<uint32_t>{kNullRef});
+  EXPECT_EQ(es[7].funcs, (std::vector<uint32_t>{0, kNullRef}));
+
+  // One expression that is not a ref.func or ref.null keeps all of them as expressions.
+  r = decode(
+      module({type_void_void(), section(2, cat({{0x01}, name("m"), name("g"), {0x03, 0x70, 0x00}})),
+              one_func_of_type0(),
+              section(9, {0x01, 0x05, 0x70, 0x02, 0xD2, 0x01, 0x0B, 0x23, 0x00, 0x0B}),
+              one_empty_body()}));
+  ASSERT_TRUE(r.module) << r.error.to_string();
+  const ElemSegment& mixed = r.module->elems[0];
+  EXPECT_TRUE(mixed.funcs.empty());
+  ASSERT_EQ(mixed.exprs.size(), 2u);
+  EXPECT_EQ(mixed.exprs[0].instrs[0].op, Op::RefFunc);
+  EXPECT_EQ(mixed.exprs[0].offset, mixed.elems_offset);
+  EXPECT_EQ(mixed.exprs[1].instrs[0].op, Op::GlobalGet);
+  // Malformed expressions are reported as such, whatever the form.
+  EXPECT_EQ(error_of(module({section(9, {0x01, 0x05, 0x70, 0x01, 0xD0, 0x7F, 0x0B})})),
+            "malformed reference type");
+  EXPECT_EQ(error_of(module(
+                {section(9, {0x01, 0x05, 0x70, 0x01, 0xD2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x0B})})),
+            "integer representation too long");
+  EXPECT_EQ(error_of(module({section(9, {0x01, 0x05, 0x70, 0x01, 0xD2, 0x00})})),
+            "unexpected end of section or function");
 
   EXPECT_EQ(error_of(module({section(9, {0x01, 0x08})})), "malformed elements segment kind");
   EXPECT_EQ(error_of(module({section(9, {0x01, 0x01, 0x01, 0x00})})), "malformed element kind");
@@ -519,14 +576,14 @@ TEST(Decoder, NameSection) {
       cat({{0x00, 0x04}, name("mod"), {0x01}, uleb(funcs.size()), funcs, {0x02, 0x01, 0x00}})));
   ASSERT_TRUE(r.module) << r.error.to_string();
   EXPECT_EQ(r.module->module_name, "mod");
-  EXPECT_EQ(r.module->func_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(all_func_names(*r.module), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(Decoder, NameSectionBeforeTheFunctionsItNames) {
   Bytes names = section(0, cat({name("name"), {0x01, 0x04, 0x01, 0x00}, name("f")}));
   DecodeResult r = decode(module({names, type_void_void(), one_func_of_type0(), one_empty_body()}));
   ASSERT_TRUE(r.module) << r.error.to_string();
-  EXPECT_EQ(r.module->func_names, (std::vector<std::string>{"f"}));
+  EXPECT_EQ(all_func_names(*r.module), (std::vector<std::string>{"f"}));
 }
 
 TEST(Decoder, MalformedNameSectionIsIgnored) {

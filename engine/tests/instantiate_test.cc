@@ -216,13 +216,15 @@ TEST_F(InstantiateFixture, StartFunctionTrap) {
   EXPECT_EQ(mem->data()[0], 42);  // data segments ran before the start function
 }
 
-TEST_F(InstantiateFixture, HugeTableIsALinkErrorNotACrash) {
-  InstantiateError e = instantiate_err(test::kHugeTable);
-  EXPECT_EQ(e.stage, InstantiateError::Stage::Link);
-  EXPECT_NE(e.message.find("table"), std::string::npos) << e.message;
-  EXPECT_TRUE(store.raw()->tables.empty());
+TEST_F(InstantiateFixture, HugeTableIsAnErrorNotACrash) {
+  // One table over the implementation limit does not compile (decoder/limits.h).
+  Result<Module> huge = Module::compile(engine, test::kHugeTable);
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().find("table too large"), std::string::npos) << huge.error();
 
-  e = instantiate_err(test::kManyTables);  // 2 x 6M entries: over the limit together
+  // 2 x 6M entries: each within the limit, over it together.
+  InstantiateError e = instantiate_err(test::kManyTables);
+  EXPECT_NE(e.message.find("table"), std::string::npos) << e.message;
   EXPECT_EQ(e.stage, InstantiateError::Stage::Link);
   EXPECT_TRUE(store.raw()->tables.empty());
 
@@ -232,6 +234,24 @@ TEST_F(InstantiateFixture, HugeTableIsALinkErrorNotACrash) {
   EXPECT_EQ(t.size(), 0u);
   EXPECT_EQ(t.grow(3, Val::externref(nullptr)), std::optional<uint64_t>(0));
   EXPECT_EQ(t.grow(0xFFFFFFFFu, Val::externref(nullptr)), std::nullopt);
+}
+
+TEST_F(InstantiateFixture, FailedAllocationLeavesNoFunctions) {
+  // (module (func) (func) (memory 2)): the functions are allocated before the memory fails.
+  const std::vector<uint8_t> bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01,
+                                      0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x03, 0x02, 0x00,
+                                      0x00, 0x05, 0x03, 0x01, 0x00, 0x02, 0x0a, 0x07, 0x02,
+                                      0x02, 0x00, 0x0b, 0x02, 0x00, 0x0b};
+  Func host = const_func(7);
+  store.set_max_memory_bytes(kPageSize);
+  InstantiateError e = instantiate_err(bytes);
+  EXPECT_EQ(e.stage, InstantiateError::Stage::Link);
+  ASSERT_EQ(store.raw()->funcs.size(), 1u);
+  EXPECT_EQ(&store.raw()->funcs[0], host.raw());
+  store.set_max_memory_bytes(std::nullopt);
+  ASSERT_TRUE(instantiate_ok(bytes));
+  EXPECT_EQ(store.raw()->funcs.size(), 3u);
+  EXPECT_EQ(std::get<std::vector<Val>>(host.call(store, {}))[0].i32(), 7);
 }
 
 TEST_F(InstantiateFixture, StoreMemoryLimit) {

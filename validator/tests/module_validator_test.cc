@@ -95,10 +95,25 @@ TEST(ModuleValidator, Memories) {
 TEST(ModuleValidator, Tables) {
   EXPECT_EQ(invalid(module({section(4, {0x01, 0x70, 0x01, 0x03, 0x02})})),
             "size minimum must not be greater than maximum");
-  // Several tables are fine in 2.0, and u32 sizes are always in range.
-  EXPECT_EQ(invalid(module(
-                {section(4, cat({{0x02, 0x70, 0x00}, uleb(0xFFFFFFFF), {0x6F, 0x00, 0x00}}))})),
+  // Several tables are fine in 2.0, and u32 maximums are always in range.
+  EXPECT_EQ(invalid(module({section(
+                4, cat({{0x02, 0x70, 0x01, 0x00}, uleb(0xFFFFFFFF), {0x6F, 0x00, 0x00}}))})),
             "");
+}
+
+TEST(ModuleValidator, TableSizeLimit) {
+  auto table_min = [](uint64_t min) {
+    return module({section(4, cat({{0x01, 0x70, 0x00}, uleb(min)}))});
+  };
+  EXPECT_EQ(invalid(table_min(10'000'000)), "");
+  EXPECT_EQ(invalid(table_min(10'000'001)), "table too large: 10000001 entries (limit 10000000)");
+  // An imported table's minimum too.
+  EXPECT_EQ(
+      invalid(module({section(2, cat({{0x01, 0x00, 0x00, 0x01, 0x70, 0x00}, uleb(10'000'001)}))})),
+      "table too large: 10000001 entries (limit 10000000)");
+  // The spec's own rule comes first.
+  EXPECT_EQ(invalid(module({section(4, cat({{0x01, 0x70, 0x01}, uleb(0xFFFFFFFF), {0x00}}))})),
+            "size minimum must not be greater than maximum");
 }
 
 TEST(ModuleValidator, GlobalInitializers) {
@@ -164,6 +179,25 @@ TEST(ModuleValidator, ElementSegments) {
             "");
   EXPECT_EQ(invalid(with_sections({table, section(9, {0x01, 0x00, 0x23, 0x01, 0x0B, 0x00})})),
             "constant expression required");
+}
+
+TEST(ModuleValidator, ElementErrorsPointAtTheElement) {
+  Bytes table = section(4, {0x01, 0x70, 0x00, 0x01});
+  // Function indices 0, 0, 7; then ref.func 0, ref.null func, ref.func 9 (both compact).
+  for (const Bytes& elems : {Bytes{0x00, 0x41, 0x00, 0x0B, 0x03, 0x00, 0x00, 0x07},
+                             Bytes{0x04, 0x41, 0x00, 0x0B, 0x03, 0xD2, 0x00, 0x0B, 0xD0, 0x70, 0x0B,
+                                   0xD2, 0x09, 0x0B}}) {
+    auto m = decoded(with_sections({table, section(9, cat({{0x01}, elems}))}));
+    ASSERT_TRUE(m);
+    const ElemSegment& seg = m->elems[0];
+    ASSERT_TRUE(seg.exprs.empty());
+    auto err = validate_module(*m);
+    ASSERT_TRUE(err);
+    const bool exprs = elems[0] == 0x04;
+    EXPECT_EQ(err->message, exprs ? "unknown function 9" : "unknown function 7");
+    EXPECT_EQ(err->offset, seg.elems_offset + (exprs ? 6 : 2));
+    EXPECT_EQ(m->bytes[err->offset], exprs ? 0xD2 : 0x07);
+  }
 }
 
 TEST(ModuleValidator, DataSegments) {
@@ -256,9 +290,11 @@ TEST(DeclaredFuncRefs, IgnoresOutOfRangeIndices) {
   m.funcs = {0};
   m.exports.push_back(Export{"e", ExternKind::Func, 9, 0});
   ElemSegment seg;
-  seg.inits.push_back(ConstExpr{{ConstInstr{Op::RefFunc, 1u << 31}}, 0});
-  seg.inits.push_back(ConstExpr{{ConstInstr{Op::RefFunc, 0}}, 0});
+  seg.funcs = {1u << 31, kNullRef, 0};
   m.elems.push_back(seg);
+  ElemSegment exprs;
+  exprs.exprs.push_back(ConstExpr{{ConstInstr{Op::RefFunc, 1u << 31}}, 0});
+  m.elems.push_back(exprs);
   EXPECT_EQ(declared_func_refs(m), std::vector<bool>{true});
 }
 

@@ -1,0 +1,123 @@
+// Heap memory of loading and instantiating modules made of many small things, measured by
+// counting every byte operator new hands out (this binary replaces it; RSS would be too
+// coarse and too noisy to test). The bounds are per module byte: loading must stay a small
+// multiple of the module's size however many functions or elements it packs.
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "decoder/tests/wasm_builder.h"
+#include "wrun/wrun.h"
+
+namespace {
+std::atomic<int64_t> g_live_bytes{0};
+
+void* counted_alloc(size_t size) {
+  void* p = std::malloc(size ? size : 1);
+  if (!p) throw std::bad_alloc();
+  g_live_bytes += static_cast<int64_t>(malloc_usable_size(p));
+  return p;
+}
+void counted_free(void* p) noexcept {
+  if (!p) return;
+  g_live_bytes -= static_cast<int64_t>(malloc_usable_size(p));
+  std::free(p);
+}
+}  // namespace
+
+void* operator new(size_t size) { return counted_alloc(size); }
+void* operator new[](size_t size) { return counted_alloc(size); }
+void operator delete(void* p) noexcept { counted_free(p); }
+void operator delete[](void* p) noexcept { counted_free(p); }
+void operator delete(void* p, size_t) noexcept { counted_free(p); }
+void operator delete[](void* p, size_t) noexcept { counted_free(p); }
+
+namespace wrun {
+namespace {
+
+using namespace wrun::test;
+
+// A vector section of `count` copies of `item`.
+Bytes vec_section(uint8_t id, uint32_t count, const Bytes& item) {
+  Bytes payload = uleb(count);
+  for (uint32_t i = 0; i < count; ++i) payload.insert(payload.end(), item.begin(), item.end());
+  return section(id, payload);
+}
+
+// (module (func) x n): 4 bytes per function.
+Bytes empty_functions(uint32_t n) {
+  return module({type_void_void(), vec_section(3, n, {0x00}),
+                 vec_section(10, n, {0x02, 0x00, 0x0B})});
+}
+
+// One function and a table of n entries with an active or passive segment of n function
+// indices: 1 byte per element.
+Bytes element_segment(uint32_t n, bool passive) {
+  Bytes elems = passive ? Bytes{0x01, 0x01, 0x00} : Bytes{0x01, 0x00, 0x41, 0x00, 0x0B};
+  elems = cat({elems, uleb(n), Bytes(n, 0x00)});
+  return module({type_void_void(), one_func_of_type0(),
+                 section(4, cat({{0x01, 0x70, 0x00}, uleb(n)})), section(9, elems),
+                 one_empty_body()});
+}
+
+struct Cost {
+  double load = 0;         // heap bytes per module byte kept by the compiled module
+  double instantiate = 0;  // heap bytes per module byte added by instantiating it
+};
+
+// The bytes stay in the caller's vector, as a tool's file buffer would; the compiled module
+// keeps its own copy (counted).
+Cost cost_of(const Bytes& bytes) {
+  Engine engine;
+  Store store(engine);
+  Linker linker(store);
+  const int64_t before = g_live_bytes;
+  Result<Module> m = Module::compile(engine, bytes);
+  EXPECT_TRUE(m) << m.error();
+  if (!m) return {};
+  const int64_t loaded = g_live_bytes;
+  auto inst = linker.instantiate(*m);
+  EXPECT_TRUE(std::holds_alternative<Instance>(inst));
+  const int64_t instantiated = g_live_bytes;
+  const double size = static_cast<double>(bytes.size());
+  Cost c{static_cast<double>(loaded - before) / size,
+         static_cast<double>(instantiated - loaded) / size};
+  std::printf("%zu-byte module: %.1f heap bytes per module byte to load, %.1f to instantiate\n",
+              bytes.size(), c.load, c.instantiate);
+  return c;
+}
+
+TEST(LoadMemory, TheCounterSeesAllocations) {
+  const int64_t before = g_live_bytes;
+  auto* block = new std::vector<char>(1 << 20);
+  EXPECT_GE(g_live_bytes - before, 1 << 20);
+  delete block;
+  EXPECT_EQ(g_live_bytes, before);
+}
+
+// About 29 bytes per module byte: each 4-byte function has a 24-byte body record, its type
+// index and offset, and 80 bytes of lowered code with its pointer.
+TEST(LoadMemory, EmptyFunctions) {
+  Cost c = cost_of(empty_functions(100'000));
+  EXPECT_LT(c.load, 40.0);
+  EXPECT_LT(c.instantiate, 20.0);  // a FuncInst and its pointer: 64 bytes
+}
+
+// About 5 bytes per module byte to load (4 per element and the module's copy); an active
+// segment goes straight into the table, whose 8-byte entries are the instantiation's cost.
+TEST(LoadMemory, ElementSegments) {
+  Cost active = cost_of(element_segment(1'000'000, false));
+  EXPECT_LT(active.load, 6.0);
+  EXPECT_LT(active.instantiate, 9.0);
+  Cost passive = cost_of(element_segment(1'000'000, true));
+  EXPECT_LT(passive.load, 6.0);
+  EXPECT_LT(passive.instantiate, 17.0);  // the table and the segment's references
+}
+
+}  // namespace
+}  // namespace wrun
