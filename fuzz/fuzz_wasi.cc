@@ -47,11 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }
 #include <string_view>
 #include <vector>
 
+#include "engine/tests/alloc_meter.h"  // AllocScope
 #include "fuzz/harness.h"
 #include "wasi/abi.h"
 #include "wasi/host_functions.h"
 #include "wasi/path_resolve.h"         // kMaxPathLen
-#include "wasi/tests/alloc_meter.h"    // AllocScope
 #include "wasi/tests/guest_harness.h"  // forwarding_module
 #include "wasi/wasi.h"
 
@@ -1038,7 +1038,7 @@ void Run::call(const Function& fn, const Func& func) {
   }
 
   std::memcpy(before_.data(), mem_, kMemSize);
-  wasi::test::AllocScope host_memory;
+  test::AllocScope host_memory;
   auto result = func.call(store_, args);
   const size_t peak = host_memory.peak_growth(), retained = host_memory.retained();
 

@@ -5,7 +5,7 @@
 
 #include "decoder/tests/wasm_builder.h"
 #include "engine/runtime.h"
-#include "engine/tests/alloc_counter.h"
+#include "engine/tests/alloc_meter.h"
 
 namespace wrun {
 namespace {
@@ -35,10 +35,9 @@ struct Counted {
 };
 
 Counted instantiate_counted(Store& store, const Module& m) {
-  test::start_counting_allocations();
+  test::AllocScope scope;
   auto r = Linker(store).instantiate(m);
-  const test::AllocCount n = test::stop_counting_allocations();
-  return Counted{n.allocations, n.bytes, std::move(r)};
+  return Counted{scope.allocations(), scope.peak_growth(), std::move(r)};
 }
 
 constexpr uint32_t kElements = 200'000;

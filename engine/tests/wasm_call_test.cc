@@ -7,9 +7,9 @@
 
 #include "engine/compiled_module.h"
 #include "engine/runtime.h"
+#include "engine/tests/wasm_modules.h"
 #include "interp/code.h"
 #include "interp/interp.h"
-#include "engine/tests/wasm_modules.h"
 
 namespace wrun {
 namespace {
@@ -255,7 +255,8 @@ struct LoweringRun {
   Store store{engine};
   std::optional<Instance> inst;
   std::string listing;  // the lowered code of every function
-  LoweringRun(bool optimize, const std::vector<uint8_t>& wasm) : engine(EngineConfig{.optimize_interp_code = optimize}) {
+  LoweringRun(bool optimize, const std::vector<uint8_t>& wasm)
+      : engine(EngineConfig{.optimize_interp_code = optimize}) {
     auto m = Module::compile(engine, wasm);
     EXPECT_TRUE(m.ok()) << m.error();
     for (const auto& code : m->compiled()->code) listing += interp::disassemble(*code);
@@ -285,20 +286,23 @@ struct StateLoop : ::testing::Test {
     int32_t n = 0;
     bool quoted = false;
     for (char c : text) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) ++n;
+      if (c == '"')
+        quoted = !quoted;
+      else if (c == ',' && !quoted)
+        ++n;
     }
     return n;
   }
 };
 
-constexpr std::string_view kCsvLines[] = {"", "a", ",", "a,b,c", "\"a,b\",c", "\"\"\"", ",,\",,\",,",
-                                          "x,\"y\"\"z,\",w,,"};
+constexpr std::string_view kCsvLines[] = {"",          "a",      ",",          "a,b,c",
+                                          "\"a,b\",c", "\"\"\"", ",,\",,\",,", "x,\"y\"\"z,\",w,,"};
 
 TEST_F(StateLoop, ThreadsTheLoopTail) {
   // The edges into `p++; if (*p) continue;` that know the state get their own copy of it,
   // branching straight to that state's case; the plain lowering has none.
-  EXPECT_NE(threaded.listing.find("step_i32.load8_u_br_if_nz"), std::string::npos) << threaded.listing;
+  EXPECT_NE(threaded.listing.find("step_i32.load8_u_br_if_nz"), std::string::npos)
+      << threaded.listing;
   EXPECT_NE(threaded.listing.find("jump"), std::string::npos) << threaded.listing;
   EXPECT_EQ(plain.listing.find("step_"), std::string::npos) << plain.listing;
 }
@@ -390,7 +394,8 @@ TEST(WasmTables, GrowthKeepsTheInstanceWideLimit) {
   EXPECT_EQ(a->grow(1, Val::funcref_null()), std::nullopt);
   EXPECT_EQ(a->grow(0, Val::funcref_null()), std::optional<uint64_t>(most));
   // A table the embedder creates has its own budget.
-  Table own = Table::create(store, TableType{ValType::FuncRef, Limits{0, std::nullopt}}, Val::funcref_null());
+  Table own = Table::create(store, TableType{ValType::FuncRef, Limits{0, std::nullopt}},
+                            Val::funcref_null());
   EXPECT_EQ(own.grow(most, Val::funcref_null()), std::optional<uint64_t>(0));
 }
 

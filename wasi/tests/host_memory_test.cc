@@ -7,11 +7,13 @@
 
 #include <set>
 
-#include "wasi/tests/alloc_meter.h"
+#include "engine/tests/alloc_meter.h"
 #include "wasi/tests/guest_harness.h"
 
 namespace wrun::wasi::test {
 namespace {
+
+using wrun::test::AllocScope;
 
 constexpr uint32_t kPages = 256;  // 16 MiB of guest memory
 constexpr uint64_t kMemBytes = uint64_t{kPages} * 65536;

@@ -1,41 +1,20 @@
 // Heap memory of loading and instantiating modules made of many small things, measured by
-// counting every byte operator new hands out (this binary replaces it; RSS would be too
-// coarse and too noisy to test). The bounds are per module byte: loading must stay a small
+// counting every byte operator new hands out (AllocMeter; RSS would be too coarse and too
+// noisy to test). The bounds are per module byte: loading must stay a small
 // multiple of the module's size however many functions or elements it packs.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "decoder/tests/wasm_builder.h"
+#include "engine/tests/alloc_meter.h"
 #include "wrun/wrun.h"
 
 namespace {
-std::atomic<int64_t> g_live_bytes{0};
-
-void* counted_alloc(size_t size) {
-  void* p = std::malloc(size ? size : 1);
-  if (!p) throw std::bad_alloc();
-  g_live_bytes += static_cast<int64_t>(malloc_usable_size(p));
-  return p;
-}
-void counted_free(void* p) noexcept {
-  if (!p) return;
-  g_live_bytes -= static_cast<int64_t>(malloc_usable_size(p));
-  std::free(p);
-}
+int64_t live_bytes() { return static_cast<int64_t>(wrun::test::AllocMeter::live()); }
 }  // namespace
-
-void* operator new(size_t size) { return counted_alloc(size); }
-void* operator new[](size_t size) { return counted_alloc(size); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, size_t) noexcept { counted_free(p); }
 
 namespace wrun {
 namespace {
@@ -51,8 +30,8 @@ Bytes vec_section(uint8_t id, uint32_t count, const Bytes& item) {
 
 // (module (func) x n): 4 bytes per function.
 Bytes empty_functions(uint32_t n) {
-  return module({type_void_void(), vec_section(3, n, {0x00}),
-                 vec_section(10, n, {0x02, 0x00, 0x0B})});
+  return module(
+      {type_void_void(), vec_section(3, n, {0x00}), vec_section(10, n, {0x02, 0x00, 0x0B})});
 }
 
 // One function and a table of n entries with an active or passive segment of n function
@@ -76,14 +55,14 @@ Cost cost_of(const Bytes& bytes) {
   Engine engine;
   Store store(engine);
   Linker linker(store);
-  const int64_t before = g_live_bytes;
+  const int64_t before = live_bytes();
   Result<Module> m = Module::compile(engine, bytes);
   EXPECT_TRUE(m) << m.error();
   if (!m) return {};
-  const int64_t loaded = g_live_bytes;
+  const int64_t loaded = live_bytes();
   auto inst = linker.instantiate(*m);
   EXPECT_TRUE(std::holds_alternative<Instance>(inst));
-  const int64_t instantiated = g_live_bytes;
+  const int64_t instantiated = live_bytes();
   const double size = static_cast<double>(bytes.size());
   Cost c{static_cast<double>(loaded - before) / size,
          static_cast<double>(instantiated - loaded) / size};
@@ -93,11 +72,11 @@ Cost cost_of(const Bytes& bytes) {
 }
 
 TEST(LoadMemory, TheCounterSeesAllocations) {
-  const int64_t before = g_live_bytes;
+  const int64_t before = live_bytes();
   auto* block = new std::vector<char>(1 << 20);
-  EXPECT_GE(g_live_bytes - before, 1 << 20);
+  EXPECT_GE(live_bytes() - before, 1 << 20);
   delete block;
-  EXPECT_EQ(g_live_bytes, before);
+  EXPECT_EQ(live_bytes(), before);
 }
 
 // About 29 bytes per module byte: each 4-byte function has a 24-byte body record, its type

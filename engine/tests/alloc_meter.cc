@@ -1,7 +1,7 @@
 // The replaced global operator new/delete behind AllocMeter (alloc_meter.h). Sizes are taken
 // from the allocator itself (malloc_usable_size) on both sides, so a block counts the same
 // when it is freed as when it was made, whichever form of delete frees it.
-#include "wasi/tests/alloc_meter.h"
+#include "engine/tests/alloc_meter.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -15,14 +15,16 @@
 #define WRUN_BLOCK_SIZE(p) malloc_usable_size(p)
 #endif
 
-namespace wrun::wasi::test {
+namespace wrun::test {
 namespace {
 
 std::atomic<size_t> g_live{0};
 std::atomic<size_t> g_peak{0};
+std::atomic<size_t> g_allocations{0};
 
 void* counted(void* p) {
   if (p) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
     const size_t now =
         g_live.fetch_add(WRUN_BLOCK_SIZE(p), std::memory_order_relaxed) + WRUN_BLOCK_SIZE(p);
     size_t seen = g_peak.load(std::memory_order_relaxed);
@@ -54,12 +56,13 @@ void* allocate(size_t n, size_t align, bool throws) {
 
 size_t AllocMeter::live() { return g_live.load(std::memory_order_relaxed); }
 size_t AllocMeter::peak() { return g_peak.load(std::memory_order_relaxed); }
+size_t AllocMeter::allocations() { return g_allocations.load(std::memory_order_relaxed); }
 void AllocMeter::reset_peak() { g_peak.store(live(), std::memory_order_relaxed); }
 
-}  // namespace wrun::wasi::test
+}  // namespace wrun::test
 
-using wrun::wasi::test::allocate;
-using wrun::wasi::test::uncount_and_free;
+using wrun::test::allocate;
+using wrun::test::uncount_and_free;
 
 void* operator new(size_t n) { return allocate(n, 0, true); }
 void* operator new[](size_t n) { return allocate(n, 0, true); }
