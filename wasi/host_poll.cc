@@ -5,9 +5,10 @@
 //
 // Host memory does not grow with the guest's subscription count: the subscriptions are read
 // twice in place, once to find what to wait for (the host handles, deduplicated, so at most
-// two per open descriptor) and once, after the wait, to write each one's event. Only when
-// the event array overlaps the subscriptions after their start (so writing events could
-// overwrite subscriptions not yet read) are the subscriptions copied first.
+// two per open descriptor) and once, after the wait, to write each one's event. Event k is
+// written after subscription k is read, so an event array that starts at or before the
+// subscriptions may overlap them; one that starts inside them would overwrite subscriptions
+// not yet read, and keeping a copy would cost the host memory in proportion: that is INVAL.
 #include <algorithm>
 #include <array>
 #include <unordered_map>
@@ -132,12 +133,8 @@ Errno poll_oneoff(Call& c, uint32_t in, uint32_t out, uint32_t nsubscriptions,
   WASI_TRY(m.check(nevents_out, 4));
   if (nsubscriptions > kMaxSubscriptions) return Errno::INVAL;
 
-  std::vector<uint8_t> copied;  // only when events would overwrite unread subscriptions
+  if (overlaps_after(in, subs_len, out, events_len)) return Errno::INVAL;
   const uint8_t* sub_bytes = subs->data();
-  if (overlaps_after(in, subs_len, out, events_len)) {
-    copied.assign(subs->begin(), subs->end());
-    sub_bytes = copied.data();
-  }
   auto sub_at = [&](uint32_t i) { return sub_bytes + uint64_t{i} * layout::kSubscriptionSize; };
 
   Clocks start;
