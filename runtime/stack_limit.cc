@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <string>
@@ -59,10 +60,11 @@ bool main_thread_stack(StackBounds* out) {
   std::string line;
   uintptr_t below_end = 0;  // end of the mapping below the stack's
   while (std::getline(maps, line)) {
-    size_t dash = line.find('-');
-    if (dash == std::string::npos) return false;
-    const uintptr_t start = std::stoull(line.substr(0, dash), nullptr, 16);
-    const uintptr_t end = std::stoull(line.substr(dash + 1), nullptr, 16);
+    uintptr_t start = 0, end = 0;
+    const char* const last = line.data() + line.size();
+    auto [dash, err] = std::from_chars(line.data(), last, start, 16);
+    if (err != std::errc() || dash == last || *dash != '-') return false;
+    if (std::from_chars(dash + 1, last, end, 16).ec != std::errc()) return false;
     if (frame < start || frame >= end) {
       below_end = end;
       continue;
