@@ -59,6 +59,25 @@ const void* interrupted_pc(void* context) {
 #endif
 }
 
+const void* interrupted_sp(void* context) {
+  [[maybe_unused]] auto* uc = static_cast<ucontext_t*>(context);
+#if defined(__linux__) && defined(__x86_64__)
+  return reinterpret_cast<const void*>(uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__linux__) && defined(__aarch64__)
+  return reinterpret_cast<const void*>(uc->uc_mcontext.sp);
+#elif defined(__APPLE__) && defined(__x86_64__)
+  return reinterpret_cast<const void*>(uc->uc_mcontext->__ss.__rsp);
+#elif defined(__APPLE__) && defined(__aarch64__)
+  return reinterpret_cast<const void*>(__darwin_arm_thread_state64_get_sp(uc->uc_mcontext->__ss));
+#elif defined(__FreeBSD__) && defined(__x86_64__)
+  return reinterpret_cast<const void*>(uc->uc_mcontext.mc_rsp);
+#elif defined(__FreeBSD__) && defined(__aarch64__)
+  return reinterpret_cast<const void*>(uc->uc_mcontext.mc_gpregs.gp_sp);
+#else
+  return nullptr;  // unknown layout: no fault is reported as a stack overflow
+#endif
+}
+
 void restore_default(int sig) {
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
@@ -114,6 +133,7 @@ void handle_fault(int sig, siginfo_t* info, void* context) {
     fault.code = info->si_code;
     fault.pc = interrupted_pc(context);
     fault.address = info->si_addr;
+    fault.sp = interrupted_sp(context);
     fault.code_begin = found.begin;
     fault.cookie = found.cookie;
     fault.has_site = found.has_site;
@@ -131,12 +151,15 @@ void handle_fault(int sig, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-// Below the stack limit, or up to 64 KiB under the stack (its guard, a large frame's probe).
-bool at_stack_end(const void* address) {
-  const StackBounds bounds = current_stack_bounds();
-  const auto a = reinterpret_cast<uintptr_t>(address);
-  const auto low = reinterpret_cast<uintptr_t>(bounds.low);
-  return a < reinterpret_cast<uintptr_t>(stack_limit()) && a + 64 * 1024 >= low;
+// A stack overflow touches memory just below the interrupted stack pointer (a push, a call,
+// a large frame's probe) and below the stack limit. The address alone would not do: another
+// mapping may lie right under a thread's stack, and a fault there is an ordinary one.
+bool overflowed_stack(const FaultInfo& fault) {
+  if (fault.signal != SIGSEGV && fault.signal != SIGBUS) return false;
+  if (fault.sp == nullptr) return false;
+  const auto address = reinterpret_cast<uintptr_t>(fault.address);
+  const auto sp = reinterpret_cast<uintptr_t>(fault.sp);
+  return address < reinterpret_cast<uintptr_t>(stack_limit()) && address + 64 * 1024 >= sp;
 }
 
 // Runs fn with `activation` innermost. The setjmp is here, in a frame whose locals never
@@ -181,8 +204,7 @@ bool call_guarded(void (*fn)(void*), void* context, FaultInfo* fault) {
   if (enter(&activation, fn, context)) return true;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   *fault = activation.fault;
-  fault->stack_overflow =
-      (fault->signal == SIGSEGV || fault->signal == SIGBUS) && at_stack_end(fault->address);
+  fault->stack_overflow = overflowed_stack(*fault);
   return false;
 }
 

@@ -16,13 +16,14 @@ struct FaultInfo {
   int code = 0;                      // its si_code: SEGV_MAPERR, SEGV_ACCERR, FPE_INTDIV, ...
   const void* pc = nullptr;          // the faulting instruction
   const void* address = nullptr;     // si_addr: the data address for SIGSEGV/SIGBUS, else the pc
+  const void* sp = nullptr;          // the stack pointer when it faulted
   const void* code_begin = nullptr;  // the registered range holding pc
   const void* cookie = nullptr;      // and its cookie
   bool has_site = false;             // pc is a registered trap site: then these are its
   uint32_t reason = 0;
   uint32_t source_offset = 0;
-  // A SIGSEGV/SIGBUS at the low end of this thread's stack (below stack_limit(), or just
-  // under the stack in its guard): the generated code ran out of stack.
+  // A SIGSEGV/SIGBUS below stack_limit() and at most 64 KiB under sp: the generated code
+  // ran out of stack.
   bool stack_overflow = false;
 };
 

@@ -254,6 +254,54 @@ TEST(FaultHandler, StackOverflowInRegisteredCodeIsAFault) {
   EXPECT_FALSE(faults[3]->stack_overflow);
 }
 
+// A thread whose stack sits right on top of an inaccessible page: a load from that page
+// is an ordinary fault (the thread's stack pointer is far above it), while running out of
+// stack into it is an overflow. Another mapping lying under a thread's stack happens whenever
+// mmap places one there.
+struct UnderStack {
+  const uint32_t* below;
+  std::vector<std::optional<FaultInfo>> faults;
+};
+
+void* under_stack_thread(void* arg) {
+  auto* u = static_cast<UnderStack*>(arg);
+  CodePage load(testing::load_code());
+  CodeRegistration reg_load = register_code(load.begin(), load.end(), &g_cookie_a);
+  u->faults.push_back(run_guarded([&] { load.entry<testing::LoadFn>()(u->below); }));
+  CodePage recurse(testing::recurse_code());
+  CodeRegistration reg = register_code(recurse.begin(), recurse.end(), &g_cookie_b);
+  u->faults.push_back(run_guarded([&] { recurse.entry<testing::VoidFn>()(); }));
+  return nullptr;
+}
+
+TEST(FaultHandler, FaultJustUnderTheStackIsNotAnOverflow) {
+  REQUIRE_MACHINE_CODE();
+  const size_t page = testing::page_size();
+  const size_t stack_size = 256 * 1024;
+  void* map = mmap(nullptr, page + stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  auto* base = static_cast<uint8_t*>(map);
+  ASSERT_EQ(mprotect(base, page, PROT_NONE), 0);
+  UnderStack u{reinterpret_cast<const uint32_t*>(base + page - 4), {}};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  ASSERT_EQ(pthread_attr_setstack(&attr, base + page, stack_size), 0);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(&thread, &attr, under_stack_thread, &u), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  munmap(map, page + stack_size);
+  ASSERT_EQ(u.faults.size(), 2u);
+  ASSERT_TRUE(u.faults[0].has_value());
+  EXPECT_EQ(u.faults[0]->cookie, &g_cookie_a);
+  EXPECT_EQ(u.faults[0]->address, u.below);
+  EXPECT_FALSE(u.faults[0]->stack_overflow);
+  ASSERT_TRUE(u.faults[1].has_value());
+  EXPECT_EQ(u.faults[1]->cookie, &g_cookie_b);
+  EXPECT_TRUE(u.faults[1]->stack_overflow);
+}
+
 // Threads fault and recover while other threads register and unregister ranges and look
 // addresses up: every fault finds its own range, and lookups see consistent snapshots.
 TEST(FaultHandler, FaultsWhileOtherThreadsChangeTheRegistry) {
