@@ -5,12 +5,16 @@
 #include <exception>
 
 #include "engine/runtime.h"
+#include "runtime/stack_limit.h"
 #include "interp/interp.h"
 
 namespace wrun {
 namespace rt {
 
 std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
+  // Every entry from the host passes here, a host function's re-entry included: each nesting
+  // costs native frames, so it must stop at the thread's stack limit with room to unwind.
+  if (stack_exhausted()) return Trap::make(TrapKind::StackExhausted);
   if (func->is_host()) return func->host_thunk(store, func, caller, slots);
   if (func->code == nullptr) return Trap::make(TrapKind::Host, "function has no compiled code");
   return interp::invoke(store, func, slots);
