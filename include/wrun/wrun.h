@@ -22,7 +22,8 @@
 #include <variant>
 #include <vector>
 
-#include "decoder/types.h"
+#include "wrun/trap.h"
+#include "wrun/types.h"
 
 namespace wrun {
 
@@ -38,58 +39,7 @@ struct DecodedModule;
 class Engine;
 
 // ---------------------------------------------------------------------------------------------
-// Names in messages
-
-// `name` as text that is safe to print: backslash and double quote get a backslash; control
-// characters (C0, DEL, C1), line separators, bidirectional controls and bytes that are not
-// well-formed UTF-8 become \xHH, one per byte. For names a module chooses (imports, exports,
-// the name section), so that printing one cannot send a terminal escape sequence or rewrite the
-// line it is on. The engine's own messages use it; tools printing such names must too.
-std::string escape_name(std::string_view name);
-
-// ---------------------------------------------------------------------------------------------
-// Results and traps
-
-enum class TrapKind : uint8_t {
-  Unreachable,               // "unreachable"
-  MemoryOutOfBounds,         // "out of bounds memory access"
-  TableOutOfBounds,          // "out of bounds table access"
-  UndefinedElement,          // "undefined element" (call_indirect index >= table size)
-  UninitializedElement,      // "uninitialized element" (call_indirect on null)
-  IndirectCallTypeMismatch,  // "indirect call type mismatch"
-  IntegerDivideByZero,       // "integer divide by zero"
-  IntegerOverflow,           // "integer overflow"
-  InvalidConversion,         // "invalid conversion to integer"
-  StackExhausted,            // "call stack exhausted"
-  NullReference,             // "null reference"
-  OutOfFuel,                 // "all fuel consumed"
-  Interrupted,               // "interrupted" (timeout)
-  Exit,                      // a host function asked to exit (WASI proc_exit); see exit_code
-  Host,                      // a host function reported an error
-};
-const char* trap_kind_message(TrapKind kind);
-
-struct Frame {
-  uint32_t func_index = 0;
-  std::string func_name;  // from the name section; may be empty
-  uint32_t code_offset = 0;  // module offset of the trapping instruction, 0 when unknown
-};
-
-struct Trap {
-  TrapKind kind = TrapKind::Unreachable;
-  std::string message;     // the spec's text for the kind, or the host's message
-  int32_t exit_code = 0;   // kind == Exit only
-  // Innermost first. A trap can come 20000 calls deep, so the backtrace keeps at most the
-  // innermost kInnerFrames and the outermost kOuterFrames frames; the frames_omitted frames
-  // between them (after backtrace[kInnerFrames - 1]) are only counted. Function names longer
-  // than kMaxFrameName bytes are cut at a character boundary and end in "...".
-  // (frames_omitted sits in exit_code's padding: a larger Trap made every call from the
-  // embedder zero it with `rep stos`, 38 -> 63 ns per call.)
-  uint32_t frames_omitted = 0;
-  std::vector<Frame> backtrace;
-  static constexpr size_t kInnerFrames = 64, kOuterFrames = 16, kMaxFrameName = 1024;
-  static Trap make(TrapKind kind, std::string message = {});
-};
+// Results
 
 // A value or an error message.
 template <class T>
