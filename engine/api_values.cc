@@ -2,7 +2,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 
@@ -63,9 +63,9 @@ std::string Val::to_string() const {
   return "?";
 }
 
-namespace rt {
+namespace api {
 
-void val_to_slots(const Val& v, Slot* out) {
+void val_to_slots(const Val& v, rt::Slot* out) {
   if (v.type() == ValType::V128) {
     V128 b = v.v128();
     std::memcpy(&out[0], b.bytes, 8);
@@ -75,7 +75,7 @@ void val_to_slots(const Val& v, Slot* out) {
   }
 }
 
-Val val_from_slots(ValType type, const Slot* in) {
+Val val_from_slots(ValType type, const rt::Slot* in) {
   switch (type) {
     case ValType::V128: {
       V128 b;
@@ -92,5 +92,5 @@ Val val_from_slots(ValType type, const Slot* in) {
   }
 }
 
-}  // namespace rt
+}  // namespace api
 }  // namespace wrun

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "decoder/module.h"
-#include "engine/runtime.h"
+#include "runtime/store.h"
 #include "interp/interp.h"
 
 namespace wrun {

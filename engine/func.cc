@@ -4,19 +4,19 @@
 #include <array>
 #include <exception>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "interp/interp.h"
 
 namespace wrun {
-namespace rt {
+namespace api {
 
-std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
+std::optional<Trap> call_func(rt::Store& store, rt::FuncInst* func, rt::Instance* caller, rt::Slot* slots) {
   if (func->is_host()) return func->host_thunk(store, func, caller, slots);
   if (func->code == nullptr) return Trap::make(TrapKind::Host, "function has no compiled code");
   return interp::invoke(store, func, slots);
 }
 
-}  // namespace rt
+}  // namespace api
 
 const FuncType& Func::type() const { return *f_->type; }
 
@@ -46,14 +46,14 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
   }
   rt::Slot* out = slots;
   for (const Val& v : args) {
-    rt::val_to_slots(v, out);
+    api::val_to_slots(v, out);
     out += rt::slot_count(v.type());
   }
 
   rt::Store& s = *store.raw();
   std::optional<Trap> trap;
   try {
-    trap = rt::call_func(s, f_, nullptr, slots);
+    trap = api::call_func(s, f_, nullptr, slots);
   } catch (const std::exception& e) {
     trap = Trap::make(TrapKind::Host, std::string("call failed: ") + e.what());
   }
@@ -70,7 +70,7 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
   results.reserve(type.results.size());
   const rt::Slot* in = slots;
   for (ValType t : type.results) {
-    results.push_back(rt::val_from_slots(t, in));
+    results.push_back(api::val_from_slots(t, in));
     in += rt::slot_count(t);
   }
   return results;

@@ -1,7 +1,7 @@
 // Globals created by the embedder, and typed access to any global.
 #include <stdexcept>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 
@@ -10,7 +10,7 @@ Global Global::create(Store& store, GlobalType type, Val value) {
     throw std::invalid_argument("Global::create: value has the wrong type");
   auto global = std::make_unique<rt::GlobalInst>();
   global->type = type;
-  rt::val_to_slots(value, global->value);
+  api::val_to_slots(value, global->value);
   rt::Store& s = *store.raw();
   s.globals.push_back(std::move(global));
   return Global(s.globals.back().get());
@@ -18,11 +18,11 @@ Global Global::create(Store& store, GlobalType type, Val value) {
 
 GlobalType Global::type() const { return g_->type; }
 
-Val Global::get() const { return rt::val_from_slots(g_->type.type, g_->value); }
+Val Global::get() const { return api::val_from_slots(g_->type.type, g_->value); }
 
 bool Global::set(Val value) const {
   if (!g_->type.mut || value.type() != g_->type.type) return false;
-  rt::val_to_slots(value, g_->value);
+  api::val_to_slots(value, g_->value);
   return true;
 }
 

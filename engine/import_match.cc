@@ -1,7 +1,7 @@
 // The spec's import matching (external type subtyping), and imports as messages name them.
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
-namespace wrun::rt {
+namespace wrun::api {
 
 namespace {
 
@@ -33,7 +33,7 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
     case ExternKind::Func: {
       if (import.func_type >= module.types.size()) return std::string("unknown type");
       const FuncType& want = module.types[import.func_type];
-      const FuncInst* f = actual.func()->raw();
+      const rt::FuncInst* f = actual.func()->raw();
       if (f == nullptr) return std::string("null function");
       if (*f->type != want) {
         return "expected func " + func_type_to_string(want) + ", got func " +
@@ -42,7 +42,7 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
       return std::nullopt;
     }
     case ExternKind::Table: {
-      const TableInst* t = actual.table()->raw();
+      const rt::TableInst* t = actual.table()->raw();
       if (t == nullptr) return std::string("null table");
       const Limits have{t->elems.size(), t->type.limits.max};
       if (t->type.elem != import.table.elem) {
@@ -56,7 +56,7 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
       return std::nullopt;
     }
     case ExternKind::Memory: {
-      const MemoryInst* m = actual.memory()->raw();
+      const rt::MemoryInst* m = actual.memory()->raw();
       if (m == nullptr) return std::string("null memory");
       const Limits have{m->pages(), m->type.limits.max};
       if (!limits_match(have, import.memory.limits)) {
@@ -66,7 +66,7 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
       return std::nullopt;
     }
     case ExternKind::Global: {
-      const GlobalInst* g = actual.global()->raw();
+      const rt::GlobalInst* g = actual.global()->raw();
       if (g == nullptr) return std::string("null global");
       if (g->type.type != import.global.type || g->type.mut != import.global.mut) {
         auto text = [](const GlobalType& t) {
@@ -80,4 +80,4 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
   return std::string("unknown import kind");
 }
 
-}  // namespace wrun::rt
+}  // namespace wrun::api

@@ -10,8 +10,8 @@
 #include <string>
 #include <variant>
 
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
+#include "runtime/const_eval.h"
 
 namespace wrun::rt {
 
@@ -52,8 +52,8 @@ std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
   }
   for (size_t i = 0; i < imports.size(); ++i) {
     const Import& im = ir.imports[i];
-    if (auto why = import_mismatch(ir, im, imports[i])) {
-      return "incompatible import type " + import_text(im) + ": " + *why;
+    if (auto why = api::import_mismatch(ir, im, imports[i])) {
+      return "incompatible import type " + api::import_text(im) + ": " + *why;
     }
     switch (im.kind) {
       case ExternKind::Func:
@@ -290,7 +290,7 @@ std::optional<InstantiateError> initialize(Store& store, Instance& inst, const D
     Slot slots[2] = {0, 0};
     std::optional<Trap> trap;
     try {
-      trap = call_func(store, f, &inst, slots);
+      trap = api::call_func(store, f, &inst, slots);
     } catch (const std::exception& e) {
       trap = Trap::make(TrapKind::Host, std::string("start function failed: ") + e.what());
     }
@@ -301,13 +301,18 @@ std::optional<InstantiateError> initialize(Store& store, Instance& inst, const D
 
 }  // namespace
 
+}  // namespace wrun::rt
+
+namespace wrun::api {
+
 std::variant<wrun::Instance, InstantiateError> instantiate(
-    Store& store, std::shared_ptr<const CompiledModule> module, std::span<const Extern> imports) {
+    rt::Store& store, std::shared_ptr<const CompiledModule> module, std::span<const Extern> imports) {
+  using namespace rt;  // the steps above
   if (!module || !module->ir) return link_error("empty module");
   const DecodedModule& ir = *module->ir;
 
-  auto owned = std::make_unique<Instance>();
-  Instance& inst = *owned;
+  auto owned = std::make_unique<rt::Instance>();
+  rt::Instance& inst = *owned;
   inst.module = module;
   inst.ir = &ir;
   if (module->type_ids.size() != ir.types.size())
@@ -345,4 +350,4 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
   return wrun::Instance(&inst);
 }
 
-}  // namespace wrun::rt
+}  // namespace wrun::api

@@ -1,6 +1,5 @@
 // Linker: a name space of (module, name) -> Extern that resolves a module's imports.
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 
@@ -35,15 +34,15 @@ std::variant<Instance, InstantiateError> Linker::instantiate(const Module& modul
   externs.reserve(ir.imports.size());
   for (const Import& im : ir.imports) {
     auto ext = find(im.module, im.name);
-    const std::string where = rt::import_text(im);
+    const std::string where = api::import_text(im);
     if (!ext) return InstantiateError{Stage::Link, "unknown import " + where, std::nullopt};
-    if (auto why = rt::import_mismatch(ir, im, *ext)) {
+    if (auto why = api::import_mismatch(ir, im, *ext)) {
       return InstantiateError{Stage::Link, "incompatible import type " + where + ": " + *why,
                               std::nullopt};
     }
     externs.push_back(*ext);
   }
-  return rt::instantiate(*store_.raw(), module.compiled(), externs);
+  return api::instantiate(*store_.raw(), module.compiled(), externs);
 }
 
 }  // namespace wrun

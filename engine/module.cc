@@ -3,8 +3,8 @@
 #include <exception>
 
 #include "decoder/reader.h"
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
+#include "interp/interp.h"
 #include "validator/validator.h"
 
 namespace wrun {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "decoder/module.h"
-#include "engine/runtime.h"  // rt::kMaxTableEntries
+#include "runtime/table.h"  // rt::kMaxTableEntries
 
 namespace wrun::fuzz {
 

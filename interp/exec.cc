@@ -19,6 +19,8 @@
 #include "interp/float_ops.h"
 #include "interp/simd_ops.h"
 #include "interp/interp.h"
+#include "runtime/backtrace.h"
+#include "runtime/store.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WRUN_COMPUTED_GOTO 1
@@ -59,17 +61,18 @@ struct State {
 };
 
 State& state_of(rt::Store& store) {
-  if (!store.interp_state) {
+  std::shared_ptr<void>& state = store.executor_state[rt::kInterpExecutor];
+  if (!state) {
     auto st = std::make_shared<State>();
-    const EngineConfig& cfg = store.engine->config();
+    const rt::StoreConfig& cfg = store.config;
     st->stack.reset(new Slot[cfg.value_stack_slots]);
     st->stack_end = st->stack.get() + cfg.value_stack_slots;
     st->sp = st->stack.get();
     st->max_frames = cfg.max_call_depth;
     st->frames.reset(new CallFrame[cfg.max_call_depth + 1]);
-    store.interp_state = st;
+    state = st;
   }
-  return *static_cast<State*>(store.interp_state.get());
+  return *static_cast<State*>(state.get());
 }
 
 inline uint32_t u32_at(const uint8_t* p) {

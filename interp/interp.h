@@ -7,7 +7,7 @@
 #include <string>
 
 #include "decoder/module.h"
-#include "engine/runtime.h"
+#include "runtime/store.h"
 
 namespace wrun::interp {
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "decoder/tests/wasm_builder.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/alloc_meter.h"
 
 namespace wrun {

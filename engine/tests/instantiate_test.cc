@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "decoder/tests/wasm_builder.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/test_modules.h"
 
 namespace wrun {

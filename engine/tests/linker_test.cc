@@ -1,7 +1,7 @@
 // Module compilation errors, import resolution and matching.
 #include <gtest/gtest.h>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/test_modules.h"
 
 namespace wrun {

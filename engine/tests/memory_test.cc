@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 namespace {

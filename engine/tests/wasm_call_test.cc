@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/wasm_modules.h"
 #include "interp/code.h"
 #include "interp/interp.h"

@@ -1,7 +1,9 @@
 // The bounded backtrace of a trap.
 #include <algorithm>
+#include <string>
+#include <vector>
 
-#include "engine/runtime.h"
+#include "runtime/backtrace.h"
 
 namespace wrun {
 
