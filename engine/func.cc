@@ -1,22 +1,12 @@
-// Calling functions from the embedder: type-checked Vals in, slots through the executor (the
-// interpreter for wasm code, the thunk for host functions), Vals out.
+// Calling functions from the embedder: type-checked Vals in, slots through the function's
+// entry (an executor's for wasm code, the host thunk for host functions), Vals out.
 #include <algorithm>
 #include <array>
 #include <exception>
 
 #include "engine/internal.h"
-#include "interp/interp.h"
 
 namespace wrun {
-namespace api {
-
-std::optional<Trap> call_func(rt::Store& store, rt::FuncInst* func, rt::Instance* caller, rt::Slot* slots) {
-  if (func->is_host()) return func->host_thunk(store, func, caller, slots);
-  if (func->code == nullptr) return Trap::make(TrapKind::Host, "function has no compiled code");
-  return interp::invoke(store, func, slots);
-}
-
-}  // namespace api
 
 const FuncType& Func::type() const { return *f_->type; }
 
@@ -53,7 +43,7 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
   rt::Store& s = *store.raw();
   std::optional<Trap> trap;
   try {
-    trap = api::call_func(s, f_, nullptr, slots);
+    trap = rt::call_func(s, f_, nullptr, slots);
   } catch (const std::exception& e) {
     trap = Trap::make(TrapKind::Host, std::string("call failed: ") + e.what());
   }

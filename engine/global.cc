@@ -12,6 +12,7 @@ Global Global::create(Store& store, GlobalType type, Val value) {
   global->type = type;
   api::val_to_slots(value, global->value);
   rt::Store& s = *store.raw();
+  global->store = &s;
   s.globals.push_back(std::move(global));
   return Global(s.globals.back().get());
 }

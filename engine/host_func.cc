@@ -73,12 +73,13 @@ Func Func::host(Store& store, FuncType type, HostCallback callback) {
   auto host = std::make_unique<api::HostFunc>();
   host->type = rt::intern_func_type(type);
   host->callback = std::move(callback);
+  host->store = store.raw();
   rt::FuncInst& f = store.raw()->funcs.emplace_back();
   f.type = &host->type->type;
   f.type_id = host->type->id;
   f.param_slots = rt::slot_count(type.params);
   f.result_slots = rt::slot_count(type.results);
-  f.host_thunk = &api::host_func_thunk;
+  f.entry = &api::host_func_thunk;
   f.host = std::move(host);
   return Func(&f);
 }

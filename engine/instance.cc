@@ -6,6 +6,16 @@
 namespace wrun {
 namespace api {
 
+rt::ResolvedImport resolved(const Extern& e) {
+  switch (e.kind()) {
+    case ExternKind::Func: return {ExternKind::Func, e.func()->raw()};
+    case ExternKind::Table: return {ExternKind::Table, e.table()->raw()};
+    case ExternKind::Memory: return {ExternKind::Memory, e.memory()->raw()};
+    case ExternKind::Global: return {ExternKind::Global, e.global()->raw()};
+  }
+  return {};
+}
+
 Extern extern_from_export(const rt::ExportEntry& e) {
   switch (e.kind) {
     case ExternKind::Func:

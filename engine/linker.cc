@@ -30,19 +30,25 @@ std::variant<Instance, InstantiateError> Linker::instantiate(const Module& modul
     return InstantiateError{Stage::Link, "empty module", std::nullopt};
   const DecodedModule& ir = module.ir();
   // Imports are resolved and matched one by one, in order, as the spec's algorithm does.
-  std::vector<Extern> externs;
-  externs.reserve(ir.imports.size());
+  std::vector<rt::ResolvedImport> imports;
+  imports.reserve(ir.imports.size());
   for (const Import& im : ir.imports) {
     auto ext = find(im.module, im.name);
-    const std::string where = api::import_text(im);
-    if (!ext) return InstantiateError{Stage::Link, "unknown import " + where, std::nullopt};
-    if (auto why = api::import_mismatch(ir, im, *ext)) {
-      return InstantiateError{Stage::Link, "incompatible import type " + where + ": " + *why,
+    if (!ext) {
+      return InstantiateError{Stage::Link, "unknown import " + rt::import_text(im), std::nullopt};
+    }
+    imports.push_back(api::resolved(*ext));
+    if (auto why = rt::import_mismatch(ir, im, imports.back())) {
+      return InstantiateError{Stage::Link,
+                              "incompatible import type " + rt::import_text(im) + ": " + *why,
                               std::nullopt};
     }
-    externs.push_back(*ext);
   }
-  return api::instantiate(*store_.raw(), module.compiled(), externs);
+  auto r = rt::instantiate(*store_.raw(), module.compiled(), imports);
+  if (auto* inst = std::get_if<rt::Instance*>(&r)) return Instance(*inst);
+  rt::InstantiateFailure& f = std::get<rt::InstantiateFailure>(r);
+  return InstantiateError{f.stage == rt::InstantiateFailure::Stage::Trap ? Stage::Trap : Stage::Link,
+                          std::move(f.message), std::move(f.trap)};
 }
 
 }  // namespace wrun

@@ -14,6 +14,7 @@ Memory Memory::create(Store& store, MemoryType type) {
   if (!mem)
     throw std::runtime_error(
         "Memory::create: exceeds the store's memory limit or cannot be reserved");
+  mem->store = &s;
   s.memories.push_back(std::move(mem));
   return Memory(s.memories.back().get());
 }

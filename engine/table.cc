@@ -13,6 +13,7 @@ Table Table::create(Store& store, TableType type, Val init) {
   auto table = rt::create_table(type, init.raw());
   if (!table) throw std::invalid_argument("Table::create: invalid limits or too large");
   rt::Store& s = *store.raw();
+  table->store = &s;
   s.tables.push_back(std::move(table));
   return Table(s.tables.back().get());
 }

@@ -423,7 +423,7 @@ rt::FrameSource frame_source(const Code* code, const uint8_t* ip) {
 }
 
 // The frames of the activation that is trapping, innermost first, as (code, ip): run() notes
-// them while it walks its call stack (add_frame), and invoke() adds them to the trap when run()
+// them while it walks its call stack (add_frame), and array_call() adds them to the trap when run()
 // returns, bounded and with only the kept names copied (finish_backtrace). The walk in run()
 // is a loop of out-of-line calls on purpose: the compiler's register choice for the whole
 // interpreter loop hangs on it. A callback reaching run()'s ip and code put them in memory
@@ -1428,7 +1428,7 @@ dispatch:
     if (n == 1) fp[0] = fp[src];
     else if (n && src) std::memmove(fp, fp + src, n * sizeof(Slot));
     const CallFrame& f = *--frame;
-    if (f.ret_ip == nullptr) {  // back to invoke()
+    if (f.ret_ip == nullptr) {  // back to array_call()
       st.num_frames = static_cast<uint32_t>(frame - frames);
       return;
     }
@@ -1446,17 +1446,19 @@ dispatch:
     next = ip + 16;
     goto do_call;
   do_call:
-    if (callee->is_host()) {
+    // Functions this interpreter compiled run in this loop; any other (a host function, code
+    // of another executor) through its entry, like a host call.
+    if (callee->entry != &array_call) {
       st.sp = fp + code->frame_slots;
       st.num_frames = static_cast<uint32_t>(frame - frames);
-      host_trap = callee->host_thunk(store, callee, inst, args);
+      host_trap = callee->entry(store, callee, inst, args);
       if (host_trap) goto trap;
       RELOAD_MEM();
       ip = next;
       DISPATCH();
     }
     {
-      const Code* callee_code = callee->code;
+      const Code* callee_code = static_cast<const Code*>(callee->code);
       if (WRUN_UNLIKELY(frame == frame_limit)) TRAP(StackExhausted);
       if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
       POLL();
@@ -1543,10 +1545,9 @@ uint64_t handler_word(uint16_t id) {
 #endif
 }
 
-std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
-  if (func->is_host()) return func->host_thunk(store, func, nullptr, slots);
+std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instance*, Slot* slots) {
   State& st = state_of(store);
-  const Code* code = func->code;
+  const Code* code = static_cast<const Code*>(func->code);
   Slot* fp = st.sp;
   if (st.num_frames >= st.max_frames || fp + code->frame_slots > st.stack_end)
     return Trap::make(TrapKind::StackExhausted);

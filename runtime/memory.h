@@ -10,8 +10,11 @@
 
 namespace wrun::rt {
 
+struct Store;
+
 struct MemoryInst {
   MemoryType type;
+  Store* store = nullptr;        // the store that owns it
   uint8_t* base = nullptr;       // start of the reservation
   uint64_t size_bytes = 0;       // accessible bytes (pages * 64 KiB)
   uint64_t reserved_bytes = 0;   // length of the whole mapping at base (accessible part + PROT_NONE guard)

@@ -21,50 +21,64 @@
 #include "wrun/trap.h"
 #include "wrun/types.h"
 
-namespace wrun {
-namespace interp {
-struct Code;
-}
-class CompiledModule;  // engine/compiled_module.h
+namespace wrun::rt {
 
-namespace rt {
-
+struct CompiledModule;  // runtime/compiled_module.h
 struct FuncInst;
 struct Instance;
 struct Store;
 
-// How executors call a host function: args in slots[0..], results written to slots[0..].
-// `caller` is the instance whose code made the call (null when called from the embedder).
-using HostThunk = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
+// The entry of every function, whoever runs it (an executor for wasm code, the embedder for
+// host functions): arguments in slots[0..], results written back to slots[0..] (slot.h), at
+// least max(param_slots, result_slots) long. `caller` is the instance whose code made the
+// call (null when called from the embedder).
+using ArrayCall = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
-// What only host functions have: their type (registered while they live), and whatever the
-// embedder keeps for them (a subclass: engine/ holds its callback there).
+// What only host functions have: their type (registered while they live), their store, and
+// whatever the embedder keeps for them (a subclass: engine/ holds its callback there).
 struct HostFuncData {
   FuncTypeRef type;
+  Store* store = nullptr;
   virtual ~HostFuncData() = default;
 };
 
-// One per function of every instance, so kept small. Shared, never copied (a module may give
-// 20000 functions one type of 100000 parameters): the defining module's type, which the
-// instance keeps alive, or host->type's. Never null.
+// One per function of every instance, so kept small (64 bytes). The type is shared, never
+// copied (a module may give 20000 functions one type of 100000 parameters): the defining
+// module's type, which the instance keeps alive, or host->type's. Never null.
 struct FuncInst {
   const FuncType* type = nullptr;
   uint32_t type_id = 0;
   uint32_t param_slots = 0;
   uint32_t result_slots = 0;
-  // Wasm functions:
-  uint32_t index = 0;  // function index within its module
-  Instance* instance = nullptr;
-  const interp::Code* code = nullptr;  // lowered body
-  // Host functions:
-  HostThunk host_thunk = nullptr;
-  std::unique_ptr<HostFuncData> host;
+  uint32_t index = 0;  // wasm functions: function index within its module
+  Instance* instance = nullptr;  // wasm functions: the defining instance; null for host functions
+  // How to call it, executor-neutral: the interpreter's entry for the functions it compiled,
+  // the embedder's thunk for host functions. Never null.
+  ArrayCall entry = nullptr;
+  // The executor's own code for this function, opaque here (an interp::Code when entry is
+  // interp::array_call); null for host functions. An executor calling a function whose entry
+  // is its own may read code directly instead of going through entry.
+  const void* code = nullptr;
+  // Reserved for the JIT: an entry with the native calling convention (arguments in
+  // registers, the instance context passed along), so generated code can call generated code
+  // without the slot array. Null until an executor provides one; nothing reads it yet.
+  const void* native_entry = nullptr;
+  std::unique_ptr<HostFuncData> host;  // host functions only
 
-  bool is_host() const { return host_thunk != nullptr; }
+  bool is_host() const { return host != nullptr; }
+  Store* store() const;  // the store that owns it
 };
+
+static_assert(sizeof(void*) != 8 || sizeof(FuncInst) == 64, "FuncInst grew: see load_memory_test");
+
+// Calls any function through its entry (see ArrayCall).
+inline std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
+  return func->entry(store, func, caller, slots);
+}
 
 struct GlobalInst {
   GlobalType type;
+  Store* store = nullptr;  // the store that owns it
   Slot value[2] = {0, 0};  // v128 uses both
 };
 
@@ -75,6 +89,7 @@ struct ExportEntry {
 };
 
 struct Instance {
+  Store* store = nullptr;  // the store that owns it
   std::shared_ptr<const CompiledModule> module;
   const DecodedModule* ir = nullptr;
   std::vector<FuncInst*> funcs;      // by function index, imports first
@@ -126,6 +141,8 @@ struct Store {
   std::shared_ptr<void> executor_state[kMaxExecutors];
 };
 
+inline Store* FuncInst::store() const { return instance ? instance->store : host->store; }
+
 // The fuel of a bulk operation asked to write `bytes`: memory.copy/fill/init, table.copy/fill/
 // init/grow (8 bytes per entry) and memory.grow (64 KiB per page, which the OS zeroes when first
 // touched). One unit, as for a call, plus one per 64 bytes: memmove writes 64 bytes in about the
@@ -134,5 +151,4 @@ struct Store {
 constexpr uint64_t kBulkBytesPerFuel = 64;
 constexpr uint64_t bulk_fuel(uint64_t bytes) { return 1 + bytes / kBulkBytesPerFuel; }
 
-}  // namespace rt
-}  // namespace wrun
+}  // namespace wrun::rt

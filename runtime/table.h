@@ -12,6 +12,8 @@
 
 namespace wrun::rt {
 
+struct Store;
+
 // Implementation limit on any table's size, in entries (decoder/limits.h): a validated module
 // may declare a maximum of 2^32-1, which would be 32 GiB of slots. Creation beyond it fails,
 // growth beyond it returns -1. It also bounds the tables one instance defines together (at
@@ -20,6 +22,7 @@ constexpr uint64_t kMaxTableEntries = limits::kTableSize;
 
 struct TableInst {
   TableType type;
+  Store* store = nullptr;  // the store that owns it
   std::vector<Slot> elems;
   uint64_t max_size = UINT32_MAX;
   // Entries of all tables the defining instance owns, bounded together by kMaxTableEntries

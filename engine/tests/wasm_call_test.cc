@@ -258,7 +258,8 @@ struct LoweringRun {
       : engine(EngineConfig{.optimize_interp_code = optimize}) {
     auto m = Module::compile(engine, wasm);
     EXPECT_TRUE(m.ok()) << m.error();
-    for (const auto& code : m->compiled()->code) listing += interp::disassemble(*code);
+    for (const rt::CompiledFunc& f : m->compiled()->funcs)
+      listing += interp::disassemble(*static_cast<const interp::Code*>(f.code));
     auto r = Linker(store).instantiate(*m);
     EXPECT_TRUE(std::holds_alternative<Instance>(r));
     if (auto* i = std::get_if<Instance>(&r)) inst = *i;

@@ -34,6 +34,7 @@ struct MemoryInst;
 struct GlobalInst;
 struct Instance;
 struct Store;
+struct CompiledModule;
 }  // namespace rt
 struct DecodedModule;
 class Engine;
@@ -146,7 +147,6 @@ struct ExportDesc {
 };
 
 // A decoded, validated and compiled module; shareable across stores and instances.
-class CompiledModule;
 class Module {
  public:
   // Decodes, validates and lowers every function. The error says what and where.
@@ -157,11 +157,11 @@ class Module {
   std::vector<ImportDesc> imports() const;
   std::vector<ExportDesc> exports() const;
   const DecodedModule& ir() const;
-  std::shared_ptr<const CompiledModule> compiled() const { return compiled_; }
-  explicit Module(std::shared_ptr<const CompiledModule> c) : compiled_(std::move(c)) {}
+  std::shared_ptr<const rt::CompiledModule> compiled() const { return compiled_; }
+  explicit Module(std::shared_ptr<const rt::CompiledModule> c) : compiled_(std::move(c)) {}
 
  private:
-  std::shared_ptr<const CompiledModule> compiled_;
+  std::shared_ptr<const rt::CompiledModule> compiled_;
 };
 
 // ---------------------------------------------------------------------------------------------
