@@ -12,6 +12,8 @@ const FuncType& Func::type() const { return *f_->type; }
 
 std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Val> args) const {
   if (f_ == nullptr) return Trap::make(TrapKind::Host, "call of a null function");
+  rt::Store& s = *ApiAccess::raw(store);
+  if (f_->store() != &s) return Trap::make(TrapKind::Host, "function belongs to another store");
   const FuncType& type = *f_->type;
   if (args.size() != type.params.size()) {
     return Trap::make(TrapKind::Host, "expected " + std::to_string(type.params.size()) +
@@ -23,6 +25,10 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
       return Trap::make(TrapKind::Host, "argument " + std::to_string(i) + " has type " +
                                             val_type_name(args[i].type()) + ", expected " +
                                             val_type_name(type.params[i]));
+    }
+    if (api::foreign_ref(args[i], &s)) {
+      return Trap::make(TrapKind::Host,
+                        "argument " + std::to_string(i) + " is a function of another store");
     }
   }
 
@@ -40,7 +46,6 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
     out += rt::slot_count(v.type());
   }
 
-  rt::Store& s = *store.raw();
   std::optional<Trap> trap;
   try {
     trap = rt::call_func(s, f_, nullptr, slots);

@@ -23,7 +23,7 @@ std::optional<Trap> run_host(rt::Store& store, rt::FuncInst* func, rt::Instance*
   }
   for (size_t i = 0; i < type.results.size(); ++i) results[i] = Val::default_for(type.results[i]);
 
-  Caller c(&store, caller);
+  Caller c = ApiAccess::caller(&store, caller);
   std::optional<Trap> trap;
   try {
     trap = static_cast<HostFunc*>(func->host.get())->callback(c, args, results);
@@ -41,6 +41,10 @@ std::optional<Trap> run_host(rt::Store& store, rt::FuncInst* func, rt::Instance*
                                             std::string(val_type_name(results[i].type())) +
                                             " for result " + std::to_string(i) + " of type " +
                                             val_type_name(type.results[i]));
+    }
+    if (foreign_ref(results[i], &store)) {
+      return Trap::make(TrapKind::Host, "host function returned a function of another store for result " +
+                                            std::to_string(i));
     }
   }
   rt::Slot* out = slots;
@@ -73,8 +77,9 @@ Func Func::host(Store& store, FuncType type, HostCallback callback) {
   auto host = std::make_unique<api::HostFunc>();
   host->type = rt::intern_func_type(type);
   host->callback = std::move(callback);
-  host->store = store.raw();
-  rt::FuncInst& f = store.raw()->funcs.emplace_back();
+  rt::Store& s = *ApiAccess::raw(store);
+  host->store = &s;
+  rt::FuncInst& f = s.funcs.emplace_back();
   f.type = &host->type->type;
   f.type_id = host->type->id;
   f.param_slots = rt::slot_count(type.params);

@@ -8,26 +8,36 @@ namespace api {
 
 rt::ResolvedImport resolved(const Extern& e) {
   switch (e.kind()) {
-    case ExternKind::Func: return {ExternKind::Func, e.func()->raw()};
-    case ExternKind::Table: return {ExternKind::Table, e.table()->raw()};
-    case ExternKind::Memory: return {ExternKind::Memory, e.memory()->raw()};
-    case ExternKind::Global: return {ExternKind::Global, e.global()->raw()};
+    case ExternKind::Func: return {ExternKind::Func, raw(*e.func())};
+    case ExternKind::Table: return {ExternKind::Table, raw(*e.table())};
+    case ExternKind::Memory: return {ExternKind::Memory, raw(*e.memory())};
+    case ExternKind::Global: return {ExternKind::Global, raw(*e.global())};
   }
   return {};
+}
+
+const rt::Store* owner(const Extern& e) {
+  switch (e.kind()) {
+    case ExternKind::Func: return raw(*e.func())->store();
+    case ExternKind::Table: return raw(*e.table())->store;
+    case ExternKind::Memory: return raw(*e.memory())->store;
+    case ExternKind::Global: return raw(*e.global())->store;
+  }
+  return nullptr;
 }
 
 Extern extern_from_export(const rt::ExportEntry& e) {
   switch (e.kind) {
     case ExternKind::Func:
-      return Func(static_cast<rt::FuncInst*>(e.object));
+      return ApiAccess::func(static_cast<rt::FuncInst*>(e.object));
     case ExternKind::Table:
-      return Table(static_cast<rt::TableInst*>(e.object));
+      return ApiAccess::table(static_cast<rt::TableInst*>(e.object));
     case ExternKind::Memory:
-      return Memory(static_cast<rt::MemoryInst*>(e.object));
+      return ApiAccess::memory(static_cast<rt::MemoryInst*>(e.object));
     case ExternKind::Global:
-      return Global(static_cast<rt::GlobalInst*>(e.object));
+      return ApiAccess::global(static_cast<rt::GlobalInst*>(e.object));
   }
-  return Func(static_cast<rt::FuncInst*>(e.object));
+  return ApiAccess::func(static_cast<rt::FuncInst*>(e.object));
 }
 
 }  // namespace api

@@ -1,19 +1,18 @@
 // Memories created by the embedder, and access to any memory.
-#include <stdexcept>
-
 #include "engine/internal.h"
 
 namespace wrun {
 
-Memory Memory::create(Store& store, MemoryType type) {
+Result<Memory> Memory::create(Store& store, MemoryType type) {
   const Limits& l = type.limits;
   if (l.min > kMaxPages32 || (l.max && (*l.max > kMaxPages32 || *l.max < l.min)))
-    throw std::invalid_argument("Memory::create: invalid limits");
-  rt::Store& s = *store.raw();
+    return Result<Memory>::failure("Memory::create: invalid limits");
+  rt::Store& s = *ApiAccess::raw(store);
   auto mem = rt::create_memory(type, s.max_memory_bytes);
-  if (!mem)
-    throw std::runtime_error(
+  if (!mem) {
+    return Result<Memory>::failure(
         "Memory::create: exceeds the store's memory limit or cannot be reserved");
+  }
   mem->store = &s;
   s.memories.push_back(std::move(mem));
   return Memory(s.memories.back().get());

@@ -100,6 +100,4 @@ std::vector<ExportDesc> Module::exports() const {
   return out;
 }
 
-const DecodedModule& Module::ir() const { return *compiled_->ir; }
-
 }  // namespace wrun

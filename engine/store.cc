@@ -46,13 +46,11 @@ void Store::set_max_memory_bytes(std::optional<uint64_t> bytes) {
   for (auto& m : s_->memories) m->max_pages = rt::memory_max_pages(m->type, bytes);
 }
 
-Store& Store::from_raw(rt::Store* s) { return *static_cast<Store*>(s->embedder); }
-
-Store& Caller::store() const { return Store::from_raw(store_); }
+Store& Caller::store() const { return ApiAccess::store(store_); }
 
 std::optional<Extern> Caller::get_export(std::string_view name) const {
   if (instance_ == nullptr) return std::nullopt;
-  return Instance(instance_).get_export(name);
+  return ApiAccess::instance(instance_).get_export(name);
 }
 
 }  // namespace wrun

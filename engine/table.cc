@@ -1,18 +1,18 @@
 // Tables created by the embedder, and typed access to any table.
-#include <stdexcept>
-
 #include "engine/internal.h"
 
 namespace wrun {
 
-Table Table::create(Store& store, TableType type, Val init) {
+Result<Table> Table::create(Store& store, TableType type, Val init) {
+  rt::Store& s = *ApiAccess::raw(store);
   if (!is_ref_type(type.elem))
-    throw std::invalid_argument("Table::create: element type must be a reference type");
+    return Result<Table>::failure("Table::create: element type must be a reference type");
   if (init.type() != type.elem)
-    throw std::invalid_argument("Table::create: init value has the wrong type");
+    return Result<Table>::failure("Table::create: init value has the wrong type");
+  if (api::foreign_ref(init, &s))
+    return Result<Table>::failure("Table::create: init value is a function of another store");
   auto table = rt::create_table(type, init.raw());
-  if (!table) throw std::invalid_argument("Table::create: invalid limits or too large");
-  rt::Store& s = *store.raw();
+  if (!table) return Result<Table>::failure("Table::create: invalid limits or too large");
   table->store = &s;
   s.tables.push_back(std::move(table));
   return Table(s.tables.back().get());
@@ -32,13 +32,14 @@ std::optional<Val> Table::get(uint64_t index) const {
 }
 
 bool Table::set(uint64_t index, Val value) const {
-  if (value.type() != t_->type.elem || index >= t_->elems.size()) return false;
+  if (value.type() != t_->type.elem || index >= t_->elems.size() || api::foreign_ref(value, t_->store))
+    return false;
   t_->elems[index] = value.raw();
   return true;
 }
 
 std::optional<uint64_t> Table::grow(uint64_t delta, Val init) const {
-  if (init.type() != t_->type.elem) return std::nullopt;
+  if (init.type() != t_->type.elem || api::foreign_ref(init, t_->store)) return std::nullopt;
   int64_t old = t_->grow(delta, init.raw());
   if (old < 0) return std::nullopt;
   return static_cast<uint64_t>(old);

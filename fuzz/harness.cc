@@ -164,22 +164,19 @@ std::optional<Extern> make_import(Store& store, const DecodedModule& ir, const I
       return Func::host(store, ir.types[im.func_type], make_stub(state));
     case ExternKind::Table: {
       if (im.table.limits.min > limits.max_table_entries) return std::nullopt;
-      try {
-        return Table::create(store, im.table, Val::default_for(im.table.elem));
-      } catch (const std::invalid_argument&) {
-        return std::nullopt;
-      }
+      auto table = Table::create(store, im.table, Val::default_for(im.table.elem));
+      if (!table) return std::nullopt;
+      return *table;
     }
     case ExternKind::Memory: {
       if (im.memory.limits.min * kPageSize > limits.max_memory_bytes) return std::nullopt;
-      try {
-        return Memory::create(store, im.memory);
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
+      auto memory = Memory::create(store, im.memory);
+      if (!memory) return std::nullopt;
+      return *memory;
     }
     case ExternKind::Global:
-      return Global::create(store, im.global, Val::default_for(im.global.type));
+      if (auto global = Global::create(store, im.global, Val::default_for(im.global.type))) return *global;
+      fail("a global of an imported type cannot be created");
   }
   fail("import of an unknown kind");
 }

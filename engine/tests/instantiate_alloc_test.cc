@@ -68,7 +68,7 @@ TEST(ElemSegmentAllocation, SegmentIsWrittenStraightIntoTheTable) {
   ASSERT_TRUE(std::holds_alternative<Instance>(c.result));
   auto table = std::get<Instance>(c.result).get_table("t");
   ASSERT_TRUE(table);
-  const rt::Slot f = reinterpret_cast<uintptr_t>(std::get<Instance>(c.result).raw()->funcs[0]);
+  const rt::Slot f = reinterpret_cast<uintptr_t>(api::raw(std::get<Instance>(c.result))->funcs[0]);
   EXPECT_EQ(table->get(0)->raw(), f);
   EXPECT_EQ(table->get(kElements - 1)->raw(), f);
   EXPECT_LT(c.allocations, kFewAllocations);

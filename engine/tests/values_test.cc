@@ -66,11 +66,11 @@ TEST(Val, FuncRefs) {
   EXPECT_FALSE(Val::funcref(nullptr).funcref().has_value());
   EXPECT_TRUE(Val::funcref(nullptr).is_null_ref());
   rt::FuncInst inst;
-  Func f(&inst);
+  Func f = ApiAccess::func(&inst);
   Val v = Val::funcref(&f);
   EXPECT_EQ(v.type(), ValType::FuncRef);
   ASSERT_TRUE(v.funcref().has_value());
-  EXPECT_EQ(v.funcref()->raw(), &inst);
+  EXPECT_EQ(api::raw(*v.funcref()), &inst);
   // An externref is never a Func, whatever it points at.
   EXPECT_FALSE(Val::externref(&inst).funcref().has_value());
   EXPECT_EQ(Val::externref(&inst).externref(), &inst);
