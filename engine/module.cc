@@ -2,12 +2,15 @@
 #include <algorithm>
 #include <exception>
 
+#include "decoder/limits.h"
 #include "decoder/reader.h"
 #include "engine/internal.h"
 #include "interp/interp.h"
 #include "validator/validator.h"
 
 namespace wrun {
+
+static_assert(Module::kMaxBytes == limits::kModuleBytes, "the public limit is the decoder's");
 
 Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   DecodeResult decoded;

@@ -499,6 +499,10 @@ class Lowering {
     }
     define_range(args, slots_of(ft.results));
   }
+  // Nothing to emit: the dropped value's producer has run already (it may trap). The slot's
+  // pending entry stays as it is, now above the stack; take_compare checks that a slot still
+  // holds what the last instruction computed there.
+  void on_drop(Operand) {}
   void on_call_indirect(uint32_t type, uint32_t table, uint32_t args, uint32_t index) {
     if (dead_) return;
     const FuncType& ft = w_->module().types[type];
@@ -674,6 +678,7 @@ class Lowering {
   void on_load_lane(Op op, const MemArg& m, uint32_t lane, uint32_t dst, uint32_t addr,
                     uint32_t vec) {
     if (dead_) return;
+    only_memory0(m.memory);
     uint32_t v = use(vec), x = use(addr);
     begin_instr(op);
     for (uint32_t w : {dst, x, v, static_cast<uint32_t>(m.offset), lane}) put32(w);
@@ -682,12 +687,14 @@ class Lowering {
   }
   void on_store_lane(Op op, const MemArg& m, uint32_t lane, uint32_t addr, uint32_t vec) {
     if (dead_) return;
+    only_memory0(m.memory);
     uint32_t v = use(vec), x = use(addr);
     emit4(id_of(op), x, v, static_cast<uint32_t>(m.offset), lane);
   }
 
   void on_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr) {
     if (dead_) return;
+    only_memory0(m.memory);
     uint32_t off = static_cast<uint32_t>(m.offset);
     std::optional<AddrAdd> add = addr_id(op) ? take_addr_add(addr) : std::nullopt;
     if (add) {
@@ -711,6 +718,7 @@ class Lowering {
   }
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
     if (dead_) return;
+    only_memory0(m.memory);
     uint32_t off = static_cast<uint32_t>(m.offset);
     // A constant value is materialised into slot addr+1, which may be the second operand of a
     // register add: fold only the constant form then.
@@ -738,30 +746,36 @@ class Lowering {
 
   // --- Memory, tables, references ------------------------------------------------------------
   // Bulk instructions read their three operands as consecutive slots.
-  void on_memory_size(uint32_t dst) {
+  void on_memory_size(uint32_t memory, uint32_t dst) {
     if (dead_) return;
+    only_memory0(memory);
     emit_producer(id_of(Op::MemorySize), dst, {});
     define(dst, 1);
   }
-  void on_memory_grow(uint32_t dst, uint32_t delta) {
+  void on_memory_grow(uint32_t memory, uint32_t dst, uint32_t delta) {
     if (dead_) return;
+    only_memory0(memory);
     uint32_t d = use(delta);
     emit_producer(id_of(Op::MemoryGrow), dst, {d});
     define(dst, 1);
   }
-  void on_memory_init(uint32_t seg, uint32_t d) {
+  void on_memory_init(uint32_t seg, uint32_t memory, uint32_t d) {
     if (dead_) return;
+    only_memory0(memory);
     materialize_range(d, 3);
     emit2(id_of(Op::MemoryInit), seg, d);
   }
   void on_data_drop(uint32_t seg) { if (!dead_) emit1(id_of(Op::DataDrop), seg); }
-  void on_memory_copy(uint32_t d) {
+  void on_memory_copy(uint32_t dst_memory, uint32_t src_memory, uint32_t d) {
     if (dead_) return;
+    only_memory0(dst_memory);
+    only_memory0(src_memory);
     materialize_range(d, 3);
     emit1(id_of(Op::MemoryCopy), d);
   }
-  void on_memory_fill(uint32_t d) {
+  void on_memory_fill(uint32_t memory, uint32_t d) {
     if (dead_) return;
+    only_memory0(memory);
     materialize_range(d, 3);
     emit1(id_of(Op::MemoryFill), d);
   }
@@ -865,6 +879,12 @@ class Lowering {
     size_t producer = kNone;
     uint16_t producer_id = 0;
   };
+
+  // The internal code names no memory: every access goes to the instance's memory 0, the only
+  // one Wasm 2.0 has (the walker reports others only with WalkerFeatures::multi_memory).
+  void only_memory0(uint32_t memory) const {
+    if (memory != 0) throw DecodeError("multiple memories are not supported", w_->instr_offset());
+  }
 
   static uint32_t result_slots(Op op) {
     SigInfo sig = sig_info(op_info(op).sig);

@@ -16,6 +16,7 @@
 #include "decoder/module.h"
 #include "runtime/memory.h"
 #include "runtime/slot.h"
+#include "runtime/stack_limit.h"
 #include "runtime/table.h"
 #include "runtime/type_registry.h"
 #include "wrun/trap.h"
@@ -71,8 +72,12 @@ struct FuncInst {
 
 static_assert(sizeof(void*) != 8 || sizeof(FuncInst) == 64, "FuncInst grew: see load_memory_test");
 
-// Calls any function through its entry (see ArrayCall).
+// Calls any function through its entry (see ArrayCall). Every entry from the host passes
+// here, a host function's re-entry included: each nesting costs native frames, so it must stop
+// at the thread's stack limit with room to unwind (executors' own calls into host functions
+// call the entry directly; the host function's re-entry comes back here).
 inline std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
+  if (stack_exhausted()) return Trap::make(TrapKind::StackExhausted);
   return func->entry(store, func, caller, slots);
 }
 

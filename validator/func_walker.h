@@ -9,9 +9,15 @@
 // directly as frame offsets; the JIT can map them to registers or stack spill slots.
 //
 // The visitor is called for every control instruction (block, loop, if, else, end), even in
-// unreachable code, so it can keep its own control stack in step; every other instruction is
-// reported only when reachable (per the validator's notion of reachability). An instruction is
-// reported only after its operands have been checked, so visitors never see invalid slots.
+// unreachable code, so it can keep its own control stack in step; every other instruction but
+// `nop` (including `drop`, with the dropped operand's type and slot) is reported only when
+// reachable (per the validator's notion of reachability). An instruction is reported only after
+// its operands have been checked, so visitors never see invalid slots.
+//
+// Memory instructions report the memory they access: MemArg::memory for loads and stores
+// (lane forms included), an explicit index for memory.size/grow/init/fill and both indices of
+// memory.copy. In Wasm 2.0 the index is always 0 (an implicit memarg index, a reserved zero
+// byte); WalkerFeatures::multi_memory reads the real encodings instead.
 #pragma once
 
 #include <algorithm>
@@ -45,6 +51,15 @@ struct Operand {
   uint32_t slot;
 };
 
+// Proposals the walker decodes beyond Wasm 2.0; all off by default. Turning one on is only
+// meaningful once the decoder and validate_module accept the modules that need it.
+struct WalkerFeatures {
+  // Wasm 3.0 multi-memory: a memarg whose alignment field has bit 6 set carries a memory index
+  // after it, and memory.size/grow/init/copy/fill take LEB memory indices where 2.0 reserves a
+  // zero byte.
+  bool multi_memory = false;
+};
+
 struct CtrlFrame {
   Op kind = Op::Block;  // Block, Loop, If, Else (an If after its else), or Block for the body
   std::span<const ValType> params;
@@ -73,6 +88,7 @@ struct NullVisitor {
   template <class... A> void on_return(A&&...) {}
   template <class... A> void on_call(A&&...) {}
   template <class... A> void on_call_indirect(A&&...) {}
+  template <class... A> void on_drop(A&&...) {}
   template <class... A> void on_select(A&&...) {}
   template <class... A> void on_local_get(A&&...) {}
   template <class... A> void on_local_set(A&&...) {}
@@ -113,11 +129,12 @@ class FuncWalker {
  public:
   // `declared_refs` is C.refs: the functions ref.func may name (validator.h).
   FuncWalker(const DecodedModule& module, uint32_t func_index, Visitor& visitor,
-             const std::vector<bool>& declared_refs)
+             const std::vector<bool>& declared_refs, WalkerFeatures features = {})
       : m_(module),
         func_index_(func_index),
         v_(visitor),
         declared_refs_(declared_refs),
+        features_(features),
         type_(module.func_type(func_index)),
         body_(module.code[func_index - module.num_imported_funcs]) {}
 
@@ -226,9 +243,20 @@ class FuncWalker {
   void read_zero_byte() {
     if (r_->u8() != 0) fail("zero byte expected");
   }
+  // The memidx immediate of memory.size/grow/init/copy/fill: a reserved zero byte in 2.0 (not a
+  // LEB zero), any index with multi-memory.
+  uint32_t read_memidx() {
+    if (features_.multi_memory) return r_->u32();
+    read_zero_byte();
+    return 0;
+  }
   void check_memory(uint32_t idx) {
     if (idx >= m_.memories.size()) fail("unknown memory " + std::to_string(idx));
   }
+  // The type of addresses, sizes and page counts of memory `idx` (already checked). i32 here;
+  // memory64 makes it the memory type's index type, and memory.copy's length the narrower of
+  // its two memories'.
+  ValType addr_type(uint32_t) const { return ValType::I32; }
   const TableType& check_table(uint32_t idx) {
     if (idx >= m_.tables.size()) fail("unknown table " + std::to_string(idx));
     return m_.tables[idx];
@@ -257,6 +285,7 @@ class FuncWalker {
   uint32_t func_index_;
   Visitor& v_;
   const std::vector<bool>& declared_refs_;
+  const WalkerFeatures features_;
   const FuncType& type_;
   const FuncBody& body_;
   Reader* r_ = nullptr;
@@ -332,8 +361,17 @@ template <class V>
 MemArg FuncWalker<V>::read_memarg(Op op) {
   MemArg a;
   a.align_log2 = r_->u32();
-  a.offset = r_->u32();
-  check_memory(0);
+  // Multi-memory: bit 6 of the alignment field says a memory index follows; bit 7 and above
+  // are not an encoding. Without it the field is all alignment (64 and up fail below).
+  if (features_.multi_memory) {
+    if (a.align_log2 >= 0x80) fail("malformed memop flags");
+    if (a.align_log2 & 0x40) {
+      a.memory = r_->u32();
+      a.align_log2 &= ~uint32_t{0x40};
+    }
+  }
+  a.offset = r_->u32();  // memory64: a u64, bounded by the memory's index type
+  check_memory(a.memory);
   uint32_t natural = mem_access_bytes(op);
   if (a.align_log2 >= 32 || (uint64_t{1} << a.align_log2) > natural)
     fail("alignment must not be larger than natural");
@@ -391,12 +429,12 @@ void FuncWalker<V>::simple(Op op) {
     case Imm::MemArg: {
       MemArg a = read_memarg(op);
       if (sig.has_result) {  // load
-        Operand addr = pop(ValType::I32);
+        Operand addr = pop(addr_type(a.memory));
         if (live) v_.on_load(op, a, addr.slot, addr.slot);
         push(sig.result);
       } else {  // store
         Operand val = pop(sig.params[1]);
-        Operand addr = pop(ValType::I32);
+        Operand addr = pop(addr_type(a.memory));
         if (live) v_.on_store(op, a, addr.slot, val.slot);
       }
       return;
@@ -462,7 +500,7 @@ void FuncWalker<V>::simple(Op op) {
       uint32_t lane = r_->u8();
       if (lane >= simd_lane_count(op)) fail("invalid lane index");
       Operand vec = pop(ValType::V128);
-      Operand addr = pop(ValType::I32);
+      Operand addr = pop(addr_type(a.memory));
       if (sig.has_result) {
         if (live) v_.on_load_lane(op, a, lane, addr.slot, addr.slot, vec.slot);
         push(ValType::V128);
@@ -588,9 +626,11 @@ void FuncWalker<V>::step(Op op) {
       return;
     }
 
-    case Op::Drop:
-      pop();
+    case Op::Drop: {
+      Operand o = pop();
+      if (live) v_.on_drop(o);  // o.type is never Bot where the code is reachable
       return;
+    }
     case Op::Select:
     case Op::SelectT: {
       ValType t = ValType::Bot;
@@ -666,30 +706,32 @@ void FuncWalker<V>::step(Op op) {
       return;
     }
 
+    // The bulk instructions report the slot of their first operand; the other two follow it
+    // (one slot each).
     case Op::MemorySize: {
-      read_zero_byte();
-      check_memory(0);
-      if (live) v_.on_memory_size(cur_slot_);
-      push(ValType::I32);
+      uint32_t mem = read_memidx();
+      check_memory(mem);
+      if (live) v_.on_memory_size(mem, cur_slot_);
+      push(addr_type(mem));
       return;
     }
     case Op::MemoryGrow: {
-      read_zero_byte();
-      check_memory(0);
-      Operand d = pop(ValType::I32);
-      if (live) v_.on_memory_grow(d.slot, d.slot);
-      push(ValType::I32);
+      uint32_t mem = read_memidx();
+      check_memory(mem);
+      Operand d = pop(addr_type(mem));
+      if (live) v_.on_memory_grow(mem, d.slot, d.slot);
+      push(addr_type(mem));
       return;
     }
     case Op::MemoryInit: {
       uint32_t seg = r_->u32();
-      read_zero_byte();
-      check_memory(0);
+      uint32_t mem = read_memidx();
+      check_memory(mem);
       check_data(seg);
       pop(ValType::I32);
       pop(ValType::I32);
-      uint32_t d = pop(ValType::I32).slot;
-      if (live) v_.on_memory_init(seg, d);
+      uint32_t d = pop(addr_type(mem)).slot;
+      if (live) v_.on_memory_init(seg, mem, d);
       return;
     }
     case Op::DataDrop: {
@@ -699,22 +741,23 @@ void FuncWalker<V>::step(Op op) {
       return;
     }
     case Op::MemoryCopy: {
-      read_zero_byte();
-      read_zero_byte();
-      check_memory(0);
-      pop(ValType::I32);
-      pop(ValType::I32);
-      uint32_t d = pop(ValType::I32).slot;
-      if (live) v_.on_memory_copy(d);
+      uint32_t dst_mem = read_memidx();
+      uint32_t src_mem = read_memidx();
+      check_memory(dst_mem);
+      check_memory(src_mem);
+      pop(addr_type(dst_mem));  // memory64: the narrower index type of the two
+      pop(addr_type(src_mem));
+      uint32_t d = pop(addr_type(dst_mem)).slot;
+      if (live) v_.on_memory_copy(dst_mem, src_mem, d);
       return;
     }
     case Op::MemoryFill: {
-      read_zero_byte();
-      check_memory(0);
+      uint32_t mem = read_memidx();
+      check_memory(mem);
+      pop(addr_type(mem));
       pop(ValType::I32);
-      pop(ValType::I32);
-      uint32_t d = pop(ValType::I32).slot;
-      if (live) v_.on_memory_fill(d);
+      uint32_t d = pop(addr_type(mem)).slot;
+      if (live) v_.on_memory_fill(mem, d);
       return;
     }
 

@@ -178,6 +178,9 @@ class Module {
   static Result<Module> compile(Engine& engine, std::span<const uint8_t> bytes);
   // Decodes and validates only (no lowering); for tools that just check a module.
   static std::optional<Error> validate(std::span<const uint8_t> bytes);
+  // The largest module accepted, in bytes (the JS API's limit); a reader of untrusted files
+  // should stop reading past it.
+  static constexpr uint64_t kMaxBytes = uint64_t{1} << 30;
 
   std::vector<ImportDesc> imports() const;
   std::vector<ExportDesc> exports() const;

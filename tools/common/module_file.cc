@@ -1,5 +1,6 @@
 #include "tools/common/module_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -142,7 +143,8 @@ std::string unsupported_feature_hint(std::span<const uint8_t> bytes, const std::
   return {};
 }
 
-std::variant<std::vector<uint8_t>, LoadFailure> read_module_file(const std::string& path) {
+std::variant<std::vector<uint8_t>, LoadFailure> read_module_file(const std::string& path,
+                                                                uint64_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return failure(LoadFailure::Kind::Unreadable, "cannot read " + path + ": is a directory");
@@ -151,8 +153,27 @@ std::variant<std::vector<uint8_t>, LoadFailure> read_module_file(const std::stri
     return failure(LoadFailure::Kind::Unreadable,
                    "cannot read " + path + ": " + std::strerror(errno));
   }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  // Read in chunks and stop one byte past the limit: the file may be a FIFO or /dev/zero, and
+  // a size from stat() can change while it is read. A file that does not start like a
+  // module is not read past its first chunk (its message needs only its start).
+  std::vector<uint8_t> bytes;
+  if (const uintmax_t size = std::filesystem::file_size(path, ec); !ec)
+    bytes.reserve(static_cast<size_t>(std::min<uintmax_t>(size, max_bytes + 1)));
+  constexpr size_t kChunk = 1 << 20;
+  static constexpr uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
+  while (in && bytes.size() <= max_bytes) {
+    if (bytes.size() >= 4 && std::memcmp(bytes.data(), kMagic, 4) != 0) break;
+    const size_t want = std::min<size_t>(kChunk, max_bytes + 1 - bytes.size());
+    const size_t old = bytes.size();
+    bytes.resize(old + want);
+    in.read(reinterpret_cast<char*>(bytes.data() + old), static_cast<std::streamsize>(want));
+    bytes.resize(old + static_cast<size_t>(in.gcount()));
+  }
   if (in.bad()) return failure(LoadFailure::Kind::Unreadable, "cannot read " + path);
+  if (bytes.size() > max_bytes) {
+    return failure(LoadFailure::Kind::Invalid,
+                   path + ": module too large (more than " + std::to_string(max_bytes) + " bytes)");
+  }
   return bytes;
 }
 

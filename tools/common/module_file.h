@@ -29,8 +29,12 @@ struct LoadedModule {
   double compile_seconds = 0;  // decode + validate + lower
 };
 
-// Reads the whole file; on failure returns a message naming the file and the reason.
-std::variant<std::vector<uint8_t>, LoadFailure> read_module_file(const std::string& path);
+// Reads the whole file; on failure returns a message naming the file and the reason. Reads
+// at most max_bytes + 1 bytes (a larger file is refused as too large) and stops after the
+// first chunk of a file that does not start with the module magic, so that /dev/zero or an
+// endless pipe cannot fill the host's memory.
+std::variant<std::vector<uint8_t>, LoadFailure> read_module_file(
+    const std::string& path, uint64_t max_bytes = Module::kMaxBytes);
 
 // Checks the header, then compiles; never throws for bad input.
 std::variant<LoadedModule, LoadFailure> load_module(Engine& engine, const std::string& path);

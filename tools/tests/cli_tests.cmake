@@ -211,3 +211,13 @@ add_test(NAME tools/wrun/stdio-shared-with-parent
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/shared_stdio.sh $<TARGET_FILE:wrun>
                  ${bin}/stdio_hostile.wasm ${bin}/stdio-work)
 set_tests_properties(tools/wrun/stdio-shared-with-parent PROPERTIES LABELS cli TIMEOUT 60)
+
+# A write past the host's file size limit is an error for the guest (FBIG), not SIGXFSZ
+# killing wrun. `ulimit -f` counts 1024-byte blocks in bash.
+add_test(NAME tools/wrun/file-size-limit-is-an-error
+         COMMAND bash -c "rm -rf \"$2\" && mkdir -p \"$2\" && ulimit -f 16 && \"$0\" --dir=\"$2\" \"$1\"; s=$?; [[ $s == 22 ]] || { echo \"exit status $s, expected 22 (FBIG)\"; exit 1; }"
+                 $<TARGET_FILE:wrun> ${bin}/file_too_big.wasm ${bin}/fsize-work)
+set_tests_properties(tools/wrun/file-size-limit-is-an-error PROPERTIES LABELS cli TIMEOUT 60)
+
+# /dev/zero never ends and is no module: wrun stops reading it (it once read until memory ran out).
+wrun_cli_test(endless-non-module 4 "/dev/zero: not a WebAssembly module" /dev/zero)

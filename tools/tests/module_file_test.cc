@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,44 @@ LoadFailure compile_failure(const Bytes& bytes) {
   EXPECT_TRUE(std::holds_alternative<LoadFailure>(r));
   if (auto* f = std::get_if<LoadFailure>(&r)) return *f;
   return {};
+}
+
+std::string write_file(const std::string& name, const Bytes& bytes) {
+  const std::string path = ::testing::TempDir() + name;
+  FILE* f = std::fopen(path.c_str(), "wb");
+  EXPECT_NE(f, nullptr);
+  if (f == nullptr) return path;
+  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+  return path;
+}
+
+TEST(ModuleFile, ReadsAModuleUpToTheLimit) {
+  Bytes module = header();
+  module.resize(100, 0);
+  const std::string path = write_file("module_at_limit.wasm", module);
+  auto r = read_module_file(path, 100);
+  ASSERT_TRUE(std::holds_alternative<Bytes>(r));
+  EXPECT_EQ(std::get<Bytes>(r), module);
+}
+
+TEST(ModuleFile, RefusesAFileLargerThanTheLimit) {
+  Bytes module = header();
+  module.resize(101, 0);
+  const std::string path = write_file("module_past_limit.wasm", module);
+  auto r = read_module_file(path, 100);
+  ASSERT_TRUE(std::holds_alternative<LoadFailure>(r));
+  EXPECT_EQ(std::get<LoadFailure>(r).kind, Kind::Invalid);
+  EXPECT_EQ(std::get<LoadFailure>(r).message, path + ": module too large (more than 100 bytes)");
+}
+
+// /dev/zero never ends: reading stops after the first chunk, which is no module.
+TEST(ModuleFile, StopsReadingWhatIsNotAModule) {
+  auto r = read_module_file("/dev/zero");
+  ASSERT_TRUE(std::holds_alternative<Bytes>(r));
+  EXPECT_LE(std::get<Bytes>(r).size(), size_t{1} << 20);
+  LoadFailure f = compile_failure(std::get<Bytes>(r));
+  EXPECT_EQ(f.message, "m.wasm: not a WebAssembly module (no \\0asm header)");
 }
 
 TEST(ModuleFile, CompilesAnEmptyModule) {

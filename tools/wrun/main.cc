@@ -182,6 +182,11 @@ int main(int argc, char** argv) {
   // a native program that ignores SIGPIPE, not a signal that kills the runtime mid-call.
   std::signal(SIGPIPE, SIG_IGN);
 #endif
+#ifdef SIGXFSZ
+  // Likewise a write past the host's file size limit (RLIMIT_FSIZE) fails with EFBIG for the
+  // guest instead of killing the runtime.
+  std::signal(SIGXFSZ, SIG_IGN);
+#endif
   CLI::App app{"wrun: runs a WebAssembly module (WASI preview1 available to it)."};
   std::string invoke, engine_name = "interp", path, fuel_text, timeout_text, max_memory_text;
   std::vector<std::string> args, dirs, dirs_ro, envs, preloads;
