@@ -31,7 +31,7 @@ constexpr uint32_t kElemSegments = 10'000'000;
 // Table entries in any table initialisation: elements of one element segment.
 constexpr uint32_t kElemSegmentEntries = 10'000'000;
 // A table's minimum size (a maximum above it is allowed; growth stops at the limit at run
-// time, engine/table.cc).
+// time, runtime/table.cc).
 constexpr uint32_t kTableSize = 10'000'000;
 constexpr uint32_t kParams = 1'000;                 // of a function type, hence of any block too
 constexpr uint32_t kResults = 1'000;                // of a function type, hence of any block too

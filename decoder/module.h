@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "decoder/opcodes.h"
-#include "decoder/types.h"
+#include "wrun/types.h"
 
 namespace wrun {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "decoder/types.h"
+#include "wrun/types.h"
 
 namespace wrun {
 

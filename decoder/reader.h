@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "decoder/types.h"
+#include "wrun/types.h"
 
 namespace wrun {
 

@@ -1,4 +1,4 @@
-#include "decoder/types.h"
+#include "wrun/types.h"
 
 namespace wrun {
 

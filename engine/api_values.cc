@@ -2,7 +2,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 
@@ -24,13 +24,13 @@ std::string float_text(F f) {
 }  // namespace
 
 Val Val::funcref(const Func* f) {
-  if (f == nullptr || f->raw() == nullptr) return funcref_null();
-  return from_raw(ValType::FuncRef, reinterpret_cast<uintptr_t>(f->raw()));
+  if (f == nullptr || ApiAccess::raw(*f) == nullptr) return funcref_null();
+  return from_raw(ValType::FuncRef, reinterpret_cast<uintptr_t>(ApiAccess::raw(*f)));
 }
 
 std::optional<Func> Val::funcref() const {
   if (type_ != ValType::FuncRef || raw() == 0) return std::nullopt;
-  return Func(reinterpret_cast<rt::FuncInst*>(static_cast<uintptr_t>(raw())));
+  return ApiAccess::func(reinterpret_cast<rt::FuncInst*>(static_cast<uintptr_t>(raw())));
 }
 
 std::string Val::to_string() const {
@@ -63,9 +63,9 @@ std::string Val::to_string() const {
   return "?";
 }
 
-namespace rt {
+namespace api {
 
-void val_to_slots(const Val& v, Slot* out) {
+void val_to_slots(const Val& v, rt::Slot* out) {
   if (v.type() == ValType::V128) {
     V128 b = v.v128();
     std::memcpy(&out[0], b.bytes, 8);
@@ -75,7 +75,12 @@ void val_to_slots(const Val& v, Slot* out) {
   }
 }
 
-Val val_from_slots(ValType type, const Slot* in) {
+bool foreign_ref(const Val& v, const rt::Store* store) {
+  if (v.type() != ValType::FuncRef || v.is_null_ref()) return false;
+  return reinterpret_cast<const rt::FuncInst*>(static_cast<uintptr_t>(v.raw()))->store() != store;
+}
+
+Val val_from_slots(ValType type, const rt::Slot* in) {
   switch (type) {
     case ValType::V128: {
       V128 b;
@@ -92,5 +97,5 @@ Val val_from_slots(ValType type, const Slot* in) {
   }
 }
 
-}  // namespace rt
+}  // namespace api
 }  // namespace wrun

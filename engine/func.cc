@@ -1,31 +1,19 @@
-// Calling functions from the embedder: type-checked Vals in, slots through the executor (the
-// interpreter for wasm code, the thunk for host functions), Vals out.
+// Calling functions from the embedder: type-checked Vals in, slots through the function's
+// entry (an executor's for wasm code, the host thunk for host functions), Vals out.
 #include <algorithm>
 #include <array>
 #include <exception>
 
-#include "engine/runtime.h"
-#include "runtime/stack_limit.h"
-#include "interp/interp.h"
+#include "engine/internal.h"
 
 namespace wrun {
-namespace rt {
-
-std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
-  // Every entry from the host passes here, a host function's re-entry included: each nesting
-  // costs native frames, so it must stop at the thread's stack limit with room to unwind.
-  if (stack_exhausted()) return Trap::make(TrapKind::StackExhausted);
-  if (func->is_host()) return func->host_thunk(store, func, caller, slots);
-  if (func->code == nullptr) return Trap::make(TrapKind::Host, "function has no compiled code");
-  return interp::invoke(store, func, slots);
-}
-
-}  // namespace rt
 
 const FuncType& Func::type() const { return *f_->type; }
 
 std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Val> args) const {
   if (f_ == nullptr) return Trap::make(TrapKind::Host, "call of a null function");
+  rt::Store& s = *ApiAccess::raw(store);
+  if (f_->store() != &s) return Trap::make(TrapKind::Host, "function belongs to another store");
   const FuncType& type = *f_->type;
   if (args.size() != type.params.size()) {
     return Trap::make(TrapKind::Host, "expected " + std::to_string(type.params.size()) +
@@ -37,6 +25,10 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
       return Trap::make(TrapKind::Host, "argument " + std::to_string(i) + " has type " +
                                             val_type_name(args[i].type()) + ", expected " +
                                             val_type_name(type.params[i]));
+    }
+    if (api::foreign_ref(args[i], &s)) {
+      return Trap::make(TrapKind::Host,
+                        "argument " + std::to_string(i) + " is a function of another store");
     }
   }
 
@@ -50,11 +42,10 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
   }
   rt::Slot* out = slots;
   for (const Val& v : args) {
-    rt::val_to_slots(v, out);
+    api::val_to_slots(v, out);
     out += rt::slot_count(v.type());
   }
 
-  rt::Store& s = *store.raw();
   std::optional<Trap> trap;
   try {
     trap = rt::call_func(s, f_, nullptr, slots);
@@ -74,7 +65,7 @@ std::variant<std::vector<Val>, Trap> Func::call(Store& store, std::span<const Va
   results.reserve(type.results.size());
   const rt::Slot* in = slots;
   for (ValType t : type.results) {
-    results.push_back(rt::val_from_slots(t, in));
+    results.push_back(api::val_from_slots(t, in));
     in += rt::slot_count(t);
   }
   return results;

@@ -1,6 +1,5 @@
 // Linker: a name space of (module, name) -> Extern that resolves a module's imports.
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 
@@ -10,13 +9,17 @@ size_t Linker::NameHash::operator()(Name n) const {
          std::hash<std::string_view>()(n.name);
 }
 
-void Linker::define(std::string module, std::string name, Extern value) {
+bool Linker::define(std::string module, std::string name, Extern value) {
+  if (api::owner(value) != ApiAccess::raw(store_)) return false;
   // A later definition replaces an earlier one (a re-registered module shadows the old one).
   defs_.insert_or_assign(Key{std::move(module), std::move(name)}, value);
+  return true;
 }
 
-void Linker::define_instance(const std::string& module, const Instance& instance) {
+bool Linker::define_instance(const std::string& module, const Instance& instance) {
+  if (ApiAccess::raw(instance)->store != ApiAccess::raw(store_)) return false;
   for (auto& [name, ext] : instance.exports()) define(module, name, ext);
+  return true;
 }
 
 std::optional<Extern> Linker::find(std::string_view module, std::string_view name) const {
@@ -27,23 +30,29 @@ std::optional<Extern> Linker::find(std::string_view module, std::string_view nam
 
 std::variant<Instance, InstantiateError> Linker::instantiate(const Module& module) {
   using Stage = InstantiateError::Stage;
-  if (!module.compiled() || !module.compiled()->ir)
-    return InstantiateError{Stage::Link, "empty module", std::nullopt};
-  const DecodedModule& ir = module.ir();
+  const std::shared_ptr<const rt::CompiledModule>& compiled = ApiAccess::compiled(module);
+  if (!compiled || !compiled->ir) return InstantiateError{Stage::Link, "empty module", std::nullopt};
+  const DecodedModule& ir = *compiled->ir;
   // Imports are resolved and matched one by one, in order, as the spec's algorithm does.
-  std::vector<Extern> externs;
-  externs.reserve(ir.imports.size());
+  std::vector<rt::ResolvedImport> imports;
+  imports.reserve(ir.imports.size());
   for (const Import& im : ir.imports) {
     auto ext = find(im.module, im.name);
-    const std::string where = rt::import_text(im);
-    if (!ext) return InstantiateError{Stage::Link, "unknown import " + where, std::nullopt};
-    if (auto why = rt::import_mismatch(ir, im, *ext)) {
-      return InstantiateError{Stage::Link, "incompatible import type " + where + ": " + *why,
+    if (!ext) {
+      return InstantiateError{Stage::Link, "unknown import " + rt::import_text(im), std::nullopt};
+    }
+    imports.push_back(api::resolved(*ext));
+    if (auto why = rt::import_mismatch(ir, im, imports.back())) {
+      return InstantiateError{Stage::Link,
+                              "incompatible import type " + rt::import_text(im) + ": " + *why,
                               std::nullopt};
     }
-    externs.push_back(*ext);
   }
-  return rt::instantiate(*store_.raw(), module.compiled(), externs);
+  auto r = rt::instantiate(*ApiAccess::raw(store_), compiled, imports);
+  if (auto* inst = std::get_if<rt::Instance*>(&r)) return ApiAccess::instance(*inst);
+  rt::InstantiateFailure& f = std::get<rt::InstantiateFailure>(r);
+  return InstantiateError{f.stage == rt::InstantiateFailure::Stage::Trap ? Stage::Trap : Stage::Link,
+                          std::move(f.message), std::move(f.trap)};
 }
 
 }  // namespace wrun

@@ -4,8 +4,8 @@
 
 #include "decoder/limits.h"
 #include "decoder/reader.h"
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
+#include "interp/interp.h"
 #include "validator/validator.h"
 
 namespace wrun {
@@ -40,7 +40,7 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
         Error{"function and code section have inconsistent lengths", 0}.to_string());
   }
 
-  auto compiled = std::make_shared<CompiledModule>();
+  auto compiled = std::make_shared<rt::CompiledModule>();
   compiled->ir = ir;
   compiled->types.reserve(ir->types.size());
   compiled->type_ids.reserve(ir->types.size());
@@ -48,12 +48,15 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
     compiled->types.push_back(rt::intern_func_type(t));
     compiled->type_ids.push_back(compiled->types.back()->id);
   }
-  compiled->code.reserve(num_defined);
+  // The interpreter compiles every function; its lowered code lives as long as the module.
+  auto codes = std::make_shared<std::vector<interp::CodePtr>>();
+  codes->reserve(num_defined);
+  compiled->funcs.reserve(num_defined);
   const std::vector<bool> declared_refs = declared_func_refs(*ir);  // once, not per function
   for (size_t i = 0; i < num_defined; ++i) {
     const uint32_t func_index = static_cast<uint32_t>(ir->num_imported_funcs + i);
     try {
-      compiled->code.push_back(
+      codes->push_back(
           interp::compile_function(*ir, func_index, declared_refs, engine.config().optimize_interp_code));
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
@@ -63,12 +66,14 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
                 ir->code[i].body_offset}
               .to_string());
     }
-    if (!compiled->code.back()) {
+    if (!codes->back()) {
       return Result<Module>::failure(
           Error{"cannot compile function " + std::to_string(func_index), ir->code[i].body_offset}
               .to_string());
     }
+    compiled->funcs.push_back(rt::CompiledFunc{codes->back().get(), &interp::array_call});
   }
+  compiled->code_owner = std::move(codes);
   return Module(std::move(compiled));
 }
 
@@ -97,7 +102,5 @@ std::vector<ExportDesc> Module::exports() const {
   for (const Export& ex : compiled_->ir->exports) out.push_back({ex.name, ex.kind});
   return out;
 }
-
-const DecodedModule& Module::ir() const { return *compiled_->ir; }
 
 }  // namespace wrun

@@ -1,13 +1,25 @@
 // Engine, Store (execution limits), Caller.
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 
 Engine::Engine(EngineConfig config) : config_(config) {}
 Engine::~Engine() = default;
 
-Store::Store(Engine& engine) : engine_(engine), s_(std::make_unique<rt::Store>(engine)) {
-  s_->public_store = this;
+namespace {
+
+rt::StoreConfig store_config(const EngineConfig& c) {
+  rt::StoreConfig sc;
+  sc.max_call_depth = c.max_call_depth;
+  sc.value_stack_slots = c.value_stack_slots;
+  return sc;
+}
+
+}  // namespace
+
+Store::Store(Engine& engine)
+    : engine_(engine), s_(std::make_unique<rt::Store>(store_config(engine.config()))) {
+  s_->embedder = this;
 }
 Store::~Store() = default;
 
@@ -34,13 +46,11 @@ void Store::set_max_memory_bytes(std::optional<uint64_t> bytes) {
   for (auto& m : s_->memories) m->max_pages = rt::memory_max_pages(m->type, bytes);
 }
 
-Store& Store::from_raw(rt::Store* s) { return *s->public_store; }
-
-Store& Caller::store() const { return Store::from_raw(store_); }
+Store& Caller::store() const { return ApiAccess::store(store_); }
 
 std::optional<Extern> Caller::get_export(std::string_view name) const {
   if (instance_ == nullptr) return std::nullopt;
-  return Instance(instance_).get_export(name);
+  return ApiAccess::instance(instance_).get_export(name);
 }
 
 }  // namespace wrun

@@ -1,62 +1,19 @@
-// Tables: a vector of reference slots (FuncInst* or host pointers, 0 = null), allocated for
-// their current size only and bounded by kMaxTableEntries (each, and an instance's together).
-#include <algorithm>
-#include <new>
-#include <stdexcept>
-
-#include "engine/runtime.h"
+// Tables created by the embedder, and typed access to any table.
+#include "engine/internal.h"
 
 namespace wrun {
-namespace rt {
 
-std::unique_ptr<TableInst> create_table(const TableType& type, Slot init) {
-  const Limits& l = type.limits;
-  if (l.min > UINT32_MAX || l.min > kMaxTableEntries || (l.max && *l.max < l.min)) return nullptr;
-  auto table = std::make_unique<TableInst>();
-  table->type = type;
-  table->max_size = std::min<uint64_t>(l.max.value_or(UINT32_MAX), UINT32_MAX);
-  try {
-    table->elems.assign(l.min, init);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-  return table;
-}
-
-int64_t TableInst::grow(uint64_t delta, Slot init) {
-  const uint64_t old_size = elems.size();
-  if (delta == 0) return static_cast<int64_t>(old_size);
-  const uint64_t limit = std::min({max_size, uint64_t{UINT32_MAX}, kMaxTableEntries});
-  if (old_size > limit || delta > limit - old_size) return -1;
-  if (instance_entries && *instance_entries + delta > kMaxTableEntries) return -1;
-  const uint64_t new_size = old_size + delta;
-  try {
-    // Doubling keeps repeated small growth cheap, but the vector's own doubling could reserve
-    // twice what the table may ever hold (18M entries for a 9M table under a 10M cap).
-    if (new_size > elems.capacity()) {
-      uint64_t reach = limit;
-      if (instance_entries)
-        reach = std::min(reach, old_size + kMaxTableEntries - *instance_entries);
-      elems.reserve(std::min(std::max<uint64_t>(new_size, 2 * elems.capacity()), reach));
-    }
-    elems.resize(new_size, init);
-  } catch (const std::bad_alloc&) {
-    return -1;
-  }
-  if (instance_entries) *instance_entries += delta;
-  return static_cast<int64_t>(old_size);
-}
-
-}  // namespace rt
-
-Table Table::create(Store& store, TableType type, Val init) {
+Result<Table> Table::create(Store& store, TableType type, Val init) {
+  rt::Store& s = *ApiAccess::raw(store);
   if (!is_ref_type(type.elem))
-    throw std::invalid_argument("Table::create: element type must be a reference type");
+    return Result<Table>::failure("Table::create: element type must be a reference type");
   if (init.type() != type.elem)
-    throw std::invalid_argument("Table::create: init value has the wrong type");
+    return Result<Table>::failure("Table::create: init value has the wrong type");
+  if (api::foreign_ref(init, &s))
+    return Result<Table>::failure("Table::create: init value is a function of another store");
   auto table = rt::create_table(type, init.raw());
-  if (!table) throw std::invalid_argument("Table::create: invalid limits or too large");
-  rt::Store& s = *store.raw();
+  if (!table) return Result<Table>::failure("Table::create: invalid limits or too large");
+  table->store = &s;
   s.tables.push_back(std::move(table));
   return Table(s.tables.back().get());
 }
@@ -75,13 +32,14 @@ std::optional<Val> Table::get(uint64_t index) const {
 }
 
 bool Table::set(uint64_t index, Val value) const {
-  if (value.type() != t_->type.elem || index >= t_->elems.size()) return false;
+  if (value.type() != t_->type.elem || index >= t_->elems.size() || api::foreign_ref(value, t_->store))
+    return false;
   t_->elems[index] = value.raw();
   return true;
 }
 
 std::optional<uint64_t> Table::grow(uint64_t delta, Val init) const {
-  if (init.type() != t_->type.elem) return std::nullopt;
+  if (init.type() != t_->type.elem || api::foreign_ref(init, t_->store)) return std::nullopt;
   int64_t old = t_->grow(delta, init.raw());
   if (old < 0) return std::nullopt;
   return static_cast<uint64_t>(old);

@@ -28,12 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::dump_module("wrun-fuzz-generated.wasm", wasm);
     fuzz::fail("Module::validate rejects a generated module that compiles", error->to_string());
   }
-  const fuzz::RunStats optimized = fuzz::instantiate_and_run(*module);
+  const fuzz::RunStats optimized = fuzz::instantiate_and_run(wasm, *module);
   // Differential check of the interpreter's lowering optimisations: the plain lowering must
   // behave the same, call by call (fuel is charged the same way by both).
   auto plain_module = Module::compile(fuzz::fuzz_plain_engine(), wasm);
   if (!plain_module) fuzz::fail("generated module compiles only with the optimising lowering", plain_module.error());
-  const fuzz::RunStats plain = fuzz::instantiate_and_run(*plain_module, {}, fuzz::fuzz_plain_engine());
+  const fuzz::RunStats plain = fuzz::instantiate_and_run(wasm, *plain_module, {}, fuzz::fuzz_plain_engine());
   const auto& a = optimized.transcript;
   const auto& b = plain.transcript;
   for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {

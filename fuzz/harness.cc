@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "decoder/limits.h"  // limits::kTableSize
 #include "decoder/module.h"
-#include "engine/runtime.h"  // rt::kMaxTableEntries
 
 namespace wrun::fuzz {
 
@@ -164,22 +164,19 @@ std::optional<Extern> make_import(Store& store, const DecodedModule& ir, const I
       return Func::host(store, ir.types[im.func_type], make_stub(state));
     case ExternKind::Table: {
       if (im.table.limits.min > limits.max_table_entries) return std::nullopt;
-      try {
-        return Table::create(store, im.table, Val::default_for(im.table.elem));
-      } catch (const std::invalid_argument&) {
-        return std::nullopt;
-      }
+      auto table = Table::create(store, im.table, Val::default_for(im.table.elem));
+      if (!table) return std::nullopt;
+      return *table;
     }
     case ExternKind::Memory: {
       if (im.memory.limits.min * kPageSize > limits.max_memory_bytes) return std::nullopt;
-      try {
-        return Memory::create(store, im.memory);
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
+      auto memory = Memory::create(store, im.memory);
+      if (!memory) return std::nullopt;
+      return *memory;
     }
     case ExternKind::Global:
-      return Global::create(store, im.global, Val::default_for(im.global.type));
+      if (auto global = Global::create(store, im.global, Val::default_for(im.global.type))) return *global;
+      fail("a global of an imported type cannot be created");
   }
   fail("import of an unknown kind");
 }
@@ -211,9 +208,8 @@ bool fits(const DecodedModule& ir, const Import& im, const Extern& e) {
 // Instantiates `module` in `store`. Each import is satisfied by an export of `provider` (an
 // instance of the same module, so calls, tables and memories cross instances) when one fits,
 // by a stub otherwise.
-std::optional<Instance> instantiate(Store& store, const Module& module, StubState& state, const RunLimits& limits,
-                                    const Instance* provider) {
-  const DecodedModule& ir = module.ir();
+std::optional<Instance> instantiate(Store& store, const Module& module, const DecodedModule& ir, StubState& state,
+                                    const RunLimits& limits, const Instance* provider) {
   Linker linker(store);
   std::vector<std::pair<std::string, Extern>> provided;
   if (provider) provided = provider->exports();
@@ -253,11 +249,11 @@ std::optional<Instance> instantiate(Store& store, const Module& module, StubStat
 }
 
 // Calls every exported function with zero arguments and checks the other exports.
-// The engine bounds the tables an instance defines to rt::kMaxTableEntries entries together
-// (instantiate.cc), "so many tables cannot add up to gigabytes"; that must hold after growth too.
-void check_table_total(const Module& module, const Instance& instance) {
+// The engine bounds the tables an instance defines to limits::kTableSize entries together
+// (runtime/instantiate.cc), "so many tables cannot add up to gigabytes"; that must hold after
+// growth too.
+void check_table_total(const DecodedModule& ir, const Instance& instance) {
   if (skipped("table-total")) return;
-  const DecodedModule& ir = module.ir();
   std::vector<uint32_t> seen;
   uint64_t total = 0;
   for (const Export& e : ir.exports) {
@@ -266,9 +262,9 @@ void check_table_total(const Module& module, const Instance& instance) {
     seen.push_back(e.index);
     if (auto t = instance.get_table(e.name)) total += t->size();
   }
-  if (total > rt::kMaxTableEntries) {
+  if (total > limits::kTableSize) {
     fail("an instance's tables grew past the engine's limit on their total size",
-         std::to_string(total) + " entries > " + std::to_string(rt::kMaxTableEntries));
+         std::to_string(total) + " entries > " + std::to_string(limits::kTableSize));
   }
 }
 
@@ -341,8 +337,12 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
 
 }  // namespace
 
-RunStats instantiate_and_run(const Module& module, const RunLimits& limits, Engine& engine) {
+RunStats instantiate_and_run(std::span<const uint8_t> wasm, const Module& module, const RunLimits& limits,
+                             Engine& engine) {
   RunStats stats;
+  DecodeResult decoded = decode_module(wasm);
+  if (!decoded.module) fail("a module that compiled does not decode", decoded.error.to_string());
+  const DecodedModule& ir = *decoded.module;
   Store store(engine);
   store.set_max_memory_bytes(limits.max_memory_bytes);
   StubState state;
@@ -350,21 +350,21 @@ RunStats instantiate_and_run(const Module& module, const RunLimits& limits, Engi
     if (e.kind == ExternKind::Func) state.export_funcs.push_back(e.name);
   }
 
-  auto first = instantiate(store, module, state, limits, nullptr);
+  auto first = instantiate(store, module, ir, state, limits, nullptr);
   stats.transcript.push_back(first ? "instantiated" : "not instantiated");
   if (!first) return stats;
   stats.instantiated = true;
-  run_exports(store, *first, module.ir(), limits, stats);
-  check_table_total(module, *first);
+  run_exports(store, *first, ir, limits, stats);
+  check_table_total(ir, *first);
 
   // A second instance in the same store that imports what it can from the first.
-  if (module.ir().imports.empty()) return stats;
+  if (ir.imports.empty()) return stats;
   if (verbose()) std::fprintf(stderr, "  second instance, importing from the first\n");
-  auto second = instantiate(store, module, state, limits, &*first);
+  auto second = instantiate(store, module, ir, state, limits, &*first);
   stats.transcript.push_back(second ? "second instantiated" : "second not instantiated");
   if (second) {
-    run_exports(store, *second, module.ir(), limits, stats);
-    check_table_total(module, *second);
+    run_exports(store, *second, ir, limits, stats);
+    check_table_total(ir, *second);
   }
   return stats;
 }

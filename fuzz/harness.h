@@ -43,7 +43,9 @@ struct RunStats {
 // has imports, a second instance follows that imports the first one's exports where they fit
 // (calls, tables and memories shared across instances). Traps and link errors are fine;
 // anything the engine reports must be well formed (non-empty messages, limits kept).
-// The module must have been compiled with `engine`.
-RunStats instantiate_and_run(const Module& module, const RunLimits& limits = {}, Engine& engine = fuzz_engine());
+// The module must have been compiled from `wasm` with `engine`; the harness decodes `wasm`
+// itself for what the API does not show (import types, the bytes a backtrace points at).
+RunStats instantiate_and_run(std::span<const uint8_t> wasm, const Module& module, const RunLimits& limits = {},
+                             Engine& engine = fuzz_engine());
 
 }  // namespace wrun::fuzz

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "decoder/opcodes.h"
-#include "decoder/types.h"
+#include "wrun/types.h"
 
 namespace wrun::fuzz {
 

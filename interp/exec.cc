@@ -19,6 +19,8 @@
 #include "interp/float_ops.h"
 #include "interp/simd_ops.h"
 #include "interp/interp.h"
+#include "runtime/backtrace.h"
+#include "runtime/store.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WRUN_COMPUTED_GOTO 1
@@ -59,17 +61,18 @@ struct State {
 };
 
 State& state_of(rt::Store& store) {
-  if (!store.interp_state) {
+  std::shared_ptr<void>& state = store.executor_state[rt::kInterpExecutor];
+  if (!state) {
     auto st = std::make_shared<State>();
-    const EngineConfig& cfg = store.engine->config();
+    const rt::StoreConfig& cfg = store.config;
     st->stack.reset(new Slot[cfg.value_stack_slots]);
     st->stack_end = st->stack.get() + cfg.value_stack_slots;
     st->sp = st->stack.get();
     st->max_frames = cfg.max_call_depth;
     st->frames.reset(new CallFrame[cfg.max_call_depth + 1]);
-    store.interp_state = st;
+    state = st;
   }
-  return *static_cast<State*>(store.interp_state.get());
+  return *static_cast<State*>(state.get());
 }
 
 inline uint32_t u32_at(const uint8_t* p) {
@@ -420,7 +423,7 @@ rt::FrameSource frame_source(const Code* code, const uint8_t* ip) {
 }
 
 // The frames of the activation that is trapping, innermost first, as (code, ip): run() notes
-// them while it walks its call stack (add_frame), and invoke() adds them to the trap when run()
+// them while it walks its call stack (add_frame), and array_call() adds them to the trap when run()
 // returns, bounded and with only the kept names copied (finish_backtrace). The walk in run()
 // is a loop of out-of-line calls on purpose: the compiler's register choice for the whole
 // interpreter loop hangs on it. A callback reaching run()'s ip and code put them in memory
@@ -1425,7 +1428,7 @@ dispatch:
     if (n == 1) fp[0] = fp[src];
     else if (n && src) std::memmove(fp, fp + src, n * sizeof(Slot));
     const CallFrame& f = *--frame;
-    if (f.ret_ip == nullptr) {  // back to invoke()
+    if (f.ret_ip == nullptr) {  // back to array_call()
       st.num_frames = static_cast<uint32_t>(frame - frames);
       return;
     }
@@ -1443,17 +1446,19 @@ dispatch:
     next = ip + 16;
     goto do_call;
   do_call:
-    if (callee->is_host()) {
+    // Functions this interpreter compiled run in this loop; any other (a host function, code
+    // of another executor) through its entry, like a host call.
+    if (callee->entry != &array_call) {
       st.sp = fp + code->frame_slots;
       st.num_frames = static_cast<uint32_t>(frame - frames);
-      host_trap = callee->host_thunk(store, callee, inst, args);
+      host_trap = callee->entry(store, callee, inst, args);
       if (host_trap) goto trap;
       RELOAD_MEM();
       ip = next;
       DISPATCH();
     }
     {
-      const Code* callee_code = callee->code;
+      const Code* callee_code = static_cast<const Code*>(callee->code);
       if (WRUN_UNLIKELY(frame == frame_limit)) TRAP(StackExhausted);
       if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
       POLL();
@@ -1540,10 +1545,9 @@ uint64_t handler_word(uint16_t id) {
 #endif
 }
 
-std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
-  if (func->is_host()) return func->host_thunk(store, func, nullptr, slots);
+std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instance*, Slot* slots) {
   State& st = state_of(store);
-  const Code* code = func->code;
+  const Code* code = static_cast<const Code*>(func->code);
   Slot* fp = st.sp;
   if (st.num_frames >= st.max_frames || fp + code->frame_slots > st.stack_end)
     return Trap::make(TrapKind::StackExhausted);

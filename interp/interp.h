@@ -7,7 +7,7 @@
 #include <string>
 
 #include "decoder/module.h"
-#include "engine/runtime.h"
+#include "runtime/store.h"
 
 namespace wrun::interp {
 
@@ -31,8 +31,9 @@ CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
 // for debugging the lowering and studying hot loops.
 std::string disassemble(const Code& code);
 
-// Runs a wasm function (func->code set) with its arguments in slots[0..param_slots); the
-// results are written to slots[0..result_slots). Host functions go through their thunk.
-std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, rt::Slot* slots);
+// The interpreter's entry (rt::ArrayCall), FuncInst::entry of every function it compiled
+// (FuncInst::code is then its Code): runs func with its arguments in slots[0..param_slots)
+// and writes the results to slots[0..result_slots). `caller` is not needed.
+std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instance* caller, rt::Slot* slots);
 
 }  // namespace wrun::interp

@@ -37,14 +37,14 @@ void define_spectest_module(Linker& linker, bool verbose) {
   linker.define(m, "print_i32_f32", print_func(store, "print_i32_f32", {T::I32, T::F32}, verbose));
   linker.define(m, "print_f64_f64", print_func(store, "print_f64_f64", {T::F64, T::F64}, verbose));
 
-  linker.define(m, "global_i32", Global::create(store, {T::I32, false}, Val::i32(666)));
-  linker.define(m, "global_i64", Global::create(store, {T::I64, false}, Val::i64(666)));
-  linker.define(m, "global_f32", Global::create(store, {T::F32, false}, Val::f32(666.6f)));
-  linker.define(m, "global_f64", Global::create(store, {T::F64, false}, Val::f64(666.6)));
+  linker.define(m, "global_i32", *Global::create(store, {T::I32, false}, Val::i32(666)));
+  linker.define(m, "global_i64", *Global::create(store, {T::I64, false}, Val::i64(666)));
+  linker.define(m, "global_f32", *Global::create(store, {T::F32, false}, Val::f32(666.6f)));
+  linker.define(m, "global_f64", *Global::create(store, {T::F64, false}, Val::f64(666.6)));
 
   linker.define(m, "table",
-                Table::create(store, TableType{T::FuncRef, Limits{10, 20}}, Val::funcref_null()));
-  linker.define(m, "memory", Memory::create(store, MemoryType{Limits{1, 2}}));
+                *Table::create(store, TableType{T::FuncRef, Limits{10, 20}}, Val::funcref_null()));
+  linker.define(m, "memory", *Memory::create(store, MemoryType{Limits{1, 2}}));
 }
 
 }  // namespace wrun::spectest

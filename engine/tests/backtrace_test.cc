@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "decoder/tests/wasm_builder.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
+#include "runtime/backtrace.h"
 
 namespace wrun {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 namespace {
@@ -35,9 +35,9 @@ TEST(HostFunc, AddsTwoNumbers) {
         return std::nullopt;
       });
   EXPECT_EQ(add.type(), (FuncType{{ValType::I32, ValType::I32}, {ValType::I32}}));
-  EXPECT_EQ(add.raw()->param_slots, 2u);
-  EXPECT_EQ(add.raw()->result_slots, 1u);
-  EXPECT_EQ(add.raw()->type_id, rt::intern_func_type(add.type())->id);
+  EXPECT_EQ(api::raw(add)->param_slots, 2u);
+  EXPECT_EQ(api::raw(add)->result_slots, 1u);
+  EXPECT_EQ(api::raw(add)->type_id, rt::intern_func_type(add.type())->id);
   const Val args[] = {Val::i32(40), Val::i32(2)};
   const Results r = results_of(add.call(store, args));
   ASSERT_EQ(r.size(), 1u);
@@ -59,7 +59,7 @@ TEST(HostFunc, EveryValueTypeRoundTrips) {
         for (size_t i = 0; i < args.size(); ++i) results[results.size() - 1 - i] = args[i];
         return std::optional<Trap>();
       });
-  EXPECT_EQ(echo.raw()->param_slots, 8u);
+  EXPECT_EQ(api::raw(echo)->param_slots, 8u);
   V128 v;
   for (int i = 0; i < 16; ++i) v.bytes[i] = static_cast<uint8_t>(i * 17);
   int host_obj = 0;
@@ -130,7 +130,7 @@ TEST(HostFunc, ArgumentMismatchIsAHostTrap) {
   EXPECT_EQ(trap_of(f.call(store, too_many)).kind, TrapKind::Host);
   EXPECT_FALSE(called);
 
-  EXPECT_EQ(trap_of(Func(nullptr).call(store, {})).kind, TrapKind::Host);
+  EXPECT_EQ(trap_of(ApiAccess::func(nullptr).call(store, {})).kind, TrapKind::Host);
 }
 
 TEST(HostFunc, TrapsPropagate) {
@@ -205,7 +205,7 @@ TEST(HostFunc, CallerAndReentry) {
   EXPECT_EQ(r[0].i32(), 42);
   EXPECT_EQ(seen, &store);
   EXPECT_FALSE(had_export);
-  EXPECT_EQ(&Store::from_raw(store.raw()), &store);
+  EXPECT_EQ(&ApiAccess::store(api::raw(store)), &store);
 }
 
 TEST(Store, FuelAndInterruptSettings) {
@@ -216,11 +216,11 @@ TEST(Store, FuelAndInterruptSettings) {
   EXPECT_EQ(store.fuel(), std::nullopt);
   store.set_fuel(1000);
   EXPECT_EQ(store.fuel(), std::optional<uint64_t>(1000));
-  EXPECT_TRUE(store.raw()->fuel_enabled);
+  EXPECT_TRUE(api::raw(store)->fuel_enabled);
   store.set_fuel(std::nullopt);
   EXPECT_EQ(store.fuel(), std::nullopt);
   store.interrupt();
-  EXPECT_TRUE(store.raw()->interrupt_requested.load());
+  EXPECT_TRUE(api::raw(store)->interrupt_requested.load());
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "decoder/tests/wasm_builder.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/alloc_meter.h"
 
 namespace wrun {
@@ -68,7 +68,7 @@ TEST(ElemSegmentAllocation, SegmentIsWrittenStraightIntoTheTable) {
   ASSERT_TRUE(std::holds_alternative<Instance>(c.result));
   auto table = std::get<Instance>(c.result).get_table("t");
   ASSERT_TRUE(table);
-  const rt::Slot f = reinterpret_cast<uintptr_t>(std::get<Instance>(c.result).raw()->funcs[0]);
+  const rt::Slot f = reinterpret_cast<uintptr_t>(api::raw(std::get<Instance>(c.result))->funcs[0]);
   EXPECT_EQ(table->get(0)->raw(), f);
   EXPECT_EQ(table->get(kElements - 1)->raw(), f);
   EXPECT_LT(c.allocations, kFewAllocations);

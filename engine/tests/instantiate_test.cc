@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "decoder/tests/wasm_builder.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/test_modules.h"
 
 namespace wrun {
@@ -20,7 +20,7 @@ struct InstantiateFixture : ::testing::Test {
     auto m = Module::compile(engine, bytes);
     if (!m) {
       ADD_FAILURE() << "compile failed: " << m.error();
-      return Module(nullptr);
+      return ApiAccess::module(nullptr);
     }
     return *m;
   }
@@ -79,14 +79,14 @@ TEST_F(InstantiateFixture, DataSegmentsAndExports) {
   EXPECT_EQ(all[1].first, "g");
 
   // The active segment was dropped; the passive one stays for memory.init.
-  rt::Instance* ri = inst->raw();
+  rt::Instance* ri = api::raw(*inst);
   ASSERT_EQ(ri->data_segments.size(), 2u);
   EXPECT_TRUE(ri->data_segments[0].empty());
   EXPECT_EQ(std::string(ri->data_segments[1].begin(), ri->data_segments[1].end()), "passive");
 }
 
 TEST_F(InstantiateFixture, OutOfBoundsDataTrapsButEarlierSegmentsStay) {
-  Memory mem = Memory::create(store, MemoryType{{1, {}}});
+  Memory mem = *Memory::create(store, MemoryType{{1, {}}});
   linker.define("env", "m", mem);
   InstantiateError e = instantiate_err(test::kDataOob);
   EXPECT_EQ(e.stage, InstantiateError::Stage::Trap);
@@ -99,22 +99,22 @@ TEST_F(InstantiateFixture, OutOfBoundsDataTrapsButEarlierSegmentsStay) {
 }
 
 TEST_F(InstantiateFixture, EmptyDataSegmentAtTheEnd) {
-  Global off = Global::create(store, GlobalType{ValType::I32, false}, Val::i32(65536));
+  Global off = *Global::create(store, GlobalType{ValType::I32, false}, Val::i32(65536));
   linker.define("env", "off", off);
   EXPECT_TRUE(instantiate_ok(test::kDataEdge));  // offset == size, length 0: in bounds
   linker.define("env", "off",
-                Global::create(store, GlobalType{ValType::I32, false}, Val::i32(65537)));
+                *Global::create(store, GlobalType{ValType::I32, false}, Val::i32(65537)));
   InstantiateError e = instantiate_err(test::kDataEdge);
   EXPECT_EQ(e.stage, InstantiateError::Stage::Trap);
   EXPECT_EQ(e.message, "out of bounds memory access");
   // Offsets are unsigned: -1 is 4 GiB - 1, far out of bounds.
-  linker.define("env", "off", Global::create(store, GlobalType{ValType::I32, false}, Val::i32(-1)));
+  linker.define("env", "off", *Global::create(store, GlobalType{ValType::I32, false}, Val::i32(-1)));
   EXPECT_EQ(instantiate_err(test::kDataEdge).stage, InstantiateError::Stage::Trap);
 }
 
 TEST_F(InstantiateFixture, OutOfBoundsElemTrapsButEarlierSegmentsStay) {
   Func f = const_func(7);
-  Table table = Table::create(store, TableType{ValType::FuncRef, {3, {}}}, Val::funcref_null());
+  Table table = *Table::create(store, TableType{ValType::FuncRef, {3, {}}}, Val::funcref_null());
   linker.define("env", "f", f);
   linker.define("env", "t", table);
   InstantiateError e = instantiate_err(test::kElemOob);
@@ -126,13 +126,13 @@ TEST_F(InstantiateFixture, OutOfBoundsElemTrapsButEarlierSegmentsStay) {
   EXPECT_EQ(table.get(1)->funcref(), std::optional<Func>(f));
   EXPECT_TRUE(table.get(2)->is_null_ref());  // the failing segment wrote nothing
   // The failed instance stays in the store: its objects may be referenced from shared ones.
-  EXPECT_EQ(store.raw()->instances.size(), 1u);
+  EXPECT_EQ(api::raw(store)->instances.size(), 1u);
 }
 
 TEST_F(InstantiateFixture, ElementSegments) {
   Func f = const_func(99);
   linker.define("env", "f", f);
-  linker.define("env", "at", Global::create(store, GlobalType{ValType::I32, false}, Val::i32(2)));
+  linker.define("env", "at", *Global::create(store, GlobalType{ValType::I32, false}, Val::i32(2)));
   auto inst = instantiate_ok(test::kElemInit);
   ASSERT_TRUE(inst);
   auto tab = inst->get_table("tab");
@@ -147,13 +147,13 @@ TEST_F(InstantiateFixture, ElementSegments) {
   EXPECT_EQ(call_i32(*from_table), 99);
 
   // Active and declarative segments are dropped; the passive one keeps its references.
-  rt::Instance* ri = inst->raw();
+  rt::Instance* ri = api::raw(*inst);
   ASSERT_EQ(ri->elem_segments.size(), 5u);
   EXPECT_TRUE(ri->elem_segments[0].empty());
   EXPECT_TRUE(ri->elem_segments[1].empty());
   EXPECT_TRUE(ri->elem_segments[2].empty());
   ASSERT_EQ(ri->elem_segments[3].size(), 2u);
-  EXPECT_EQ(ri->elem_segments[3][0], reinterpret_cast<uintptr_t>(f.raw()));
+  EXPECT_EQ(ri->elem_segments[3][0], reinterpret_cast<uintptr_t>(api::raw(f)));
   EXPECT_TRUE(ri->elem_segments[4].empty());
 }
 
@@ -162,7 +162,7 @@ TEST_F(InstantiateFixture, GlobalInitializers) {
     return std::optional<Trap>();
   });
   linker.define("env", "base",
-                Global::create(store, GlobalType{ValType::I32, false}, Val::i32(-12345)));
+                *Global::create(store, GlobalType{ValType::I32, false}, Val::i32(-12345)));
   linker.define("env", "f", f);
   auto inst = instantiate_ok(test::kGlobals);
   ASSERT_TRUE(inst);
@@ -226,7 +226,7 @@ TEST_F(InstantiateFixture, HugeTableIsAnErrorNotACrash) {
   InstantiateError e = instantiate_err(test::kManyTables);
   EXPECT_NE(e.message.find("table"), std::string::npos) << e.message;
   EXPECT_EQ(e.stage, InstantiateError::Stage::Link);
-  EXPECT_TRUE(store.raw()->tables.empty());
+  EXPECT_TRUE(api::raw(store)->tables.empty());
 
   auto inst = instantiate_ok(test::kTableNomax);  // (table 0 0xffffffff externref)
   ASSERT_TRUE(inst);
@@ -246,11 +246,11 @@ TEST_F(InstantiateFixture, FailedAllocationLeavesNoFunctions) {
   store.set_max_memory_bytes(kPageSize);
   InstantiateError e = instantiate_err(bytes);
   EXPECT_EQ(e.stage, InstantiateError::Stage::Link);
-  ASSERT_EQ(store.raw()->funcs.size(), 1u);
-  EXPECT_EQ(&store.raw()->funcs[0], host.raw());
+  ASSERT_EQ(api::raw(store)->funcs.size(), 1u);
+  EXPECT_EQ(&api::raw(store)->funcs[0], api::raw(host));
   store.set_max_memory_bytes(std::nullopt);
   ASSERT_TRUE(instantiate_ok(bytes));
-  EXPECT_EQ(store.raw()->funcs.size(), 3u);
+  EXPECT_EQ(api::raw(store)->funcs.size(), 3u);
   EXPECT_EQ(std::get<std::vector<Val>>(host.call(store, {}))[0].i32(), 7);
 }
 
@@ -287,14 +287,14 @@ TEST_F(InstantiateFixture, ExportsAreFoundByName) {
       test::section(10, {0x01, 0x02, 0x00, 0x0B}),
   }));
   ASSERT_TRUE(inst);
-  const rt::FuncInst* f = inst->raw()->funcs.at(0);
+  const rt::FuncInst* f = api::raw(*inst)->funcs.at(0);
   for (const std::string& n : names) {
     auto e = inst->get_export(n);
     ASSERT_TRUE(e.has_value()) << n;
     if (n == "memory") {
-      EXPECT_EQ(e->memory()->raw(), inst->raw()->memories.at(0));
+      EXPECT_EQ(api::raw(*e->memory()), api::raw(*inst)->memories.at(0));
     } else {
-      EXPECT_EQ(e->func()->raw(), f) << n;
+      EXPECT_EQ(api::raw(*e->func()), f) << n;
     }
   }
   for (const char* absent : {"e2000", "e", "memor", "memory0", "f", "\xff"})
@@ -315,8 +315,8 @@ TEST_F(InstantiateFixture, DefineInstanceReexports) {
   EXPECT_EQ(linker.find("reexp", "f2")->func(), std::optional<Func>(f));
   auto second = instantiate_ok(test::kImportMem);
   ASSERT_TRUE(second);
-  EXPECT_EQ(second->raw()->memories.at(0), first->get_memory("mem")->raw());
-  EXPECT_EQ(second->raw()->funcs.at(0), f.raw());
+  EXPECT_EQ(api::raw(*second)->memories.at(0), api::raw(*first->get_memory("mem")));
+  EXPECT_EQ(api::raw(*second)->funcs.at(0), api::raw(f));
 }
 
 }  // namespace

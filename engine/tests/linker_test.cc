@@ -1,7 +1,7 @@
 // Module compilation errors, import resolution and matching.
 #include <gtest/gtest.h>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/test_modules.h"
 
 namespace wrun {
@@ -13,7 +13,7 @@ Module compile_ok(Engine& engine, const std::vector<uint8_t>& bytes) {
   auto m = Module::compile(engine, bytes);
   if (!m) {
     ADD_FAILURE() << "compile failed: " << m.error();
-    return Module(nullptr);
+    return ApiAccess::module(nullptr);
   }
   return *m;
 }
@@ -37,9 +37,9 @@ struct LinkFixture : ::testing::Test {
   Store store{engine};
   Linker linker{store};
   Func f = Func::host(store, FuncType{{ValType::I32}, {ValType::I32}}, nop());
-  Table t = Table::create(store, TableType{ValType::FuncRef, {2, 10}}, Val::funcref_null());
-  Memory m = Memory::create(store, MemoryType{{1, 2}});
-  Global g = Global::create(store, GlobalType{ValType::I64, true}, Val::i64(0));
+  Table t = *Table::create(store, TableType{ValType::FuncRef, {2, 10}}, Val::funcref_null());
+  Memory m = *Memory::create(store, MemoryType{{1, 2}});
+  Global g = *Global::create(store, GlobalType{ValType::I64, true}, Val::i64(0));
   void define_all() {
     linker.define("env", "f", f);
     linker.define("env", "t", t);
@@ -68,7 +68,7 @@ TEST(Module, CompileRejectsGarbage) {
 TEST(Module, ListsImportsAndExports) {
   Engine engine;
   Module m = compile_ok(engine, kLinkImports);
-  ASSERT_TRUE(m.compiled());
+  ASSERT_TRUE(ApiAccess::compiled(m));
   EXPECT_FALSE(Module::validate(kLinkImports).has_value());
   auto imports = m.imports();
   ASSERT_EQ(imports.size(), 4u);
@@ -79,10 +79,10 @@ TEST(Module, ListsImportsAndExports) {
   EXPECT_EQ(imports[2].kind, ExternKind::Memory);
   EXPECT_EQ(imports[3].kind, ExternKind::Global);
   EXPECT_TRUE(m.exports().empty());
-  EXPECT_EQ(m.ir().imports.size(), 4u);
+  EXPECT_EQ(ApiAccess::compiled(m)->ir->imports.size(), 4u);
 
   Module g = compile_ok(engine, test::kGlobals);
-  ASSERT_TRUE(g.compiled());
+  ASSERT_TRUE(ApiAccess::compiled(g));
   auto exports = g.exports();
   ASSERT_EQ(exports.size(), 7u);
   EXPECT_EQ(exports[0].name, "copy");
@@ -95,12 +95,12 @@ TEST_F(LinkFixture, AllImportsMatch) {
   define_all();
   auto r = linker.instantiate(compile_ok(engine, kLinkImports));
   ASSERT_TRUE(std::holds_alternative<Instance>(r)) << std::get<InstantiateError>(r).message;
-  rt::Instance* inst = std::get<Instance>(r).raw();
+  rt::Instance* inst = api::raw(std::get<Instance>(r));
   ASSERT_EQ(inst->funcs.size(), 1u);
-  EXPECT_EQ(inst->funcs[0], f.raw());
-  EXPECT_EQ(inst->tables[0], t.raw());
-  EXPECT_EQ(inst->memories[0], m.raw());
-  EXPECT_EQ(inst->globals[0], g.raw());
+  EXPECT_EQ(inst->funcs[0], api::raw(f));
+  EXPECT_EQ(inst->tables[0], api::raw(t));
+  EXPECT_EQ(inst->memories[0], api::raw(m));
+  EXPECT_EQ(inst->globals[0], api::raw(g));
 }
 
 TEST_F(LinkFixture, UnknownImport) {
@@ -112,7 +112,7 @@ TEST_F(LinkFixture, UnknownImport) {
   EXPECT_EQ(e.message.rfind("unknown import", 0), 0u) << e.message;
   EXPECT_NE(e.message.find("\"env\" \"m\""), std::string::npos) << e.message;
   // Nothing was allocated in the store for the failed instance.
-  EXPECT_TRUE(store.raw()->instances.empty());
+  EXPECT_TRUE(api::raw(store)->instances.empty());
 }
 
 TEST_F(LinkFixture, FunctionTypeMustBeEqual) {
@@ -136,7 +136,7 @@ TEST_F(LinkFixture, TableLimitsSubtyping) {
   define_all();
   Module mod = compile_ok(engine, kLinkImports);  // imports (table 2 10 funcref)
   auto with_table = [&](TableType type, ValType init_type) {
-    linker.define("env", "t", Table::create(store, type, Val::default_for(init_type)));
+    linker.define("env", "t", *Table::create(store, type, Val::default_for(init_type)));
     return linker.instantiate(mod);
   };
   EXPECT_TRUE(
@@ -152,7 +152,7 @@ TEST_F(LinkFixture, TableLimitsSubtyping) {
   EXPECT_TRUE(std::holds_alternative<InstantiateError>(
       with_table({ValType::ExternRef, {2, 10}}, ValType::ExternRef)));
   // A table that grew past the declared minimum matches by its current size.
-  Table grown = Table::create(store, TableType{ValType::FuncRef, {1, 10}}, Val::funcref_null());
+  Table grown = *Table::create(store, TableType{ValType::FuncRef, {1, 10}}, Val::funcref_null());
   linker.define("env", "t", grown);
   expect_incompatible(mod);
   ASSERT_TRUE(grown.grow(1, Val::funcref_null()));
@@ -163,7 +163,7 @@ TEST_F(LinkFixture, MemoryLimitsSubtyping) {
   define_all();
   Module mod = compile_ok(engine, kLinkImports);  // imports (memory 1 2)
   auto with_memory = [&](MemoryType type) {
-    linker.define("env", "m", Memory::create(store, type));
+    linker.define("env", "m", *Memory::create(store, type));
     return linker.instantiate(mod);
   };
   EXPECT_TRUE(std::holds_alternative<Instance>(with_memory({{1, 1}})));
@@ -171,7 +171,7 @@ TEST_F(LinkFixture, MemoryLimitsSubtyping) {
   EXPECT_TRUE(std::holds_alternative<InstantiateError>(with_memory({{0, 2}})));
   EXPECT_TRUE(std::holds_alternative<InstantiateError>(with_memory({{1, 3}})));
   EXPECT_TRUE(std::holds_alternative<InstantiateError>(with_memory({{1, {}}})));
-  Memory grown = Memory::create(store, MemoryType{{0, 2}});
+  Memory grown = *Memory::create(store, MemoryType{{0, 2}});
   linker.define("env", "m", grown);
   expect_incompatible(mod);
   ASSERT_TRUE(grown.grow(1));
@@ -181,11 +181,11 @@ TEST_F(LinkFixture, MemoryLimitsSubtyping) {
 TEST_F(LinkFixture, GlobalTypeAndMutability) {
   define_all();
   Module mod = compile_ok(engine, kLinkImports);  // imports (global (mut i64))
-  linker.define("env", "g", Global::create(store, GlobalType{ValType::I64, false}, Val::i64(0)));
+  linker.define("env", "g", *Global::create(store, GlobalType{ValType::I64, false}, Val::i64(0)));
   expect_incompatible(mod);
-  linker.define("env", "g", Global::create(store, GlobalType{ValType::I32, true}, Val::i32(0)));
+  linker.define("env", "g", *Global::create(store, GlobalType{ValType::I32, true}, Val::i32(0)));
   expect_incompatible(mod);
-  linker.define("env", "g", Global::create(store, GlobalType{ValType::I64, true}, Val::i64(0)));
+  linker.define("env", "g", *Global::create(store, GlobalType{ValType::I64, true}, Val::i64(0)));
   EXPECT_TRUE(std::holds_alternative<Instance>(linker.instantiate(mod)));
 }
 

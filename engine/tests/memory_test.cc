@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 namespace {
@@ -21,7 +21,7 @@ bool all_zero(const uint8_t* p, size_t n) {
 TEST(Memory, CreateGrowWithinMax) {
   Engine engine;
   Store store(engine);
-  Memory m = Memory::create(store, mem_type(1, 3));
+  Memory m = *Memory::create(store, mem_type(1, 3));
   EXPECT_EQ(m.size_pages(), 1u);
   EXPECT_EQ(m.size_bytes(), kPageSize);
   ASSERT_NE(m.data(), nullptr);
@@ -48,37 +48,37 @@ TEST(Memory, CreateGrowWithinMax) {
 TEST(Memory, ZeroPagesAndHugeDeltas) {
   Engine engine;
   Store store(engine);
-  Memory m = Memory::create(store, mem_type(0));
+  Memory m = *Memory::create(store, mem_type(0));
   EXPECT_EQ(m.size_bytes(), 0u);
   EXPECT_EQ(m.grow(0), std::optional<uint64_t>(0));
   EXPECT_EQ(m.grow(kMaxPages32 + 1), std::nullopt);
   EXPECT_EQ(m.grow(UINT64_MAX), std::nullopt);  // no overflow in old + delta
   EXPECT_EQ(m.grow(2), std::optional<uint64_t>(0));
   EXPECT_EQ(m.grow(kMaxPages32 - 1), std::nullopt);  // 2 + 65535 > 65536 pages
-  EXPECT_EQ(m.raw()->grow(UINT64_MAX - 1), -1);
+  EXPECT_EQ(api::raw(m)->grow(UINT64_MAX - 1), -1);
   EXPECT_TRUE(all_zero(m.data(), m.size_bytes()));
 }
 
 TEST(Memory, InvalidLimitsThrow) {
   Engine engine;
   Store store(engine);
-  EXPECT_THROW(Memory::create(store, mem_type(2, 1)), std::invalid_argument);
-  EXPECT_THROW(Memory::create(store, mem_type(kMaxPages32 + 1)), std::invalid_argument);
-  EXPECT_THROW(Memory::create(store, mem_type(0, kMaxPages32 + 1)), std::invalid_argument);
+  EXPECT_FALSE(Memory::create(store, mem_type(2, 1)).ok());
+  EXPECT_FALSE(Memory::create(store, mem_type(kMaxPages32 + 1)).ok());
+  EXPECT_FALSE(Memory::create(store, mem_type(0, kMaxPages32 + 1)).ok());
 }
 
 TEST(Memory, StoreLimit) {
   Engine engine;
   Store store(engine);
   store.set_max_memory_bytes(2 * kPageSize + 100);  // rounds down to 2 pages
-  EXPECT_THROW(Memory::create(store, mem_type(3)), std::runtime_error);
-  Memory m = Memory::create(store, mem_type(1));
+  EXPECT_FALSE(Memory::create(store, mem_type(3)).ok());
+  Memory m = *Memory::create(store, mem_type(1));
   EXPECT_EQ(m.grow(1), std::optional<uint64_t>(1));
   EXPECT_EQ(m.grow(1), std::nullopt);
   // Raising the limit applies to existing memories too; the type's max still holds.
   store.set_max_memory_bytes(std::nullopt);
   EXPECT_EQ(m.grow(10), std::optional<uint64_t>(2));
-  Memory bounded = Memory::create(store, mem_type(1, 2));
+  Memory bounded = *Memory::create(store, mem_type(1, 2));
   store.set_max_memory_bytes(100 * kPageSize);
   EXPECT_EQ(bounded.grow(2), std::nullopt);
   EXPECT_EQ(bounded.grow(1), std::optional<uint64_t>(1));

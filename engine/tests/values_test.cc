@@ -4,7 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "engine/runtime.h"
+#include "engine/internal.h"
 
 namespace wrun {
 namespace {
@@ -25,23 +25,23 @@ TEST(Val, NanPayloadsSurviveSlots) {
   const uint32_t f32_nan = 0x7FA00001;  // signalling NaN with a payload
   const uint64_t f64_nan = 0xFFF4000000000001;
   rt::Slot slots[2] = {~0ull, ~0ull};
-  rt::val_to_slots(Val::f32_bits(f32_nan), slots);
-  EXPECT_EQ(rt::val_from_slots(ValType::F32, slots).f32_bits(), f32_nan);
-  rt::val_to_slots(Val::f64_bits(f64_nan), slots);
-  EXPECT_EQ(rt::val_from_slots(ValType::F64, slots).f64_bits(), f64_nan);
+  api::val_to_slots(Val::f32_bits(f32_nan), slots);
+  EXPECT_EQ(api::val_from_slots(ValType::F32, slots).f32_bits(), f32_nan);
+  api::val_to_slots(Val::f64_bits(f64_nan), slots);
+  EXPECT_EQ(api::val_from_slots(ValType::F64, slots).f64_bits(), f64_nan);
   // Garbage above 32 bits (an executor may leave it) does not leak into i32/f32 values.
   slots[0] = 0xDEADBEEF00000005ull;
-  EXPECT_EQ(rt::val_from_slots(ValType::I32, slots).raw(), 5u);
+  EXPECT_EQ(api::val_from_slots(ValType::I32, slots).raw(), 5u);
 }
 
 TEST(Val, V128UsesTwoSlotsLowFirst) {
   V128 v;
   for (int i = 0; i < 16; ++i) v.bytes[i] = static_cast<uint8_t>(i + 1);
   rt::Slot slots[2] = {0, 0};
-  rt::val_to_slots(Val::v128(v), slots);
+  api::val_to_slots(Val::v128(v), slots);
   EXPECT_EQ(slots[0], 0x0807060504030201ull);
   EXPECT_EQ(slots[1], 0x100F0E0D0C0B0A09ull);
-  EXPECT_EQ(rt::val_from_slots(ValType::V128, slots).v128(), v);
+  EXPECT_EQ(api::val_from_slots(ValType::V128, slots).v128(), v);
   EXPECT_EQ(rt::slot_count(ValType::V128), 2u);
   const ValType types[] = {ValType::I32, ValType::V128, ValType::F64};
   EXPECT_EQ(rt::slot_count(types), 4u);
@@ -66,11 +66,11 @@ TEST(Val, FuncRefs) {
   EXPECT_FALSE(Val::funcref(nullptr).funcref().has_value());
   EXPECT_TRUE(Val::funcref(nullptr).is_null_ref());
   rt::FuncInst inst;
-  Func f(&inst);
+  Func f = ApiAccess::func(&inst);
   Val v = Val::funcref(&f);
   EXPECT_EQ(v.type(), ValType::FuncRef);
   ASSERT_TRUE(v.funcref().has_value());
-  EXPECT_EQ(v.funcref()->raw(), &inst);
+  EXPECT_EQ(api::raw(*v.funcref()), &inst);
   // An externref is never a Func, whatever it points at.
   EXPECT_FALSE(Val::externref(&inst).funcref().has_value());
   EXPECT_EQ(Val::externref(&inst).externref(), &inst);

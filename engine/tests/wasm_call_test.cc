@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "engine/internal.h"
 #include "engine/tests/wasm_modules.h"
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -118,7 +117,7 @@ TEST_F(WasmCall, FunctionsShareTheirType) {
   // of 100000 parameters. "boom" and "spin" are both [] -> [], of one type index.
   const FuncType& boom = inst->get_func("boom")->type();
   EXPECT_EQ(&boom, &inst->get_func("spin")->type());
-  auto again = std::get<Instance>(linker.instantiate(Module(inst->raw()->module)));
+  auto again = std::get<Instance>(linker.instantiate(ApiAccess::module(api::raw(*inst)->module)));
   EXPECT_EQ(&again.get_func("boom")->type(), &boom);  // and so do other instances
   EXPECT_EQ(boom, FuncType{});
 }
@@ -126,7 +125,7 @@ TEST_F(WasmCall, FunctionsShareTheirType) {
 TEST_F(WasmCall, InterruptIsDeliveredOnce) {
   store.interrupt();
   EXPECT_EQ(trap("spin", {}).kind, TrapKind::Interrupted);
-  EXPECT_FALSE(store.raw()->interrupt_requested.load());
+  EXPECT_FALSE(api::raw(store)->interrupt_requested.load());
   EXPECT_EQ(ok("add", {Val::i32(1), Val::i32(2)}).at(0).i32(), 3);
 }
 
@@ -142,7 +141,7 @@ TEST(WasmStart, TrapKeepsEarlierEffects) {
   Engine engine;
   Store store(engine);
   Linker linker(store);
-  Memory mem = Memory::create(store, MemoryType{{1, {}}});
+  Memory mem = *Memory::create(store, MemoryType{{1, {}}});
   linker.define("env", "m", mem);
   auto m = Module::compile(engine, test::kStartTrapWasm);
   ASSERT_TRUE(m.ok()) << m.error();
@@ -259,7 +258,8 @@ struct LoweringRun {
       : engine(EngineConfig{.optimize_interp_code = optimize}) {
     auto m = Module::compile(engine, wasm);
     EXPECT_TRUE(m.ok()) << m.error();
-    for (const auto& code : m->compiled()->code) listing += interp::disassemble(*code);
+    for (const rt::CompiledFunc& f : ApiAccess::compiled(*m)->funcs)
+      listing += interp::disassemble(*static_cast<const interp::Code*>(f.code));
     auto r = Linker(store).instantiate(*m);
     EXPECT_TRUE(std::holds_alternative<Instance>(r));
     if (auto* i = std::get_if<Instance>(&r)) inst = *i;
@@ -394,7 +394,7 @@ TEST(WasmTables, GrowthKeepsTheInstanceWideLimit) {
   EXPECT_EQ(a->grow(1, Val::funcref_null()), std::nullopt);
   EXPECT_EQ(a->grow(0, Val::funcref_null()), std::optional<uint64_t>(most));
   // A table the embedder creates has its own budget.
-  Table own = Table::create(store, TableType{ValType::FuncRef, Limits{0, std::nullopt}},
+  Table own = *Table::create(store, TableType{ValType::FuncRef, Limits{0, std::nullopt}},
                             Val::funcref_null());
   EXPECT_EQ(own.grow(most, Val::funcref_null()), std::optional<uint64_t>(0));
 }

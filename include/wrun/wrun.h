@@ -1,13 +1,37 @@
 // wrun's embedding API. The CLI, the spec-test runner, the WASI layer and the tests use only
-// this header; engine internals stay behind it.
+// this header (with the vocabulary it includes, wrun/types.h and wrun/trap.h); the engine's
+// internals stay behind it.
 //
 //   wrun::Engine engine;
 //   auto module = wrun::Module::compile(engine, bytes);      // decode + validate + lower
 //   wrun::Store store(engine);
 //   wrun::Linker linker(store);
 //   linker.define("env", "print", wrun::Func::host(store, type, callback));
-//   auto instance = linker.instantiate(*module);
-//   auto result = instance->get_func("run")->call({wrun::Val::i32(7)});
+//   auto instance = std::get<wrun::Instance>(linker.instantiate(*module));
+//   std::vector<wrun::Val> args{wrun::Val::i32(7)};
+//   auto result = instance.get_func("run")->call(store, args);  // results or a Trap
+//
+// Errors follow one rule:
+//  - Running WebAssembly code reports a Trap. Func::call returns the results or the Trap, also
+//    when the call itself is wrong (argument count or types, a function or reference of
+//    another store: TrapKind::Host with a message). Linker::instantiate returns the instance
+//    or an InstantiateError: a link error's message, or the Trap of a segment or of the start
+//    function.
+//  - Anything else that can fail for reasons worth telling returns Result<T>, the value or a
+//    message: Module::compile and Memory::create, Table::create, Global::create.
+//  - Lookups, and operations whose failure is one condition the caller can tell in advance,
+//    return std::optional or bool: the get_* lookups and Linker::find (no such name),
+//    Memory::grow and Table::grow (past the maximum or the store's limit, where memory.grow
+//    would give -1), Table::get and Table::set (an index out of range; a value of the wrong
+//    type or of another store), Global::set (immutable, a value of the wrong type or of
+//    another store), Linker::define and define_instance (a value of another store).
+//  - Module::validate, a check, returns the Error it found (message and byte offset) or nullopt.
+// Nothing throws but std::bad_alloc when memory runs out (and Result::value() of a failure);
+// an exception a host callback throws becomes a trap.
+//
+// Every handle (Func, Memory, Table, Global, Instance) belongs to the Store it was made in or
+// instantiated into, and may only be used with that store: anything taking a handle or a
+// funcref checks that.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +46,8 @@
 #include <variant>
 #include <vector>
 
-#include "decoder/types.h"
+#include "wrun/trap.h"
+#include "wrun/types.h"
 
 namespace wrun {
 
@@ -33,65 +58,16 @@ struct MemoryInst;
 struct GlobalInst;
 struct Instance;
 struct Store;
+struct CompiledModule;
 }  // namespace rt
-struct DecodedModule;
 class Engine;
+// How the engine's own code reaches the runtime objects behind the handles (engine/internal.h).
+struct ApiAccess;
 
 // ---------------------------------------------------------------------------------------------
-// Names in messages
+// Results
 
-// `name` as text that is safe to print: backslash and double quote get a backslash; control
-// characters (C0, DEL, C1), line separators, bidirectional controls and bytes that are not
-// well-formed UTF-8 become \xHH, one per byte. For names a module chooses (imports, exports,
-// the name section), so that printing one cannot send a terminal escape sequence or rewrite the
-// line it is on. The engine's own messages use it; tools printing such names must too.
-std::string escape_name(std::string_view name);
-
-// ---------------------------------------------------------------------------------------------
-// Results and traps
-
-enum class TrapKind : uint8_t {
-  Unreachable,               // "unreachable"
-  MemoryOutOfBounds,         // "out of bounds memory access"
-  TableOutOfBounds,          // "out of bounds table access"
-  UndefinedElement,          // "undefined element" (call_indirect index >= table size)
-  UninitializedElement,      // "uninitialized element" (call_indirect on null)
-  IndirectCallTypeMismatch,  // "indirect call type mismatch"
-  IntegerDivideByZero,       // "integer divide by zero"
-  IntegerOverflow,           // "integer overflow"
-  InvalidConversion,         // "invalid conversion to integer"
-  StackExhausted,            // "call stack exhausted"
-  NullReference,             // "null reference"
-  OutOfFuel,                 // "all fuel consumed"
-  Interrupted,               // "interrupted" (timeout)
-  Exit,                      // a host function asked to exit (WASI proc_exit); see exit_code
-  Host,                      // a host function reported an error
-};
-const char* trap_kind_message(TrapKind kind);
-
-struct Frame {
-  uint32_t func_index = 0;
-  std::string func_name;  // from the name section; may be empty
-  uint32_t code_offset = 0;  // module offset of the trapping instruction, 0 when unknown
-};
-
-struct Trap {
-  TrapKind kind = TrapKind::Unreachable;
-  std::string message;     // the spec's text for the kind, or the host's message
-  int32_t exit_code = 0;   // kind == Exit only
-  // Innermost first. A trap can come 20000 calls deep, so the backtrace keeps at most the
-  // innermost kInnerFrames and the outermost kOuterFrames frames; the frames_omitted frames
-  // between them (after backtrace[kInnerFrames - 1]) are only counted. Function names longer
-  // than kMaxFrameName bytes are cut at a character boundary and end in "...".
-  // (frames_omitted sits in exit_code's padding: a larger Trap made every call from the
-  // embedder zero it with `rep stos`, 38 -> 63 ns per call.)
-  uint32_t frames_omitted = 0;
-  std::vector<Frame> backtrace;
-  static constexpr size_t kInnerFrames = 64, kOuterFrames = 16, kMaxFrameName = 1024;
-  static Trap make(TrapKind kind, std::string message = {});
-};
-
-// A value or an error message.
+// A value or an error message (see the error rule at the top).
 template <class T>
 class Result {
  public:
@@ -196,7 +172,6 @@ struct ExportDesc {
 };
 
 // A decoded, validated and compiled module; shareable across stores and instances.
-class CompiledModule;
 class Module {
  public:
   // Decodes, validates and lowers every function. The error says what and where.
@@ -209,12 +184,11 @@ class Module {
 
   std::vector<ImportDesc> imports() const;
   std::vector<ExportDesc> exports() const;
-  const DecodedModule& ir() const;
-  std::shared_ptr<const CompiledModule> compiled() const { return compiled_; }
-  explicit Module(std::shared_ptr<const CompiledModule> c) : compiled_(std::move(c)) {}
 
  private:
-  std::shared_ptr<const CompiledModule> compiled_;
+  friend struct ApiAccess;
+  explicit Module(std::shared_ptr<const rt::CompiledModule> c) : compiled_(std::move(c)) {}
+  std::shared_ptr<const rt::CompiledModule> compiled_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -226,12 +200,13 @@ class Instance;
 // What a host function sees of its caller.
 class Caller {
  public:
-  Caller(rt::Store* store, rt::Instance* instance) : store_(store), instance_(instance) {}
   Store& store() const;
   // The calling instance's export named `name`, e.g. its "memory" (WASI needs it).
   std::optional<class Extern> get_export(std::string_view name) const;
 
  private:
+  friend struct ApiAccess;
+  Caller(rt::Store* store, rt::Instance* instance) : store_(store), instance_(instance) {}
   rt::Store* store_;
   rt::Instance* instance_;
 };
@@ -241,60 +216,68 @@ using HostCallback =
 
 class Func {
  public:
-  explicit Func(rt::FuncInst* f) : f_(f) {}
+  // A host function in `store`. Funcrefs it returns must be of `store` (else it traps).
   static Func host(Store& store, FuncType type, HostCallback callback);
 
   const FuncType& type() const;
-  // Calls with type-checked arguments; returns the results or the trap.
+  // Calls with type-checked arguments in `store`, which must own the function (and every
+  // funcref argument); returns the results or the trap.
   std::variant<std::vector<Val>, Trap> call(Store& store, std::span<const Val> args) const;
-  rt::FuncInst* raw() const { return f_; }
   bool operator==(const Func&) const = default;
 
  private:
+  friend struct ApiAccess;
+  explicit Func(rt::FuncInst* f) : f_(f) {}
   rt::FuncInst* f_;
 };
 
 class Memory {
  public:
-  explicit Memory(rt::MemoryInst* m) : m_(m) {}
-  static Memory create(Store& store, MemoryType type);
+  // Fails for invalid limits, or past the store's memory limit or the address space.
+  static Result<Memory> create(Store& store, MemoryType type);
   MemoryType type() const;
   uint64_t size_pages() const;
   uint64_t size_bytes() const;
   uint8_t* data() const;
   // Grows by `delta` pages; returns the old size in pages, or nullopt on failure.
   std::optional<uint64_t> grow(uint64_t delta) const;
-  rt::MemoryInst* raw() const { return m_; }
 
  private:
+  friend struct ApiAccess;
+  explicit Memory(rt::MemoryInst* m) : m_(m) {}
   rt::MemoryInst* m_;
 };
 
 class Table {
  public:
-  explicit Table(rt::TableInst* t) : t_(t) {}
-  static Table create(Store& store, TableType type, Val init);
+  // Fails for a non-reference element type, invalid or too large limits, or an init value of
+  // the wrong type or of another store.
+  static Result<Table> create(Store& store, TableType type, Val init);
   TableType type() const;
   uint64_t size() const;
   std::optional<Val> get(uint64_t index) const;
+  // false (nothing set) for an index out of range or a value of the wrong type or store.
   bool set(uint64_t index, Val value) const;
+  // The old size, or nullopt (nothing grown) past the maximum or for a bad init value.
   std::optional<uint64_t> grow(uint64_t delta, Val init) const;
-  rt::TableInst* raw() const { return t_; }
 
  private:
+  friend struct ApiAccess;
+  explicit Table(rt::TableInst* t) : t_(t) {}
   rt::TableInst* t_;
 };
 
 class Global {
  public:
-  explicit Global(rt::GlobalInst* g) : g_(g) {}
-  static Global create(Store& store, GlobalType type, Val value);
+  // Fails for a value of the wrong type or of another store.
+  static Result<Global> create(Store& store, GlobalType type, Val value);
   GlobalType type() const;
   Val get() const;
-  bool set(Val value) const;  // false if immutable or of the wrong type
-  rt::GlobalInst* raw() const { return g_; }
+  bool set(Val value) const;  // false if immutable, or a value of the wrong type or store
 
  private:
+  friend struct ApiAccess;
+  explicit Global(rt::GlobalInst* g) : g_(g) {}
   rt::GlobalInst* g_;
 };
 
@@ -327,7 +310,6 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   Engine& engine() const { return engine_; }
-  rt::Store* raw() const { return s_.get(); }
 
   // Execution limits. Fuel: one unit per call and loop iteration, and one plus one per 64 bytes
   // written for bulk memory and table operations (rt::bulk_fuel); nullopt means unlimited.
@@ -338,25 +320,24 @@ class Store {
   // Upper bound for any memory of this store, in bytes (enforced on creation and growth).
   void set_max_memory_bytes(std::optional<uint64_t> bytes);
 
-  static Store& from_raw(rt::Store* s);
-
  private:
+  friend struct ApiAccess;
   Engine& engine_;
   std::unique_ptr<rt::Store> s_;
 };
 
 class Instance {
  public:
-  explicit Instance(rt::Instance* i) : i_(i) {}
   std::optional<Extern> get_export(std::string_view name) const;
   std::optional<Func> get_func(std::string_view name) const;
   std::optional<Memory> get_memory(std::string_view name) const;
   std::optional<Table> get_table(std::string_view name) const;
   std::optional<Global> get_global(std::string_view name) const;
   std::vector<std::pair<std::string, Extern>> exports() const;
-  rt::Instance* raw() const { return i_; }
 
  private:
+  friend struct ApiAccess;
+  explicit Instance(rt::Instance* i) : i_(i) {}
   rt::Instance* i_;
 };
 
@@ -371,9 +352,12 @@ struct InstantiateError {
 class Linker {
  public:
   explicit Linker(Store& store) : store_(store) {}
-  void define(std::string module, std::string name, Extern value);
-  // Makes every export of `instance` importable under `module`.
-  void define_instance(const std::string& module, const Instance& instance);
+  // Makes `value` importable as (module, name), replacing an earlier definition; false (nothing
+  // defined) if it belongs to another store than the linker's.
+  bool define(std::string module, std::string name, Extern value);
+  // Makes every export of `instance` importable under `module`; false (nothing defined) if the
+  // instance belongs to another store.
+  bool define_instance(const std::string& module, const Instance& instance);
   std::optional<Extern> find(std::string_view module, std::string_view name) const;
 
   std::variant<Instance, InstantiateError> instantiate(const Module& module);

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "wrun/wrun.h"
+#include "wrun/types.h"
 
 namespace wrun {
 namespace {

@@ -1,5 +1,5 @@
 // The spec's import matching (external type subtyping), and imports as messages name them.
-#include "engine/runtime.h"
+#include "runtime/instantiate.h"
 
 namespace wrun::rt {
 
@@ -24,16 +24,16 @@ std::string import_text(const Import& import) {
 }
 
 std::optional<std::string> import_mismatch(const DecodedModule& module, const Import& import,
-                                           const Extern& actual) {
-  if (actual.kind() != import.kind) {
+                                           const ResolvedImport& actual) {
+  if (actual.kind != import.kind) {
     return std::string("expected ") + extern_kind_name(import.kind) + ", got " +
-           extern_kind_name(actual.kind());
+           extern_kind_name(actual.kind);
   }
   switch (import.kind) {
     case ExternKind::Func: {
       if (import.func_type >= module.types.size()) return std::string("unknown type");
       const FuncType& want = module.types[import.func_type];
-      const FuncInst* f = actual.func()->raw();
+      const FuncInst* f = static_cast<const FuncInst*>(actual.object);
       if (f == nullptr) return std::string("null function");
       if (*f->type != want) {
         return "expected func " + func_type_to_string(want) + ", got func " +
@@ -42,7 +42,7 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
       return std::nullopt;
     }
     case ExternKind::Table: {
-      const TableInst* t = actual.table()->raw();
+      const TableInst* t = static_cast<const TableInst*>(actual.object);
       if (t == nullptr) return std::string("null table");
       const Limits have{t->elems.size(), t->type.limits.max};
       if (t->type.elem != import.table.elem) {
@@ -56,7 +56,7 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
       return std::nullopt;
     }
     case ExternKind::Memory: {
-      const MemoryInst* m = actual.memory()->raw();
+      const MemoryInst* m = static_cast<const MemoryInst*>(actual.object);
       if (m == nullptr) return std::string("null memory");
       const Limits have{m->pages(), m->type.limits.max};
       if (!limits_match(have, import.memory.limits)) {
@@ -66,7 +66,7 @@ std::optional<std::string> import_mismatch(const DecodedModule& module, const Im
       return std::nullopt;
     }
     case ExternKind::Global: {
-      const GlobalInst* g = actual.global()->raw();
+      const GlobalInst* g = static_cast<const GlobalInst*>(actual.object);
       if (g == nullptr) return std::string("null global");
       if (g->type.type != import.global.type || g->type.mut != import.global.mut) {
         auto text = [](const GlobalType& t) {

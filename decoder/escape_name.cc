@@ -1,6 +1,6 @@
-// escape_name (wrun.h): names a module chooses, made safe to print in messages.
+// escape_name (wrun/types.h): names a module chooses, made safe to print in messages.
 #include "decoder/reader.h"
-#include "wrun/wrun.h"
+#include "wrun/types.h"
 
 namespace wrun {
 namespace {

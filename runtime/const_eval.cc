@@ -1,7 +1,7 @@
 // Evaluation of constant expressions (global initialisers, segment offsets and elements).
 #include <vector>
 
-#include "engine/runtime.h"
+#include "runtime/const_eval.h"
 
 namespace wrun::rt {
 

@@ -1,9 +1,12 @@
-// Core WebAssembly types shared by every layer (decoder, validator, engine, interp).
+// The WebAssembly vocabulary every layer shares (decoder, validator, runtime, executors and
+// the embedding API): value, function, table, memory and global types, and decode errors.
+// Public: includes only the standard library. Defined in decoder/ (types.cc, escape_name.cc).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wrun {
@@ -71,5 +74,12 @@ struct Error {
   size_t offset = 0;
   std::string to_string() const;
 };
+
+// `name` as text that is safe to print: backslash and double quote get a backslash; control
+// characters (C0, DEL, C1), line separators, bidirectional controls and bytes that are not
+// well-formed UTF-8 become \xHH, one per byte. For names a module chooses (imports, exports,
+// the name section), so that printing one cannot send a terminal escape sequence or rewrite the
+// line it is on. The engine's own messages use it; tools printing such names must too.
+std::string escape_name(std::string_view name);
 
 }  // namespace wrun

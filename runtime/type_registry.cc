@@ -6,11 +6,13 @@
 // the registry is as large as the set of types in use, not of every type ever seen, and ids
 // stay small. An id is only ever compared while its holders live, so reuse cannot make two
 // live types equal.
+#include <functional>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
-#include "engine/runtime.h"
+#include "runtime/type_registry.h"
 
 namespace wrun::rt {
 

@@ -10,21 +10,21 @@
 #include <string>
 #include <variant>
 
-#include "engine/compiled_module.h"
-#include "engine/runtime.h"
+#include "runtime/const_eval.h"
+#include "runtime/instantiate.h"
 
 namespace wrun::rt {
 
 namespace {
 
-using Stage = InstantiateError::Stage;
+using Stage = InstantiateFailure::Stage;
 
-InstantiateError link_error(std::string message) {
-  return InstantiateError{Stage::Link, std::move(message), {}};
+InstantiateFailure link_error(std::string message) {
+  return InstantiateFailure{Stage::Link, std::move(message), {}};
 }
 
-InstantiateError trap_error(Trap trap) {
-  InstantiateError e{Stage::Trap, trap.message, {}};
+InstantiateFailure trap_error(Trap trap) {
+  InstantiateFailure e{Stage::Trap, trap.message, {}};
   e.trap = std::move(trap);
   return e;
 }
@@ -43,9 +43,20 @@ void move_into(std::deque<std::unique_ptr<T>>& to, std::vector<std::unique_ptr<T
   from.clear();
 }
 
+// The store that owns an import's object (import_mismatch has checked it is not null).
+const Store* owner(const ResolvedImport& r) {
+  switch (r.kind) {
+    case ExternKind::Func: return static_cast<const FuncInst*>(r.object)->store();
+    case ExternKind::Table: return static_cast<const TableInst*>(r.object)->store;
+    case ExternKind::Memory: return static_cast<const MemoryInst*>(r.object)->store;
+    case ExternKind::Global: return static_cast<const GlobalInst*>(r.object)->store;
+  }
+  return nullptr;
+}
+
 // Allocation steps; each returns an error message or nullopt.
-std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
-                                        std::span<const Extern> imports) {
+std::optional<std::string> bind_imports(Store& store, Instance& inst, const DecodedModule& ir,
+                                        std::span<const ResolvedImport> imports) {
   if (imports.size() != ir.imports.size()) {
     return "expected " + std::to_string(ir.imports.size()) + " imports, got " +
            std::to_string(imports.size());
@@ -55,18 +66,21 @@ std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
     if (auto why = import_mismatch(ir, im, imports[i])) {
       return "incompatible import type " + import_text(im) + ": " + *why;
     }
+    void* object = imports[i].object;
+    if (owner(imports[i]) != &store)
+      return "import " + import_text(im) + " belongs to another store";
     switch (im.kind) {
       case ExternKind::Func:
-        inst.funcs.push_back(imports[i].func()->raw());
+        inst.funcs.push_back(static_cast<FuncInst*>(object));
         break;
       case ExternKind::Table:
-        inst.tables.push_back(imports[i].table()->raw());
+        inst.tables.push_back(static_cast<TableInst*>(object));
         break;
       case ExternKind::Memory:
-        inst.memories.push_back(imports[i].memory()->raw());
+        inst.memories.push_back(static_cast<MemoryInst*>(object));
         break;
       case ExternKind::Global:
-        inst.globals.push_back(imports[i].global()->raw());
+        inst.globals.push_back(static_cast<GlobalInst*>(object));
         break;
     }
   }
@@ -83,7 +97,7 @@ std::optional<std::string> bind_imports(Instance& inst, const DecodedModule& ir,
 std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const DecodedModule& ir,
                                        const CompiledModule& compiled) {
   const size_t first = inst.funcs.size();
-  if (compiled.code.size() != ir.funcs.size() - first)
+  if (compiled.funcs.size() != ir.funcs.size() - first)
     return std::string("malformed module: missing function code");
   // Slot counts once per type, not once per function (that would be quadratic as well).
   std::vector<std::pair<uint32_t, uint32_t>> slots;
@@ -101,7 +115,10 @@ std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const Decod
     f.result_slots = slots[type_index].second;
     f.instance = &inst;
     f.index = static_cast<uint32_t>(i);
-    f.code = compiled.code[i - first].get();
+    const CompiledFunc& code = compiled.funcs[i - first];
+    if (code.entry == nullptr) return std::string("malformed module: missing function code");
+    f.entry = code.entry;
+    f.code = code.code;
     inst.funcs.push_back(&f);
   }
   return std::nullopt;
@@ -120,6 +137,7 @@ std::optional<std::string> alloc_tables(Instance& inst, Allocation& alloc,
   for (size_t i = inst.tables.size(); i < ir.tables.size(); ++i) {
     auto t = create_table(ir.tables[i], 0);
     if (!t) return "table " + std::to_string(i) + " is larger than the implementation limit";
+    t->store = inst.store;
     t->instance_entries = &inst.table_entries;
     inst.table_entries += t->elems.size();
     inst.tables.push_back(t.get());
@@ -136,6 +154,7 @@ std::optional<std::string> alloc_memories(Instance& inst, Allocation& alloc,
     if (!m)
       return "memory " + std::to_string(i) +
              " cannot be allocated (limits or the store's memory limit)";
+    m->store = inst.store;
     inst.memories.push_back(m.get());
     alloc.memories.push_back(std::move(m));
   }
@@ -152,6 +171,7 @@ std::optional<std::string> alloc_globals(Instance& inst, Allocation& alloc,
     if (!v || v->type != def.type.type)
       return std::string("global initializer is not a constant of its type");
     auto g = std::make_unique<GlobalInst>();
+    g->store = inst.store;
     g->type = def.type;
     g->value[0] = v->bits[0];
     g->value[1] = v->bits[1];
@@ -244,7 +264,7 @@ std::optional<uint64_t> segment_offset(const Instance& inst, const ConstExpr& e)
 }
 
 // Steps 16-19 of the spec's algorithm. Traps leave the effects of earlier steps in place.
-std::optional<InstantiateError> initialize(Store& store, Instance& inst, const DecodedModule& ir) {
+std::optional<InstantiateFailure> initialize(Store& store, Instance& inst, const DecodedModule& ir) {
   for (size_t i = 0; i < ir.elems.size(); ++i) {
     const ElemSegment& seg = ir.elems[i];
     if (seg.mode == SegmentMode::Active) {
@@ -301,20 +321,22 @@ std::optional<InstantiateError> initialize(Store& store, Instance& inst, const D
 
 }  // namespace
 
-std::variant<wrun::Instance, InstantiateError> instantiate(
-    Store& store, std::shared_ptr<const CompiledModule> module, std::span<const Extern> imports) {
+std::variant<Instance*, InstantiateFailure> instantiate(Store& store,
+                                                        std::shared_ptr<const CompiledModule> module,
+                                                        std::span<const ResolvedImport> imports) {
   if (!module || !module->ir) return link_error("empty module");
   const DecodedModule& ir = *module->ir;
 
   auto owned = std::make_unique<Instance>();
   Instance& inst = *owned;
+  inst.store = &store;
   inst.module = module;
   inst.ir = &ir;
   if (module->type_ids.size() != ir.types.size())
     return link_error("malformed module: types not registered");
   inst.type_ids = module->type_ids;
 
-  if (auto err = bind_imports(inst, ir, imports)) return link_error(*err);
+  if (auto err = bind_imports(store, inst, ir, imports)) return link_error(*err);
   Allocation alloc;
   const size_t funcs_before = store.funcs.size();
   std::optional<std::string> err;
@@ -342,7 +364,7 @@ std::variant<wrun::Instance, InstantiateError> instantiate(
   store.instances.push_back(std::move(owned));
 
   if (auto failure = initialize(store, inst, ir)) return std::move(*failure);
-  return wrun::Instance(&inst);
+  return &inst;
 }
 
 }  // namespace wrun::rt

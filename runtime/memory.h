@@ -1,0 +1,35 @@
+// Linear memories: each reserves its whole reachable range plus a guard as PROT_NONE and
+// commits pages as it grows, so its base never moves and fresh pages read zero.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "wrun/types.h"
+
+namespace wrun::rt {
+
+struct Store;
+
+struct MemoryInst {
+  MemoryType type;
+  Store* store = nullptr;        // the store that owns it
+  uint8_t* base = nullptr;       // start of the reservation
+  uint64_t size_bytes = 0;       // accessible bytes (pages * 64 KiB)
+  uint64_t reserved_bytes = 0;   // length of the whole mapping at base (accessible part + PROT_NONE guard)
+  uint64_t max_pages = kMaxPages32;  // effective limit (type max, 4 GiB, store limit)
+  ~MemoryInst();
+  uint64_t pages() const { return size_bytes / kPageSize; }
+  // Grows by delta pages; returns the old size in pages or -1 on failure.
+  int64_t grow(uint64_t delta_pages);
+};
+
+// Creates a memory with a reservation large enough for its maximum size plus a guard
+// region; returns null if the initial size cannot be committed.
+std::unique_ptr<MemoryInst> create_memory(const MemoryType& type, std::optional<uint64_t> max_bytes);
+
+// The effective page limit of a memory: type max, 4 GiB and the store's byte limit.
+uint64_t memory_max_pages(const MemoryType& type, std::optional<uint64_t> max_bytes);
+
+}  // namespace wrun::rt

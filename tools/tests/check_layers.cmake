@@ -1,0 +1,36 @@
+# Checks the library layering by the includes of each folder's own sources (its tests/ may
+# use test helpers of lower layers): each folder includes only itself, the folders below it
+# and the public vocabulary headers. Run with -DSOURCE_DIR=<checkout>.
+#   include/wrun  types.h, trap.h: the standard library only; wrun.h: those two
+#   decoder       <- validator, runtime <- interp <- engine (the API) <- wasi
+set(vocabulary "wrun/types\\.h|wrun/trap\\.h")
+set(allowed_decoder "decoder/|${vocabulary}")
+set(allowed_validator "validator/|decoder/|${vocabulary}")
+set(allowed_runtime "runtime/|decoder/|${vocabulary}")
+set(allowed_interp "interp/|runtime/|validator/|decoder/|${vocabulary}")
+set(allowed_engine "engine/|interp/|runtime/|validator/|decoder/|wrun/")
+set(allowed_wasi "wasi/|wrun/")
+set(allowed_include "${vocabulary}")
+
+set(failures 0)
+foreach(folder decoder validator runtime interp engine wasi include)
+  if(folder STREQUAL "include")
+    file(GLOB sources ${SOURCE_DIR}/include/wrun/*.h)
+  else()
+    file(GLOB sources ${SOURCE_DIR}/${folder}/*.h ${SOURCE_DIR}/${folder}/*.cc)
+  endif()
+  foreach(source IN LISTS sources)
+    file(STRINGS ${source} includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+    foreach(line IN LISTS includes)
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*" "\\1" path "${line}")
+      if(NOT path MATCHES "^(${allowed_${folder}})")
+        file(RELATIVE_PATH name ${SOURCE_DIR} ${source})
+        message(SEND_ERROR "${name} includes \"${path}\", outside its layer")
+        math(EXPR failures "${failures} + 1")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(failures EQUAL 0)
+  message(STATUS "layering: every include stays within its layer")
+endif()
