@@ -61,6 +61,8 @@ std::optional<std::string> bind_imports(Store& store, Instance& inst, const Deco
     return "expected " + std::to_string(ir.imports.size()) + " imports, got " +
            std::to_string(imports.size());
   }
+  // inst.funcs is the context's array, sized for every function: imports fill its start.
+  size_t num_funcs = 0;
   for (size_t i = 0; i < imports.size(); ++i) {
     const Import& im = ir.imports[i];
     if (auto why = import_mismatch(ir, im, imports[i])) {
@@ -71,7 +73,9 @@ std::optional<std::string> bind_imports(Store& store, Instance& inst, const Deco
       return "import " + import_text(im) + " belongs to another store";
     switch (im.kind) {
       case ExternKind::Func:
-        inst.funcs.push_back(static_cast<FuncInst*>(object));
+        if (num_funcs >= inst.funcs.size())
+          return std::string("malformed module: inconsistent import counts");
+        inst.funcs[num_funcs++] = static_cast<FuncInst*>(object);
         break;
       case ExternKind::Table:
         inst.tables.push_back(static_cast<TableInst*>(object));
@@ -84,9 +88,9 @@ std::optional<std::string> bind_imports(Store& store, Instance& inst, const Deco
         break;
     }
   }
-  if (inst.funcs.size() != ir.num_imported_funcs || inst.tables.size() != ir.num_imported_tables ||
+  if (num_funcs != ir.num_imported_funcs || inst.tables.size() != ir.num_imported_tables ||
       inst.memories.size() != ir.num_imported_memories ||
-      inst.globals.size() != ir.num_imported_globals || inst.funcs.size() > ir.funcs.size() ||
+      inst.globals.size() != ir.num_imported_globals ||
       inst.tables.size() > ir.tables.size() || inst.memories.size() > ir.memories.size() ||
       inst.globals.size() > ir.global_types.size()) {
     return std::string("malformed module: inconsistent import counts");
@@ -96,7 +100,7 @@ std::optional<std::string> bind_imports(Store& store, Instance& inst, const Deco
 
 std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const DecodedModule& ir,
                                        const CompiledModule& compiled) {
-  const size_t first = inst.funcs.size();
+  const size_t first = ir.num_imported_funcs;
   if (compiled.funcs.size() != ir.funcs.size() - first)
     return std::string("malformed module: missing function code");
   // Slot counts once per type, not once per function (that would be quadratic as well).
@@ -104,7 +108,6 @@ std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const Decod
   slots.reserve(ir.types.size());
   for (const FuncType& t : ir.types)
     slots.emplace_back(slot_count(t.params), slot_count(t.results));
-  inst.funcs.reserve(ir.funcs.size());
   for (size_t i = first; i < ir.funcs.size(); ++i) {
     const uint32_t type_index = ir.funcs[i];
     if (type_index >= ir.types.size()) return std::string("malformed module: unknown type");
@@ -119,7 +122,7 @@ std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const Decod
     if (code.entry == nullptr) return std::string("malformed module: missing function code");
     f.entry = code.entry;
     f.code = code.code;
-    inst.funcs.push_back(&f);
+    inst.funcs[i] = &f;
   }
   return std::nullopt;
 }
@@ -336,6 +339,14 @@ std::variant<Instance*, InstantiateFailure> instantiate(Store& store,
     return link_error("malformed module: types not registered");
   inst.type_ids = module->type_ids;
 
+  try {
+    inst.context = InstanceContext::create(
+        inst, {static_cast<uint32_t>(ir.memories.size()), static_cast<uint32_t>(ir.tables.size()),
+               static_cast<uint32_t>(ir.funcs.size()), static_cast<uint32_t>(ir.global_types.size())});
+  } catch (const std::bad_alloc&) {
+    return link_error("out of memory");
+  }
+  inst.funcs = inst.context->funcs();
   if (auto err = bind_imports(store, inst, ir, imports)) return link_error(*err);
   Allocation alloc;
   const size_t funcs_before = store.funcs.size();
@@ -347,6 +358,7 @@ std::variant<Instance*, InstantiateFailure> instantiate(Store& store,
     if (!err) err = alloc_globals(inst, alloc, ir);
     if (!err) err = resolve_segments(inst, ir);
     if (!err) err = make_exports(inst, ir);
+    if (!err) inst.context->fill();
   } catch (const std::bad_alloc&) {
     err = "out of memory";
   }
@@ -362,6 +374,7 @@ std::variant<Instance*, InstantiateFailure> instantiate(Store& store,
   move_into(store.memories, alloc.memories);
   move_into(store.globals, alloc.globals);
   store.instances.push_back(std::move(owned));
+  inst.context->attach();
 
   if (auto failure = initialize(store, inst, ir)) return std::move(*failure);
   return &inst;

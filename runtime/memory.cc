@@ -69,6 +69,7 @@ int64_t MemoryInst::grow(uint64_t delta_pages) {
   if (base == nullptr || new_bytes > reserved_bytes) return -1;
   if (mprotect(base + size_bytes, delta_pages * kPageSize, PROT_READ | PROT_WRITE) != 0) return -1;
   size_bytes = new_bytes;
+  for (MemoryView* v : views) v->bound = size_bytes;
   return static_cast<int64_t>(old_pages);
 }
 

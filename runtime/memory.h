@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
+#include "runtime/instance_context.h"
 #include "wrun/types.h"
 
 namespace wrun::rt {
@@ -19,6 +21,9 @@ struct MemoryInst {
   uint64_t size_bytes = 0;       // accessible bytes (pages * 64 KiB)
   uint64_t reserved_bytes = 0;   // length of the whole mapping at base (accessible part + PROT_NONE guard)
   uint64_t max_pages = kMaxPages32;  // effective limit (type max, 4 GiB, store limit)
+  // The instance contexts' views of this memory (instance_context.h), whose bound grow()
+  // keeps equal to size_bytes.
+  std::vector<MemoryView*> views;
   ~MemoryInst();
   uint64_t pages() const { return size_bytes / kPageSize; }
   // Grows by delta pages; returns the old size in pages or -1 on failure.

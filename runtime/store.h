@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "decoder/module.h"
+#include "runtime/instance_context.h"
 #include "runtime/memory.h"
 #include "runtime/slot.h"
 #include "runtime/stack_limit.h"
@@ -75,11 +76,9 @@ static_assert(sizeof(void*) != 8 || sizeof(FuncInst) == 64, "FuncInst grew: see 
 // Calls any function through its entry (see ArrayCall). Every entry from the host passes
 // here, a host function's re-entry included: each nesting costs native frames, so it must stop
 // at the thread's stack limit with room to unwind (executors' own calls into host functions
-// call the entry directly; the host function's re-entry comes back here).
-inline std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
-  if (stack_exhausted()) return Trap::make(TrapKind::StackExhausted);
-  return func->entry(store, func, caller, slots);
-}
+// call the entry directly; the host function's re-entry comes back here). It also records the
+// entering thread's limit for generated code (Store::stack_limit).
+inline std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots);
 
 struct GlobalInst {
   GlobalType type;
@@ -97,7 +96,9 @@ struct Instance {
   Store* store = nullptr;  // the store that owns it
   std::shared_ptr<const CompiledModule> module;
   const DecodedModule* ir = nullptr;
-  std::vector<FuncInst*> funcs;      // by function index, imports first
+  // By function index, imports first: the instance context's array (instance_context.h),
+  // not a copy of it (a module may have a million functions).
+  std::span<FuncInst*> funcs;
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
@@ -109,6 +110,9 @@ struct Instance {
   // must not scan 50000 exports.
   std::vector<uint32_t> exports_by_name;
   uint64_t table_entries = 0;  // entries of the tables this instance defines (see TableInst)
+  // The flat view generated code reads (instance_context.h); set once instantiation has
+  // allocated everything.
+  std::unique_ptr<InstanceContext> context;
 };
 
 // What bounds the executors' stacks in one store (the embedder's EngineConfig).
@@ -139,12 +143,21 @@ struct Store {
   std::atomic<uint32_t> poll{0};
   static constexpr uint32_t kPollFuel = 1, kPollInterrupt = 2;
   std::optional<uint64_t> max_memory_bytes;
+  // The native stack limit of the thread that entered this store last (call_func sets it on
+  // every entry from the host); instance contexts point here for generated code's prologues.
+  const char* stack_limit = nullptr;
   // The embedder's object wrapping this store (engine/: the public wrun::Store, for Caller).
   void* embedder = nullptr;
   // Each executor's own state for this store, opaque here (the interpreter's value and call
   // stacks), created by the executor on first use and indexed by ExecutorIndex.
   std::shared_ptr<void> executor_state[kMaxExecutors];
 };
+
+inline std::optional<Trap> call_func(Store& store, FuncInst* func, Instance* caller, Slot* slots) {
+  if (stack_exhausted()) return Trap::make(TrapKind::StackExhausted);
+  store.stack_limit = stack_limit();
+  return func->entry(store, func, caller, slots);
+}
 
 inline Store* FuncInst::store() const { return instance ? instance->store : host->store; }
 

@@ -42,6 +42,7 @@ int64_t TableInst::grow(uint64_t delta, Slot init) {
     return -1;
   }
   if (instance_entries) *instance_entries += delta;
+  for (TableView* v : views) *v = TableView{elems.data(), elems.size()};
   return static_cast<int64_t>(old_size);
 }
 

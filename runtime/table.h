@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "decoder/limits.h"
+#include "runtime/instance_context.h"
 #include "runtime/slot.h"
 #include "wrun/types.h"
 
@@ -28,6 +29,9 @@ struct TableInst {
   // Entries of all tables the defining instance owns, bounded together by kMaxTableEntries
   // (points into that Instance; null for tables the embedder creates, bounded one by one).
   uint64_t* instance_entries = nullptr;
+  // The instance contexts' views of this table (instance_context.h), which grow() keeps
+  // pointing at elems.
+  std::vector<TableView*> views;
   // Grows by delta entries filled with init; returns the old size or -1 on failure.
   int64_t grow(uint64_t delta, Slot init);
 };

@@ -287,7 +287,7 @@ TEST_F(InstantiateFixture, ExportsAreFoundByName) {
       test::section(10, {0x01, 0x02, 0x00, 0x0B}),
   }));
   ASSERT_TRUE(inst);
-  const rt::FuncInst* f = api::raw(*inst)->funcs.at(0);
+  const rt::FuncInst* f = api::raw(*inst)->funcs[0];
   for (const std::string& n : names) {
     auto e = inst->get_export(n);
     ASSERT_TRUE(e.has_value()) << n;
@@ -316,7 +316,7 @@ TEST_F(InstantiateFixture, DefineInstanceReexports) {
   auto second = instantiate_ok(test::kImportMem);
   ASSERT_TRUE(second);
   EXPECT_EQ(api::raw(*second)->memories.at(0), api::raw(*first->get_memory("mem")));
-  EXPECT_EQ(api::raw(*second)->funcs.at(0), api::raw(f));
+  EXPECT_EQ(api::raw(*second)->funcs[0], api::raw(f));
 }
 
 }  // namespace
