@@ -1455,7 +1455,10 @@ dispatch:
     {
       const Code* callee_code = callee->code;
       if (WRUN_UNLIKELY(frame == frame_limit)) TRAP(StackExhausted);
-      if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
+      // (frame_slots is at most limits::kFrameSlots, so this compares sizes, never a pointer
+      // past the stack.)
+      if (WRUN_UNLIKELY(callee_code->frame_slots > static_cast<size_t>(st.stack_end - args)))
+        TRAP(StackExhausted);
       POLL();
       *frame++ = CallFrame{next, fp, code, inst, mem_inst};
       fp = args;
@@ -1545,7 +1548,7 @@ std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
   State& st = state_of(store);
   const Code* code = func->code;
   Slot* fp = st.sp;
-  if (st.num_frames >= st.max_frames || fp + code->frame_slots > st.stack_end)
+  if (st.num_frames >= st.max_frames || code->frame_slots > static_cast<size_t>(st.stack_end - fp))
     return Trap::make(TrapKind::StackExhausted);
   Slot* saved_sp = st.sp;
   std::memcpy(fp, slots, code->param_slots * sizeof(Slot));
