@@ -377,6 +377,11 @@ class Lowering {
       }
       return;
     }
+    // The values stay on the stack for the fallthrough, and later branches may move them
+    // again: several are put in their slots here, once, so that each branch moves them with
+    // one copy instead of copying every forwarded local or constant again (one value keeps
+    // the single copy on the taken path).
+    if (f.label_types().size() > 1) materialize_range(src, n);
     Fixup skip;
     if (cmp) {
       skip = emit_fused_branch(*cmp, /*negate=*/true);
@@ -981,21 +986,34 @@ class Lowering {
     }
   }
   // Moves branch values (at src...) to a label's slots (dst...), reading pending ones at their
-  // source so a forwarded local or constant costs one instruction.
+  // source so a forwarded local or constant costs one instruction. Values already in their
+  // slots go in runs, one copy per run (kCopyN is a memmove), so a branch costs a few
+  // instructions whatever its arity: a 4-byte `br_if` of 1000 values is one copy, not 1000.
+  // dst < src (a label's values sit below the branch's), so copying in ascending order never
+  // overwrites a value before it is read.
   void move_values(uint32_t dst, uint32_t src, std::span<const ValType> types) {
     if (dst == src) {
       materialize_range(src, slots_of(types));
       return;
     }
     uint32_t s = src, d = dst;
+    uint32_t run_src = 0, run_dst = 0, run = 0;  // values in their slots not yet copied
     for (ValType t : types) {
-      uint32_t w = slots_of(t);
-      Pending p = at(s);
-      if (p.kind == Pending::Const) materialize_into(d, p);
-      else emit_copy(d, p.kind == Pending::Local ? p.local : s, w);
+      const uint32_t w = slots_of(t);
+      const Pending p = at(s);
+      if (p.kind == Pending::InSlot) {
+        if (run == 0) run_src = s, run_dst = d;
+        run += w;
+      } else {
+        emit_copy(run_dst, run_src, run);
+        run = 0;
+        if (p.kind == Pending::Const) materialize_into(d, p);
+        else emit_copy(d, p.local, w);
+      }
       s += w;
       d += w;
     }
+    emit_copy(run_dst, run_src, run);
   }
 
   struct AddrAdd {
