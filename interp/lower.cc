@@ -529,12 +529,12 @@ class Lowering {
       define(dst, width);
       return;
     }
-    Pending& p = at(dst);
-    p = Pending{};
+    Pending p;
     p.kind = Pending::Local;
     p.local = w_->local_slot(local);
     p.width = static_cast<uint8_t>(slots_of(w_->local_type(local)));
     if (p.width == 2) at(dst + 1) = Pending{};
+    set_pending(dst, p);
   }
   void on_local_set(uint32_t local, uint32_t src) {
     if (dead_) return;
@@ -565,12 +565,12 @@ class Lowering {
   }
   void on_const(Op op, uint64_t bits, uint32_t dst) {
     if (dead_) return;
-    Pending& p = at(dst);
-    p = Pending{};
+    Pending p;
     p.kind = Pending::Const;
     p.wide = op == Op::I64Const || op == Op::F64Const;
     p.value = p.wide ? bits : (bits & 0xFFFFFFFFu);
-    if (!enabled(kOptForwarding)) materialize(dst);
+    set_pending(dst, p);
+    if (!enabled(kOptForwarding)) materialize_range(dst, 1);
   }
   void on_numeric(Op op, uint32_t dst, uint32_t a, uint32_t b) {
     if (dead_) return;
@@ -810,11 +810,11 @@ class Lowering {
   void on_elem_drop(uint32_t seg) { if (!dead_) emit1(id_of(Op::ElemDrop), seg); }
   void on_ref_null(uint32_t dst) {
     if (dead_) return;
-    Pending& p = at(dst);
-    p = Pending{};
+    Pending p;
     p.kind = Pending::Const;
     p.wide = true;
     p.value = 0;
+    set_pending(dst, p);
   }
   void on_ref_is_null(uint32_t dst, uint32_t src) {
     if (dead_) return;
@@ -895,12 +895,33 @@ class Lowering {
     if (i >= table.size()) table.resize(i + 16);
     return table[i];
   }
+  // `slot` (the top of the stack) receives a value in place.
   void define(uint32_t slot, uint32_t width) {
+    drop_pending_from(slot);
     for (uint32_t i = 0; i < width; ++i) at(slot + i) = Pending{};
     at(slot).width = static_cast<uint8_t>(width);
   }
   void define_range(uint32_t slot, uint32_t n) {
+    drop_pending_from(slot);
     for (uint32_t i = 0; i < n; ++i) at(slot + i) = Pending{};
+  }
+  // The operand pushed at `slot` (the top of the stack) stands for a local or a constant.
+  void set_pending(uint32_t slot, const Pending& p) {
+    drop_pending_from(slot);
+    at(slot) = p;
+    pending_list_.push_back(slot);
+    if (pending_list_.size() > kMaxPending) {
+      // So many operands waiting is no code a compiler writes; the oldest half take their
+      // values now, so that no scan below costs more than kMaxPending.
+      const size_t half = kMaxPending / 2;
+      for (size_t i = 0; i < half; ++i) materialize(pending_list_[i]);
+      pending_list_.erase(pending_list_.begin(),
+                          pending_list_.begin() + static_cast<ptrdiff_t>(half));
+    }
+  }
+  // Forgets the entries of pending_list_ at `slot` and above: a push there replaces them.
+  void drop_pending_from(uint32_t slot) {
+    while (!pending_list_.empty() && pending_list_.back() >= slot) pending_list_.pop_back();
   }
   // Binary instructions take any constant right operand (32- or 64-bit field by width).
   bool fits_imm(uint32_t slot) { return enabled(kOptImmediates) && at(slot).kind == Pending::Const; }
@@ -922,21 +943,40 @@ class Lowering {
     if (p.kind == Pending::Local) emit_copy(slot, p.local, p.width);
     else materialize_into(slot, p);
   }
+  // Puts the pending operands among [slot, slot + n) in their slots. Every caller names the
+  // top of the stack (anything listed above it was popped), so this costs what is pending
+  // there, not n.
   void materialize_range(uint32_t slot, uint32_t n) {
-    for (uint32_t s = slot; s < slot + n; ++s) materialize(s);
-  }
-  void flush_all() { materialize_range(w_->num_local_slots(), w_->slot_height() - w_->num_local_slots()); }
-  // Before local `slot` changes, stack entries that stand for it must take its old value.
-  void flush_local(uint32_t local_slot, uint32_t below) {
-    for (uint32_t s = w_->num_local_slots(); s < below; ++s) {
-      Pending& p = at(s);
-      if (p.kind == Pending::Local && p.local == local_slot) materialize(s);
+    size_t first = pending_list_.size();
+    while (first > 0 && pending_list_[first - 1] >= slot) --first;
+    for (size_t i = first; i < pending_list_.size(); ++i) {
+      if (pending_list_[i] - slot < n) materialize(pending_list_[i]);
     }
+    pending_list_.resize(first);
+  }
+  void flush_all() {
+    const uint32_t height = w_->slot_height();
+    for (uint32_t s : pending_list_) {
+      if (s < height) materialize(s);
+    }
+    pending_list_.clear();
+  }
+  // Before local `slot` changes, stack entries below `below` that stand for it must take its
+  // old value.
+  void flush_local(uint32_t local_slot, uint32_t below) {
+    size_t kept = 0;
+    for (size_t i = 0; i < pending_list_.size(); ++i) {
+      const uint32_t s = pending_list_[i];
+      const Pending& p = at(s);
+      if (s < below && p.kind == Pending::Local && p.local == local_slot) materialize(s);
+      else pending_list_[kept++] = s;
+    }
+    pending_list_.resize(kept);
   }
   bool has_pending_local(uint32_t local_slot, uint32_t below) {
-    for (uint32_t s = w_->num_local_slots(); s < below; ++s) {
+    for (uint32_t s : pending_list_) {
       const Pending& p = at(s);
-      if (p.kind == Pending::Local && p.local == local_slot) return true;
+      if (s < below && p.kind == Pending::Local && p.local == local_slot) return true;
     }
     return false;
   }
@@ -1266,7 +1306,7 @@ class Lowering {
     std::vector<EmittedInstr> steps;
     size_t pos = loop_pos;
     EmittedInstr in;
-    while (pos + 24 <= end && read_instr(pos, kImm_I32Add, in)) {
+    while (steps.size() <= 2 && pos + 24 <= end && read_instr(pos, kImm_I32Add, in)) {
       steps.push_back(in);
       pos += 24;
     }
@@ -1345,14 +1385,17 @@ class Lowering {
                                   std::make_pair(static_cast<uint32_t>(loop_pos), uint32_t{0}));
     const uint32_t module_offset = first->second;  // the loop's first instruction
     for (auto it = first; it != code_.offsets.end(); ++it) it->first += static_cast<uint32_t>(head.size());
-    for (AccPair& pair : acc_pairs_) {
-      if (pair.producer >= loop_pos) pair.producer += head.size();
-      if (pair.consumer >= loop_pos) pair.consumer += head.size();
+    // Both lists are in code order (entries are added as instructions are emitted and dropped
+    // from the end), so only their last entries, those in the loop's few instructions, move:
+    // a function of 100,000 such loops must not rescan every earlier one.
+    for (auto pair = acc_pairs_.rbegin(); pair != acc_pairs_.rend() && pair->consumer >= loop_pos;
+         ++pair) {
+      if (pair->producer >= loop_pos) pair->producer += head.size();
+      pair->consumer += head.size();
     }
-    for (BranchSite& site : sites_) {
-      if (site.instr < loop_pos) continue;
-      site.instr += static_cast<uint32_t>(head.size());
-      site.field += static_cast<uint32_t>(head.size());
+    for (auto site = sites_.rbegin(); site != sites_.rend() && site->instr >= loop_pos; ++site) {
+      site->instr += static_cast<uint32_t>(head.size());
+      site->field += static_cast<uint32_t>(head.size());
     }
     if (last_target_ >= loop_pos) last_target_ += head.size();
     code_.offsets.insert(first, {static_cast<uint32_t>(loop_pos), module_offset});
@@ -1838,6 +1881,11 @@ class Lowering {
   std::vector<uint8_t> buf_;
   std::vector<Label> labels_;
   std::vector<Pending> pending_;  // by operand-stack slot, from the first after the locals
+  // The operand-stack slots whose Pending is a Local or a Const, ascending, so flushes cost
+  // what is pending, not the stack's height (a call can push 1000 values in 2 bytes). Entries
+  // at or above the stack's top may be stale (popped since); pushes drop them.
+  std::vector<uint32_t> pending_list_;
+  static constexpr size_t kMaxPending = 256;
   std::vector<Pending> below_stack_;
   bool dead_ = false;
 

@@ -111,5 +111,32 @@ TEST(LoweringCost, OneValueBranchesStayAsTheyWere) {
   EXPECT_EQ(count(text, "copy_n"), 0u) << text;
 }
 
+// 100 calls of function 0 (100,000 stack slots), then n empty blocks: each block flushes the
+// pending operands, of which there are none.
+TEST(LoweringCost, BlocksOverADeepStackAreLinear) {
+  Lowered l = lower(module_with(
+      1, {0x00}, cat({repeat({0x10, 0x00}, 100), repeat({0x02, 0x40, 0x0B}, 20000), {0x00}})));
+  ASSERT_TRUE(l.code);
+  EXPECT_LT(l.seconds, 2.0);  // 16 s when each block scanned every stack slot
+}
+
+// 10,000 forwarded local.gets stay on the stack while 100,000 local.sets write another local.
+TEST(LoweringCost, LocalSetsUnderManyPendingOperandsAreLinear) {
+  Bytes code = cat({repeat({0x20, 0x00}, 10000), repeat({0x41, 0x00, 0x21, 0x01}, 100000), {0x00}});
+  Lowered l = lower(module_with(1, {0x01, 0x02, 0x7F}, code));
+  ASSERT_TRUE(l.code);
+  EXPECT_LT(l.seconds, 2.0);
+}
+
+// n byte-fill loops (store8 d, v; d += 1; n -= 1; br_if n), each recognised as a memset.
+TEST(LoweringCost, LoopIdiomsAreLinear) {
+  const Bytes loop = {0x03, 0x40, 0x20, 0x00, 0x20, 0x01, 0x3A, 0x00, 0x00, 0x20, 0x00, 0x41, 0x01,
+                      0x6A, 0x21, 0x00, 0x20, 0x02, 0x41, 0x01, 0x6B, 0x22, 0x02, 0x0D, 0x00, 0x0B};
+  Lowered l = lower(module_with(2, {0x00}, repeat(loop, 100000)));
+  ASSERT_TRUE(l.code);
+  EXPECT_EQ(count(disassemble(*l.code), "fill_bytes"), 100000u);
+  EXPECT_LT(l.seconds, 2.0);  // 10 s when each loop shifted every earlier branch record
+}
+
 }  // namespace
 }  // namespace wrun::interp
