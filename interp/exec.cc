@@ -566,18 +566,19 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
     }                                                                                  \
   } while (0)
 // Bulk operations poll too, paying rt::bulk_fuel(bytes) before they start: a budget that
-// cannot pay traps with nothing written and keeps what it had.
-#define POLL_BULK(bytes)                                                               \
+// cannot pay traps with nothing written and keeps what it had. Calls pay call_fuel (code.h).
+#define POLL_UNITS(units)                                                              \
   do {                                                                                 \
     if (WRUN_UNLIKELY(store.poll.load(std::memory_order_relaxed))) {                   \
       if (store.fuel_enabled) {                                                        \
-        const uint64_t cost = rt::bulk_fuel(bytes);                                    \
+        const uint64_t cost = (units);                                                 \
         if (store.fuel < cost) TRAP(OutOfFuel);                                        \
         store.fuel -= cost;                                                            \
       }                                                                                \
       if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
     }                                                                                  \
   } while (0)
+#define POLL_BULK(bytes) POLL_UNITS(rt::bulk_fuel(bytes))
   RELOAD_MEM();
 
 #if WRUN_COMPUTED_GOTO
@@ -1459,7 +1460,7 @@ dispatch:
       // past the stack.)
       if (WRUN_UNLIKELY(callee_code->frame_slots > static_cast<size_t>(st.stack_end - args)))
         TRAP(StackExhausted);
-      POLL();
+      POLL_UNITS(call_fuel(*callee_code));
       *frame++ = CallFrame{next, fp, code, inst, mem_inst};
       fp = args;
       code = callee_code;
@@ -1522,6 +1523,7 @@ trap : {
 #undef POLL
 #undef TAKE_BRANCH
 #undef POLL_BULK
+#undef POLL_UNITS
 }
 
 const void* const* labels() {
@@ -1550,6 +1552,13 @@ std::optional<Trap> invoke(rt::Store& store, rt::FuncInst* func, Slot* slots) {
   Slot* fp = st.sp;
   if (st.num_frames >= st.max_frames || code->frame_slots > static_cast<size_t>(st.stack_end - fp))
     return Trap::make(TrapKind::StackExhausted);
+  // Entering from the host costs no fuel, but zeroing many locals does (call_fuel).
+  if (code->zero_slots >= kZeroSlotsPerFuel && store.poll.load(std::memory_order_relaxed) &&
+      store.fuel_enabled) {
+    const uint64_t cost = call_fuel(*code) - 1;
+    if (store.fuel < cost) return Trap::make(TrapKind::OutOfFuel);
+    store.fuel -= cost;
+  }
   Slot* saved_sp = st.sp;
   std::memcpy(fp, slots, code->param_slots * sizeof(Slot));
   std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));
