@@ -1445,6 +1445,9 @@ dispatch:
     goto do_call;
   do_call:
     if (callee->is_host()) {
+      // A host call is metered like a wasm call: a loop-free chain of WASI calls must still
+      // run out of fuel, and an interrupt requested meanwhile stops it at the next call.
+      POLL();
       st.sp = fp + code->frame_slots;
       st.num_frames = static_cast<uint32_t>(frame - frames);
       host_trap = callee->host_thunk(store, callee, inst, args);
