@@ -168,5 +168,15 @@ TEST(LoadMemory, BranchValuesMoveAsOneCopy) {
   EXPECT_LT(p.peak, 120.0);
 }
 
+// A global initialised by ten million nops: the decoder keeps the first, not 24 bytes each
+// (429 MB before).
+TEST(LoadMemory, NonConstantExpressionsAreNotKept) {
+  Peak p = compile_peak(module(
+      {section(6, cat({{0x01, 0x7F, 0x00}, Bytes(10'000'000, 0x01), {0x41, 0x00, 0x0B}}))}));
+  EXPECT_FALSE(p.compiled);
+  EXPECT_NE(p.error.find("constant expression required"), std::string::npos) << p.error;
+  EXPECT_LT(p.peak, 3.0);
+}
+
 }  // namespace
 }  // namespace wrun
