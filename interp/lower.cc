@@ -292,14 +292,14 @@ class Lowering {
       std::optional<FusedCompare> cmp = take_compare(cond);
       flush_all();
       if (cmp) {
-        l.if_fixup = emit_fused_branch(*cmp, /*negate=*/true);
+        set_if_fixup(l, emit_fused_branch(*cmp, /*negate=*/true));
       } else if (std::optional<Fixup> fx = fuse_branch(use(cond), /*on_zero=*/true)) {
-        l.if_fixup = fx;
+        set_if_fixup(l, *fx);
       } else {
         uint32_t c = use(cond);
         size_t at = begin_instr(kBrIfZ);
         put32(c);
-        l.if_fixup = Fixup{at, put32(0)};
+        set_if_fixup(l, Fixup{at, put32(0)});
         end_instr();
       }
       l.if_fact = known_local_;
@@ -316,8 +316,8 @@ class Lowering {
       add_branch(0, Fixup{at, put32(0)});
       end_instr();
     }
-    if (l.if_fixup) patch(*l.if_fixup);
-    l.if_fixup.reset();
+    if (l.has_if_fixup) patch(if_fixup(l));
+    l.has_if_fixup = false;
     known_local_ = l.if_fact;  // the else is reached by the if's branch alone
     dead_ = l.entered_dead;
     // The else branch starts from the if's params, in their slots (flushed at the if).
@@ -330,13 +330,13 @@ class Lowering {
     // What holds past the end: what all paths there agree on (a loop's end is its fallthrough).
     if (!l.is_loop) {
       if (!dead_) merge_fact(l, known_local_);
-      if (l.if_fixup) merge_fact(l, l.if_fact);
+      if (l.has_if_fixup) merge_fact(l, l.if_fact);
       known_local_ = l.entered ? l.fact : std::nullopt;
     } else if (dead_) {
       known_local_.reset();
     }
-    if (l.if_fixup) patch(*l.if_fixup);
-    for (const Fixup& fx : l.fixups) patch(fx);
+    if (l.has_if_fixup) patch(if_fixup(l));
+    patch_forward_branches(l);
     no_peephole();
     dead_ = l.entered_dead;
     labels_.pop_back();
@@ -436,10 +436,13 @@ class Lowering {
     put32(0);
     // A case knows the index local's value (unless only its low byte was switched on).
     const bool index_is_local = idx < w_->num_local_slots() && !sign_extend_byte;
+    // One site for all the entries (thread_branches derives each case's fact the same way).
+    note_site(Fixup{at, at + 32}, known_local_, static_cast<uint32_t>(depths.size()) + 1,
+              index_is_local);
     auto entry = [&](uint32_t depth, std::optional<uint32_t> value) {
       std::optional<KnownLocal> fact = known_local_;
       if (index_is_local && value) fact = KnownLocal{idx, *value - bias};
-      add_branch(depth, Fixup{at, put32(0)}, fact);
+      bind_branch(depth, Fixup{at, put32(0)}, fact);
       put32(w_->ctrl(depth).slot_height);
     };
     for (size_t i = 0; i < depths.size(); ++i) entry(depths[i], static_cast<uint32_t>(i));
@@ -840,18 +843,30 @@ class Lowering {
     uint32_t value;
     bool operator==(const KnownLocal&) const = default;
   };
+  // A label of the control stack. Kept small (44 bytes): a body may nest 2.5 million blocks.
   struct Label {
-    bool is_loop = false;
-    size_t loop_pos = 0;
-    bool entered_dead = false;
-    std::vector<Fixup> fixups;      // forward branches to this label's end
-    std::optional<Fixup> if_fixup;  // an if's branch to its else/end
+    uint32_t loop_pos = 0;
+    // The forward branches to this label's end, not yet bound, as a list through the code
+    // (nothing allocated per branch: a br_table may have millions of entries): `fixups` is
+    // the offset field of the last one plus 1 (0: none), and each such field holds the one
+    // before it the same way until patch_forward_branches binds them.
+    uint32_t fixups = 0;
+    uint32_t if_instr = 0, if_field = 0;  // an if's branch to its else/end (has_if_fixup)
     // What every path to the label's end agrees on so far (`entered`: some path reaches it),
     // and what held where an if branches to its else/end.
-    bool entered = false;
     std::optional<KnownLocal> fact;
     std::optional<KnownLocal> if_fact;
+    bool is_loop = false;
+    bool entered_dead = false;
+    bool has_if_fixup = false;
+    bool entered = false;
   };
+  static Fixup if_fixup(const Label& l) { return Fixup{l.if_instr, l.if_field}; }
+  static void set_if_fixup(Label& l, const Fixup& f) {
+    l.if_instr = static_cast<uint32_t>(f.instr);
+    l.if_field = static_cast<uint32_t>(f.field);
+    l.has_if_fixup = true;
+  }
   struct FusedCompare {
     Op op;
     uint32_t a;
@@ -879,7 +894,7 @@ class Lowering {
   Label new_label(bool is_loop) const {
     Label l;
     l.is_loop = is_loop;
-    l.loop_pos = buf_.size();
+    l.loop_pos = static_cast<uint32_t>(buf_.size());
     l.entered_dead = dead_;
     return l;
   }
@@ -1849,16 +1864,46 @@ class Lowering {
   // `fact`: what the branch knows about a local (by default what holds where it is).
   void add_branch(uint32_t depth, const Fixup& fx) { add_branch(depth, fx, known_local_); }
   void add_branch(uint32_t depth, const Fixup& fx, const std::optional<KnownLocal>& fact) {
+    note_site(fx, fact);
+    bind_branch(depth, fx, fact);
+  }
+  // Records a branch for thread_branches (a br_table once, for its `entries` entries).
+  void note_site(const Fixup& fx, const std::optional<KnownLocal>& fact, uint32_t entries = 1,
+                 bool case_facts = false) {
+    BranchSite site{static_cast<uint32_t>(fx.instr), static_cast<uint32_t>(fx.field),
+                    handler_at(fx.instr)};
+    if (fact) site.known = KnownSlot{fact->slot, fact->value}, site.has_known = true;
+    site.entries = entries;
+    site.case_facts = case_facts;
+    sites_.push_back(site);
+  }
+  // Points the branch at its label: a loop's start, or the label's list of forward branches.
+  void bind_branch(uint32_t depth, const Fixup& fx, const std::optional<KnownLocal>& fact) {
     Label& l = labels_[labels_.size() - 1 - depth];
-    std::optional<KnownSlot> known;
-    if (fact) known = KnownSlot{fact->slot, fact->value};
-    sites_.push_back({static_cast<uint32_t>(fx.instr), static_cast<uint32_t>(fx.field), handler_at(fx.instr), known});
     if (l.is_loop) {
       write_rel(fx.field, static_cast<int64_t>(l.loop_pos) - static_cast<int64_t>(fx.instr));
     } else {
-      l.fixups.push_back(fx);
+      std::memcpy(buf_.data() + fx.field, &l.fixups, 4);
+      l.fixups = static_cast<uint32_t>(fx.field) + 1;
       merge_fact(l, fact);
     }
+  }
+  // Binds the label's forward branches to the current position. Fusions only ever drop or
+  // rewrite instructions after the last label, and loop idioms move only loop bodies without
+  // forward branches, so every field in the list is where it was put.
+  void patch_forward_branches(Label& l) {
+    for (uint32_t link = l.fixups; link != 0;) {
+      const size_t field = link - 1;
+      std::memcpy(&link, buf_.data() + field, 4);
+      patch(Fixup{instr_holding(field), field});
+    }
+    l.fixups = 0;
+  }
+  // The start of the instruction that holds byte `pos` (offsets has an entry for each start).
+  size_t instr_holding(size_t pos) const {
+    auto it = std::upper_bound(code_.offsets.begin(), code_.offsets.end(),
+                               std::make_pair(static_cast<uint32_t>(pos), UINT32_MAX));
+    return std::prev(it)->first;
   }
   // Binds a forward branch to the current position, which becomes a jump target: no peephole
   // may merge across it.

@@ -557,6 +557,7 @@ void FuncWalker<V>::step(Op op) {
       uint32_t n = r_->u32();
       if (n > r_->remaining()) fail("unexpected end");
       br_table_labels_.clear();
+      br_table_labels_.reserve(n);
       for (uint32_t i = 0; i < n; ++i) br_table_labels_.push_back(r_->u32());
       uint32_t default_depth = r_->u32();
       Operand index = pop(ValType::I32);

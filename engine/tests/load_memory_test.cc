@@ -178,5 +178,24 @@ TEST(LoadMemory, NonConstantExpressionsAreNotKept) {
   EXPECT_LT(p.peak, 3.0);
 }
 
+// A million nested empty blocks (3 bytes each), and a br_table of a million labels (1 byte
+// each) out of 100 blocks: labels cost a few dozen bytes each while lowering, and a table's
+// entries nothing beyond their 8 bytes of code.
+TEST(LoadMemory, NestedBlocksAndBranchTables) {
+  const Bytes blocks = cat({{0x00}, repeat({0x02, 0x40}, 1'000'000), repeat({0x0B}, 1'000'001)});
+  Peak nest = compile_peak(module({type_void_void(), one_func_of_type0(),
+                                   section(10, cat({{0x01}, uleb(blocks.size()), blocks}))}));
+  EXPECT_TRUE(nest.compiled) << nest.error;
+  EXPECT_LT(nest.peak, 80.0);  // about 44
+  Bytes labels;
+  for (uint32_t i = 0; i < 1'000'000; ++i) labels.push_back(static_cast<uint8_t>(i % 100));
+  Bytes body = cat({{0x00}, repeat({0x02, 0x40}, 100), {0x20, 0x00, 0x0E}, uleb(1'000'000),
+                    labels, {0x00}, repeat({0x0B}, 101)});
+  Peak table = compile_peak(module({section(1, {0x01, 0x60, 0x01, 0x7F, 0x00}), one_func_of_type0(),
+                                    section(10, cat({{0x01}, uleb(body.size()), body}))}));
+  EXPECT_TRUE(table.compiled) << table.error;
+  EXPECT_LT(table.peak, 40.0);  // about 21
+}
+
 }  // namespace
 }  // namespace wrun
