@@ -204,13 +204,33 @@ uint64_t read_immediates(Reader& r, Imm imm, uint64_t& hi) {
   return 0;
 }
 
+// Whether `op` is one of the instructions a 2.0 constant expression may hold (the validator
+// checks their immediates and types).
+bool is_constant_instr(Op op) {
+  switch (op) {
+    case Op::I32Const:
+    case Op::I64Const:
+    case Op::F32Const:
+    case Op::F64Const:
+    case Op::V128Const:
+    case Op::RefNull:
+    case Op::RefFunc:
+    case Op::GlobalGet:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // A constant expression: instructions up to the `end` that closes it. Any known instruction
 // is accepted (nested blocks included, so the right `end` is found); the validator decides
-// which are constant.
+// which are constant. It rejects the expression at the first that is not, so nothing after
+// that one is kept: a 10 MB run of `nop`s would otherwise be 240 MB of ConstInstrs.
 ConstExpr read_const_expr(Reader& r) {
   ConstExpr e;
   e.offset = r.offset();
   uint32_t depth = 0;
+  bool keep = true;
   for (;;) {
     const size_t at = r.offset();
     const uint8_t b = r.u8();
@@ -225,7 +245,8 @@ ConstExpr read_const_expr(Reader& r) {
     }
     ConstInstr in{*op, 0, 0};
     in.imm = read_immediates(r, op_info(*op).imm, in.imm_hi);
-    e.instrs.push_back(in);
+    if (keep) e.instrs.push_back(in);
+    keep = keep && is_constant_instr(*op);
   }
 }
 

@@ -38,4 +38,14 @@ constexpr uint32_t kResults = 1'000;                // of a function type, hence
 constexpr uint32_t kFunctionBodyBytes = 7'654'321;  // including the local declarations
 constexpr uint32_t kLocals = 50'000;                // including the parameters
 
+// Not in the JS API's list, and checked by the function walker (validator/func_walker.h), not
+// the decoder: the slots (8 bytes each, two for a v128) of one function's frame, its locals
+// and the highest its operand stack reaches. A 2-byte `call` of a function with 1000 results
+// pushes 1000 operands, so without a bound a 21 KB body would make validation and lowering
+// keep 10 million operands (hundreds of MB) and an interpreter frame of 80 MB. 2^20 slots is
+// an 8 MiB frame, far above what compilers emit (the locals alone stay under 100,000 slots)
+// and still fits the interpreter's value stack (EngineConfig::value_stack_slots, 2^22).
+// "function frame too large: more than 1048576 slots of locals and operands".
+constexpr uint32_t kFrameSlots = 1u << 20;
+
 }  // namespace wrun::limits

@@ -44,7 +44,9 @@ struct ConstInstr {
 };
 
 struct ConstExpr {
-  std::vector<ConstInstr> instrs;  // without the final `end`
+  // Without the final `end`, and without what follows the first instruction that is not
+  // constant (the expression is invalid there, and a body of nops would take 24 bytes each).
+  std::vector<ConstInstr> instrs;
   size_t offset = 0;               // module offset of the first instruction
 };
 

@@ -569,18 +569,19 @@ void run(rt::Store* store_ptr, State* state_ptr, const uint8_t* ip, Slot* fp, co
     }                                                                                  \
   } while (0)
 // Bulk operations poll too, paying rt::bulk_fuel(bytes) before they start: a budget that
-// cannot pay traps with nothing written and keeps what it had.
-#define POLL_BULK(bytes)                                                               \
+// cannot pay traps with nothing written and keeps what it had. Calls pay call_fuel (code.h).
+#define POLL_UNITS(units)                                                              \
   do {                                                                                 \
     if (WRUN_UNLIKELY(store.poll.load(std::memory_order_relaxed))) {                   \
       if (store.fuel_enabled) {                                                        \
-        const uint64_t cost = rt::bulk_fuel(bytes);                                    \
+        const uint64_t cost = (units);                                                 \
         if (store.fuel < cost) TRAP(OutOfFuel);                                        \
         store.fuel -= cost;                                                            \
       }                                                                                \
       if (store.interrupt_requested.load(std::memory_order_relaxed)) TRAP(Interrupted); \
     }                                                                                  \
   } while (0)
+#define POLL_BULK(bytes) POLL_UNITS(rt::bulk_fuel(bytes))
   RELOAD_MEM();
 
 #if WRUN_COMPUTED_GOTO
@@ -1447,8 +1448,11 @@ dispatch:
     goto do_call;
   do_call:
     // Functions this interpreter compiled run in this loop; any other (a host function, code
-    // of another executor) through its entry, like a host call.
+    // of another executor) through its entry. Such a call is metered like a wasm call: a
+    // loop-free chain of WASI calls must still run out of fuel, and an interrupt requested
+    // meanwhile stops it at the next call.
     if (callee->entry != &array_call) {
+      POLL();
       st.sp = fp + code->frame_slots;
       st.num_frames = static_cast<uint32_t>(frame - frames);
       host_trap = callee->entry(store, callee, inst, args);
@@ -1460,8 +1464,11 @@ dispatch:
     {
       const Code* callee_code = static_cast<const Code*>(callee->code);
       if (WRUN_UNLIKELY(frame == frame_limit)) TRAP(StackExhausted);
-      if (WRUN_UNLIKELY(args + callee_code->frame_slots > st.stack_end)) TRAP(StackExhausted);
-      POLL();
+      // (frame_slots is at most limits::kFrameSlots, so this compares sizes, never a pointer
+      // past the stack.)
+      if (WRUN_UNLIKELY(callee_code->frame_slots > static_cast<size_t>(st.stack_end - args)))
+        TRAP(StackExhausted);
+      POLL_UNITS(call_fuel(*callee_code));
       *frame++ = CallFrame{next, fp, code, inst, mem_inst};
       fp = args;
       code = callee_code;
@@ -1524,6 +1531,7 @@ trap : {
 #undef POLL
 #undef TAKE_BRANCH
 #undef POLL_BULK
+#undef POLL_UNITS
 }
 
 const void* const* labels() {
@@ -1549,8 +1557,15 @@ std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instanc
   State& st = state_of(store);
   const Code* code = static_cast<const Code*>(func->code);
   Slot* fp = st.sp;
-  if (st.num_frames >= st.max_frames || fp + code->frame_slots > st.stack_end)
+  if (st.num_frames >= st.max_frames || code->frame_slots > static_cast<size_t>(st.stack_end - fp))
     return Trap::make(TrapKind::StackExhausted);
+  // Entering from the host costs no fuel, but zeroing many locals does (call_fuel).
+  if (code->zero_slots >= kZeroSlotsPerFuel && store.poll.load(std::memory_order_relaxed) &&
+      store.fuel_enabled) {
+    const uint64_t cost = call_fuel(*code) - 1;
+    if (store.fuel < cost) return Trap::make(TrapKind::OutOfFuel);
+    store.fuel -= cost;
+  }
   Slot* saved_sp = st.sp;
   std::memcpy(fp, slots, code->param_slots * sizeof(Slot));
   std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(Slot));

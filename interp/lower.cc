@@ -292,14 +292,14 @@ class Lowering {
       std::optional<FusedCompare> cmp = take_compare(cond);
       flush_all();
       if (cmp) {
-        l.if_fixup = emit_fused_branch(*cmp, /*negate=*/true);
+        set_if_fixup(l, emit_fused_branch(*cmp, /*negate=*/true));
       } else if (std::optional<Fixup> fx = fuse_branch(use(cond), /*on_zero=*/true)) {
-        l.if_fixup = fx;
+        set_if_fixup(l, *fx);
       } else {
         uint32_t c = use(cond);
         size_t at = begin_instr(kBrIfZ);
         put32(c);
-        l.if_fixup = Fixup{at, put32(0)};
+        set_if_fixup(l, Fixup{at, put32(0)});
         end_instr();
       }
       l.if_fact = known_local_;
@@ -316,8 +316,8 @@ class Lowering {
       add_branch(0, Fixup{at, put32(0)});
       end_instr();
     }
-    if (l.if_fixup) patch(*l.if_fixup);
-    l.if_fixup.reset();
+    if (l.has_if_fixup) patch(if_fixup(l));
+    l.has_if_fixup = false;
     known_local_ = l.if_fact;  // the else is reached by the if's branch alone
     dead_ = l.entered_dead;
     // The else branch starts from the if's params, in their slots (flushed at the if).
@@ -330,13 +330,13 @@ class Lowering {
     // What holds past the end: what all paths there agree on (a loop's end is its fallthrough).
     if (!l.is_loop) {
       if (!dead_) merge_fact(l, known_local_);
-      if (l.if_fixup) merge_fact(l, l.if_fact);
+      if (l.has_if_fixup) merge_fact(l, l.if_fact);
       known_local_ = l.entered ? l.fact : std::nullopt;
     } else if (dead_) {
       known_local_.reset();
     }
-    if (l.if_fixup) patch(*l.if_fixup);
-    for (const Fixup& fx : l.fixups) patch(fx);
+    if (l.has_if_fixup) patch(if_fixup(l));
+    patch_forward_branches(l);
     no_peephole();
     dead_ = l.entered_dead;
     labels_.pop_back();
@@ -377,6 +377,11 @@ class Lowering {
       }
       return;
     }
+    // The values stay on the stack for the fallthrough, and later branches may move them
+    // again: several are put in their slots here, once, so that each branch moves them with
+    // one copy instead of copying every forwarded local or constant again (one value keeps
+    // the single copy on the taken path).
+    if (f.label_types().size() > 1) materialize_range(src, n);
     Fixup skip;
     if (cmp) {
       skip = emit_fused_branch(*cmp, /*negate=*/true);
@@ -431,10 +436,13 @@ class Lowering {
     put32(0);
     // A case knows the index local's value (unless only its low byte was switched on).
     const bool index_is_local = idx < w_->num_local_slots() && !sign_extend_byte;
+    // One site for all the entries (thread_branches derives each case's fact the same way).
+    note_site(Fixup{at, at + 32}, known_local_, static_cast<uint32_t>(depths.size()) + 1,
+              index_is_local);
     auto entry = [&](uint32_t depth, std::optional<uint32_t> value) {
       std::optional<KnownLocal> fact = known_local_;
       if (index_is_local && value) fact = KnownLocal{idx, *value - bias};
-      add_branch(depth, Fixup{at, put32(0)}, fact);
+      bind_branch(depth, Fixup{at, put32(0)}, fact);
       put32(w_->ctrl(depth).slot_height);
     };
     for (size_t i = 0; i < depths.size(); ++i) entry(depths[i], static_cast<uint32_t>(i));
@@ -528,12 +536,12 @@ class Lowering {
       define(dst, width);
       return;
     }
-    Pending& p = at(dst);
-    p = Pending{};
+    Pending p;
     p.kind = Pending::Local;
     p.local = w_->local_slot(local);
     p.width = static_cast<uint8_t>(slots_of(w_->local_type(local)));
     if (p.width == 2) at(dst + 1) = Pending{};
+    set_pending(dst, p);
   }
   void on_local_set(uint32_t local, uint32_t src) {
     if (dead_) return;
@@ -564,12 +572,12 @@ class Lowering {
   }
   void on_const(Op op, uint64_t bits, uint32_t dst) {
     if (dead_) return;
-    Pending& p = at(dst);
-    p = Pending{};
+    Pending p;
     p.kind = Pending::Const;
     p.wide = op == Op::I64Const || op == Op::F64Const;
     p.value = p.wide ? bits : (bits & 0xFFFFFFFFu);
-    if (!enabled(kOptForwarding)) materialize(dst);
+    set_pending(dst, p);
+    if (!enabled(kOptForwarding)) materialize_range(dst, 1);
   }
   void on_numeric(Op op, uint32_t dst, uint32_t a, uint32_t b) {
     if (dead_) return;
@@ -819,11 +827,11 @@ class Lowering {
   void on_elem_drop(uint32_t seg) { if (!dead_) emit1(id_of(Op::ElemDrop), seg); }
   void on_ref_null(uint32_t dst) {
     if (dead_) return;
-    Pending& p = at(dst);
-    p = Pending{};
+    Pending p;
     p.kind = Pending::Const;
     p.wide = true;
     p.value = 0;
+    set_pending(dst, p);
   }
   void on_ref_is_null(uint32_t dst, uint32_t src) {
     if (dead_) return;
@@ -849,18 +857,30 @@ class Lowering {
     uint32_t value;
     bool operator==(const KnownLocal&) const = default;
   };
+  // A label of the control stack. Kept small (44 bytes): a body may nest 2.5 million blocks.
   struct Label {
-    bool is_loop = false;
-    size_t loop_pos = 0;
-    bool entered_dead = false;
-    std::vector<Fixup> fixups;      // forward branches to this label's end
-    std::optional<Fixup> if_fixup;  // an if's branch to its else/end
+    uint32_t loop_pos = 0;
+    // The forward branches to this label's end, not yet bound, as a list through the code
+    // (nothing allocated per branch: a br_table may have millions of entries): `fixups` is
+    // the offset field of the last one plus 1 (0: none), and each such field holds the one
+    // before it the same way until patch_forward_branches binds them.
+    uint32_t fixups = 0;
+    uint32_t if_instr = 0, if_field = 0;  // an if's branch to its else/end (has_if_fixup)
     // What every path to the label's end agrees on so far (`entered`: some path reaches it),
     // and what held where an if branches to its else/end.
-    bool entered = false;
     std::optional<KnownLocal> fact;
     std::optional<KnownLocal> if_fact;
+    bool is_loop = false;
+    bool entered_dead = false;
+    bool has_if_fixup = false;
+    bool entered = false;
   };
+  static Fixup if_fixup(const Label& l) { return Fixup{l.if_instr, l.if_field}; }
+  static void set_if_fixup(Label& l, const Fixup& f) {
+    l.if_instr = static_cast<uint32_t>(f.instr);
+    l.if_field = static_cast<uint32_t>(f.field);
+    l.has_if_fixup = true;
+  }
   struct FusedCompare {
     Op op;
     uint32_t a;
@@ -894,7 +914,7 @@ class Lowering {
   Label new_label(bool is_loop) const {
     Label l;
     l.is_loop = is_loop;
-    l.loop_pos = buf_.size();
+    l.loop_pos = static_cast<uint32_t>(buf_.size());
     l.entered_dead = dead_;
     return l;
   }
@@ -910,12 +930,33 @@ class Lowering {
     if (i >= table.size()) table.resize(i + 16);
     return table[i];
   }
+  // `slot` (the top of the stack) receives a value in place.
   void define(uint32_t slot, uint32_t width) {
+    drop_pending_from(slot);
     for (uint32_t i = 0; i < width; ++i) at(slot + i) = Pending{};
     at(slot).width = static_cast<uint8_t>(width);
   }
   void define_range(uint32_t slot, uint32_t n) {
+    drop_pending_from(slot);
     for (uint32_t i = 0; i < n; ++i) at(slot + i) = Pending{};
+  }
+  // The operand pushed at `slot` (the top of the stack) stands for a local or a constant.
+  void set_pending(uint32_t slot, const Pending& p) {
+    drop_pending_from(slot);
+    at(slot) = p;
+    pending_list_.push_back(slot);
+    if (pending_list_.size() > kMaxPending) {
+      // So many operands waiting is no code a compiler writes; the oldest half take their
+      // values now, so that no scan below costs more than kMaxPending.
+      const size_t half = kMaxPending / 2;
+      for (size_t i = 0; i < half; ++i) materialize(pending_list_[i]);
+      pending_list_.erase(pending_list_.begin(),
+                          pending_list_.begin() + static_cast<ptrdiff_t>(half));
+    }
+  }
+  // Forgets the entries of pending_list_ at `slot` and above: a push there replaces them.
+  void drop_pending_from(uint32_t slot) {
+    while (!pending_list_.empty() && pending_list_.back() >= slot) pending_list_.pop_back();
   }
   // Binary instructions take any constant right operand (32- or 64-bit field by width).
   bool fits_imm(uint32_t slot) { return enabled(kOptImmediates) && at(slot).kind == Pending::Const; }
@@ -937,21 +978,40 @@ class Lowering {
     if (p.kind == Pending::Local) emit_copy(slot, p.local, p.width);
     else materialize_into(slot, p);
   }
+  // Puts the pending operands among [slot, slot + n) in their slots. Every caller names the
+  // top of the stack (anything listed above it was popped), so this costs what is pending
+  // there, not n.
   void materialize_range(uint32_t slot, uint32_t n) {
-    for (uint32_t s = slot; s < slot + n; ++s) materialize(s);
-  }
-  void flush_all() { materialize_range(w_->num_local_slots(), w_->slot_height() - w_->num_local_slots()); }
-  // Before local `slot` changes, stack entries that stand for it must take its old value.
-  void flush_local(uint32_t local_slot, uint32_t below) {
-    for (uint32_t s = w_->num_local_slots(); s < below; ++s) {
-      Pending& p = at(s);
-      if (p.kind == Pending::Local && p.local == local_slot) materialize(s);
+    size_t first = pending_list_.size();
+    while (first > 0 && pending_list_[first - 1] >= slot) --first;
+    for (size_t i = first; i < pending_list_.size(); ++i) {
+      if (pending_list_[i] - slot < n) materialize(pending_list_[i]);
     }
+    pending_list_.resize(first);
+  }
+  void flush_all() {
+    const uint32_t height = w_->slot_height();
+    for (uint32_t s : pending_list_) {
+      if (s < height) materialize(s);
+    }
+    pending_list_.clear();
+  }
+  // Before local `slot` changes, stack entries below `below` that stand for it must take its
+  // old value.
+  void flush_local(uint32_t local_slot, uint32_t below) {
+    size_t kept = 0;
+    for (size_t i = 0; i < pending_list_.size(); ++i) {
+      const uint32_t s = pending_list_[i];
+      const Pending& p = at(s);
+      if (s < below && p.kind == Pending::Local && p.local == local_slot) materialize(s);
+      else pending_list_[kept++] = s;
+    }
+    pending_list_.resize(kept);
   }
   bool has_pending_local(uint32_t local_slot, uint32_t below) {
-    for (uint32_t s = w_->num_local_slots(); s < below; ++s) {
+    for (uint32_t s : pending_list_) {
       const Pending& p = at(s);
-      if (p.kind == Pending::Local && p.local == local_slot) return true;
+      if (s < below && p.kind == Pending::Local && p.local == local_slot) return true;
     }
     return false;
   }
@@ -1001,21 +1061,34 @@ class Lowering {
     }
   }
   // Moves branch values (at src...) to a label's slots (dst...), reading pending ones at their
-  // source so a forwarded local or constant costs one instruction.
+  // source so a forwarded local or constant costs one instruction. Values already in their
+  // slots go in runs, one copy per run (kCopyN is a memmove), so a branch costs a few
+  // instructions whatever its arity: a 4-byte `br_if` of 1000 values is one copy, not 1000.
+  // dst < src (a label's values sit below the branch's), so copying in ascending order never
+  // overwrites a value before it is read.
   void move_values(uint32_t dst, uint32_t src, std::span<const ValType> types) {
     if (dst == src) {
       materialize_range(src, slots_of(types));
       return;
     }
     uint32_t s = src, d = dst;
+    uint32_t run_src = 0, run_dst = 0, run = 0;  // values in their slots not yet copied
     for (ValType t : types) {
-      uint32_t w = slots_of(t);
-      Pending p = at(s);
-      if (p.kind == Pending::Const) materialize_into(d, p);
-      else emit_copy(d, p.kind == Pending::Local ? p.local : s, w);
+      const uint32_t w = slots_of(t);
+      const Pending p = at(s);
+      if (p.kind == Pending::InSlot) {
+        if (run == 0) run_src = s, run_dst = d;
+        run += w;
+      } else {
+        emit_copy(run_dst, run_src, run);
+        run = 0;
+        if (p.kind == Pending::Const) materialize_into(d, p);
+        else emit_copy(d, p.local, w);
+      }
       s += w;
       d += w;
     }
+    emit_copy(run_dst, run_src, run);
   }
 
   struct AddrAdd {
@@ -1268,7 +1341,7 @@ class Lowering {
     std::vector<EmittedInstr> steps;
     size_t pos = loop_pos;
     EmittedInstr in;
-    while (pos + 24 <= end && read_instr(pos, kImm_I32Add, in)) {
+    while (steps.size() <= 2 && pos + 24 <= end && read_instr(pos, kImm_I32Add, in)) {
       steps.push_back(in);
       pos += 24;
     }
@@ -1347,14 +1420,17 @@ class Lowering {
                                   std::make_pair(static_cast<uint32_t>(loop_pos), uint32_t{0}));
     const uint32_t module_offset = first->second;  // the loop's first instruction
     for (auto it = first; it != code_.offsets.end(); ++it) it->first += static_cast<uint32_t>(head.size());
-    for (AccPair& pair : acc_pairs_) {
-      if (pair.producer >= loop_pos) pair.producer += head.size();
-      if (pair.consumer >= loop_pos) pair.consumer += head.size();
+    // Both lists are in code order (entries are added as instructions are emitted and dropped
+    // from the end), so only their last entries, those in the loop's few instructions, move:
+    // a function of 100,000 such loops must not rescan every earlier one.
+    for (auto pair = acc_pairs_.rbegin(); pair != acc_pairs_.rend() && pair->consumer >= loop_pos;
+         ++pair) {
+      if (pair->producer >= loop_pos) pair->producer += head.size();
+      pair->consumer += head.size();
     }
-    for (BranchSite& site : sites_) {
-      if (site.instr < loop_pos) continue;
-      site.instr += static_cast<uint32_t>(head.size());
-      site.field += static_cast<uint32_t>(head.size());
+    for (auto site = sites_.rbegin(); site != sites_.rend() && site->instr >= loop_pos; ++site) {
+      site->instr += static_cast<uint32_t>(head.size());
+      site->field += static_cast<uint32_t>(head.size());
     }
     if (last_target_ >= loop_pos) last_target_ += head.size();
     code_.offsets.insert(first, {static_cast<uint32_t>(loop_pos), module_offset});
@@ -1808,16 +1884,46 @@ class Lowering {
   // `fact`: what the branch knows about a local (by default what holds where it is).
   void add_branch(uint32_t depth, const Fixup& fx) { add_branch(depth, fx, known_local_); }
   void add_branch(uint32_t depth, const Fixup& fx, const std::optional<KnownLocal>& fact) {
+    note_site(fx, fact);
+    bind_branch(depth, fx, fact);
+  }
+  // Records a branch for thread_branches (a br_table once, for its `entries` entries).
+  void note_site(const Fixup& fx, const std::optional<KnownLocal>& fact, uint32_t entries = 1,
+                 bool case_facts = false) {
+    BranchSite site{static_cast<uint32_t>(fx.instr), static_cast<uint32_t>(fx.field),
+                    handler_at(fx.instr)};
+    if (fact) site.known = KnownSlot{fact->slot, fact->value}, site.has_known = true;
+    site.entries = entries;
+    site.case_facts = case_facts;
+    sites_.push_back(site);
+  }
+  // Points the branch at its label: a loop's start, or the label's list of forward branches.
+  void bind_branch(uint32_t depth, const Fixup& fx, const std::optional<KnownLocal>& fact) {
     Label& l = labels_[labels_.size() - 1 - depth];
-    std::optional<KnownSlot> known;
-    if (fact) known = KnownSlot{fact->slot, fact->value};
-    sites_.push_back({static_cast<uint32_t>(fx.instr), static_cast<uint32_t>(fx.field), handler_at(fx.instr), known});
     if (l.is_loop) {
       write_rel(fx.field, static_cast<int64_t>(l.loop_pos) - static_cast<int64_t>(fx.instr));
     } else {
-      l.fixups.push_back(fx);
+      std::memcpy(buf_.data() + fx.field, &l.fixups, 4);
+      l.fixups = static_cast<uint32_t>(fx.field) + 1;
       merge_fact(l, fact);
     }
+  }
+  // Binds the label's forward branches to the current position. Fusions only ever drop or
+  // rewrite instructions after the last label, and loop idioms move only loop bodies without
+  // forward branches, so every field in the list is where it was put.
+  void patch_forward_branches(Label& l) {
+    for (uint32_t link = l.fixups; link != 0;) {
+      const size_t field = link - 1;
+      std::memcpy(&link, buf_.data() + field, 4);
+      patch(Fixup{instr_holding(field), field});
+    }
+    l.fixups = 0;
+  }
+  // The start of the instruction that holds byte `pos` (offsets has an entry for each start).
+  size_t instr_holding(size_t pos) const {
+    auto it = std::upper_bound(code_.offsets.begin(), code_.offsets.end(),
+                               std::make_pair(static_cast<uint32_t>(pos), UINT32_MAX));
+    return std::prev(it)->first;
   }
   // Binds a forward branch to the current position, which becomes a jump target: no peephole
   // may merge across it.
@@ -1840,6 +1946,11 @@ class Lowering {
   std::vector<uint8_t> buf_;
   std::vector<Label> labels_;
   std::vector<Pending> pending_;  // by operand-stack slot, from the first after the locals
+  // The operand-stack slots whose Pending is a Local or a Const, ascending, so flushes cost
+  // what is pending, not the stack's height (a call can push 1000 values in 2 bytes). Entries
+  // at or above the stack's top may be stale (popped since); pushes drop them.
+  std::vector<uint32_t> pending_list_;
+  static constexpr size_t kMaxPending = 256;
   std::vector<Pending> below_stack_;
   bool dead_ = false;
 

@@ -150,7 +150,25 @@ class Threader {
   Threader(std::vector<uint8_t>& code, std::vector<std::pair<uint32_t, uint32_t>>& offsets)
       : code_(code), offsets_(offsets), original_size_(static_cast<uint32_t>(code.size())) {}
 
+  // One branch (a br_table entry alone) and what it knows.
+  struct Edge {
+    uint32_t instr;
+    uint32_t field;
+    uint64_t handler;
+    std::optional<KnownSlot> fact;
+  };
   void thread(const BranchSite& site, size_t max_growth) {
+    if (site.instr >= original_size_) return;
+    std::optional<KnownSlot> known;
+    if (site.has_known) known = site.known;
+    for (uint32_t i = 0; i < site.entries; ++i) {
+      Edge edge{site.instr, site.field + 8 * i, site.handler, known};
+      if (site.case_facts && i + 1 < site.entries)
+        edge.fact = KnownSlot{u32_at(site.instr + 8), i - u32_at(site.instr + 24)};
+      thread(edge, max_growth);
+    }
+  }
+  void thread(const Edge& site, size_t max_growth) {
     if (site.instr >= original_size_ || handler_at(site.instr) != site.handler) return;
     const uint32_t target = site.instr + static_cast<uint32_t>(rel_at(site.field));
     // Without a known value only a jump to a br can be shortened (most branches: keep it cheap).
@@ -242,7 +260,9 @@ class Threader {
     const auto key = std::make_tuple(pos, fact.has_value(), fact ? fact->slot : 0, fact ? fact->value : 0, polls);
     if (auto it = stubs_.find(key); it != stubs_.end()) return it->second;
     std::optional<uint32_t> stub = build_stub(pos, fact, polls);
-    stubs_.emplace(key, stub);
+    // Stubs made are few (max_growth bounds them); failures are remembered only up to a
+    // bound, since each br_table case has a fact of its own and a table may have millions.
+    if (stub || stubs_.size() < kMaxRememberedStubs) stubs_.emplace(key, stub);
     return stub;
   }
   enum class Copy : uint8_t { Verbatim, AddPart, ConstPart };
@@ -413,6 +433,7 @@ class Threader {
   };
   std::vector<Retarget> retargets_;
   std::map<std::tuple<uint32_t, bool, uint32_t, uint32_t, int>, std::optional<uint32_t>> stubs_;
+  static constexpr size_t kMaxRememberedStubs = 1 << 16;
 };
 
 }  // namespace

@@ -33,12 +33,18 @@ struct KnownSlot {
 
 // A branch the lowering emitted: its instruction, its 32-bit offset field (relative to the
 // instruction's start), the handler word it had (a later rewrite in place disowns the record)
-// and the value known at the branch (for a br_table entry, on that case's edge).
+// and the value known at the branch, if any.
+// A br_table is one site for all its `entries` (cases, then the default; their fields are
+// 8 bytes apart from `field`), since it may have millions. With `case_facts`, case i knows
+// that the table's index slot (its first operand) holds i - bias (its fifth) instead.
 struct BranchSite {
   uint32_t instr;
   uint32_t field;
   uint64_t handler;
-  std::optional<KnownSlot> fact;
+  KnownSlot known{0, 0};
+  bool has_known = false;
+  bool case_facts = false;
+  uint32_t entries = 1;
 };
 
 // Threads the branches of one function: `code` is its instruction stream (ending in an

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "decoder/limits.h"
 #include "decoder/module.h"
 #include "decoder/opcodes.h"
 #include "decoder/reader.h"
@@ -169,7 +170,17 @@ class FuncWalker {
   void push(ValType t) {
     ops_.push_back({t, cur_slot_});
     cur_slot_ += slots_of(t);
-    if (cur_slot_ > max_slot_) max_slot_ = cur_slot_;
+    if (cur_slot_ > max_slot_) new_max_slot();
+  }
+  // The frame (locals and operand stack) reached a new height: bounded (decoder/limits.h), so
+  // neither the walker's nor a visitor's per-slot tables can grow past it, and slot numbers
+  // never wrap. Unreachable code counts too: its operands are still tracked here.
+  void new_max_slot() {
+    static_assert(uint64_t{limits::kLocals} * 2 <= limits::kFrameSlots, "locals always fit");
+    if (cur_slot_ > limits::kFrameSlots)
+      fail("function frame too large: more than " + std::to_string(limits::kFrameSlots) +
+           " slots of locals and operands");
+    max_slot_ = cur_slot_;
   }
   void push_all(std::span<const ValType> ts) {
     for (ValType t : ts) push(t);
@@ -584,6 +595,7 @@ void FuncWalker<V>::step(Op op) {
       uint32_t n = r_->u32();
       if (n > r_->remaining()) fail("unexpected end");
       br_table_labels_.clear();
+      br_table_labels_.reserve(n);
       for (uint32_t i = 0; i < n; ++i) br_table_labels_.push_back(r_->u32());
       uint32_t default_depth = r_->u32();
       Operand index = pop(ValType::I32);

@@ -512,14 +512,28 @@ TEST(Decoder, ConstExprImmediates) {
   EXPECT_EQ(first({0xFC, 0x10, 0x00, 0x0B}).op, Op::TableSize);
 
   // Non-constant instructions are decoded (the validator rejects them), including nested
-  // blocks, whose inner `end` must not end the expression.
+  // blocks, whose inner `end` must not end the expression. Only the first is kept: the
+  // validator stops there.
   DecodeResult r = decode(global_with_init({0x02, 0x40, 0x01, 0x0B, 0x41, 0x00, 0x6A, 0x0B}));
   ASSERT_TRUE(r.module) << r.error.to_string();
   const auto& instrs = r.module->globals[0].init.instrs;
-  ASSERT_EQ(instrs.size(), 5u);
+  ASSERT_EQ(instrs.size(), 1u);
   EXPECT_EQ(instrs[0].op, Op::Block);
-  EXPECT_EQ(instrs[2].op, Op::End);
-  EXPECT_EQ(instrs[4].op, Op::I32Add);
+}
+
+TEST(Decoder, ConstExprKeepsNothingPastANonConstantInstruction) {
+  // i32.const 1, then a million nops (and a ref.func after them): the constant and the first
+  // nop are kept, 48 bytes where all of them took 24 MB.
+  Bytes init = {0x41, 0x01};
+  init.resize(init.size() + 1'000'000, 0x01);
+  init.insert(init.end(), {0xD2, 0x00, 0x0B});
+  DecodeResult r = decode(global_with_init(init));
+  ASSERT_TRUE(r.module) << r.error.to_string();
+  const auto& instrs = r.module->globals[0].init.instrs;
+  ASSERT_EQ(instrs.size(), 2u);
+  EXPECT_EQ(instrs[0].op, Op::I32Const);
+  EXPECT_EQ(instrs[1].op, Op::Nop);
+  EXPECT_LE(instrs.capacity(), 4u);
 }
 
 TEST(Decoder, ConstExprErrors) {

@@ -311,8 +311,9 @@ class Store {
 
   Engine& engine() const { return engine_; }
 
-  // Execution limits. Fuel: one unit per call and loop iteration, and one plus one per 64 bytes
-  // written for bulk memory and table operations (rt::bulk_fuel); nullopt means unlimited.
+  // Execution limits. Fuel: one unit per call (host functions' included) and loop iteration,
+  // one more per 64 declared local slots a call zeroes, and one plus one per 64 bytes written
+  // for bulk memory and table operations (rt::bulk_fuel); nullopt means unlimited.
   void set_fuel(std::optional<uint64_t> fuel);
   std::optional<uint64_t> fuel() const;
   // Asks running code to trap with Interrupted at its next check (safe from another thread).

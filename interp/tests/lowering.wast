@@ -1802,3 +1802,74 @@
 (assert_return (invoke "ri-shr_u-rotr" (i32.const 1) (i32.const 3)) (i32.const 0))
 (assert_return (invoke "ri-shr_u-rotr" (i32.const 2147483647) (i32.const -7)) (i32.const -536870905))
 (assert_return (invoke "ri-shr_u-rotr" (i32.const 123456789) (i32.const 33)) (i32.const 1081457873))
+
+;; Branches carrying several values (move_values): values already in their slots move as one
+;; range copy (overlapping when the label's slots are just below), forwarded locals and
+;; constants one by one, in any mix; a br_if's values stay on the stack for the fallthrough,
+;; keeping what they were when pushed.
+(module
+  (func $c5 (param i32 i32 i32 i32 i32) (result i32)
+    (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul
+      (local.get 0) (i32.const 31)) (local.get 1)) (i32.const 31)) (local.get 2)) (i32.const 31))
+      (local.get 3)) (i32.const 31)) (local.get 4)))
+  (func $c3 (param i32 i32 i32) (result i32)
+    (i32.add
+      (i32.add (i32.mul (local.get 0) (i32.const 961)) (i32.mul (local.get 1) (i32.const 31)))
+      (local.get 2)))
+  (func $two (result i32 i32) (i32.const 10) (i32.const 20))
+  (func (export "br-if-mixed") (param i32 i32) (result i32)
+    (block $b (result i32 i32 i32 i32 i32)
+      (i32.const 100)                          ;; below the values: they are not in place
+      (i32.mul (local.get 1) (i32.const 3))    ;; computed
+      (local.get 1)                            ;; a forwarded local
+      (i32.const 7)                            ;; a constant
+      (call $two)                              ;; two values in their slots
+      (br_if $b (local.get 0))
+      (local.set 1 (i32.const 1000))           ;; the stacked local.get keeps the old value
+      (call $c5) (i32.add) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
+    (call $c5))
+  (func (export "br-if-repeated") (param i32) (result i32)
+    (local i32 i32)
+    (local.set 1 (i32.const 5))
+    (local.set 2 (i32.const 9))
+    (block $b (result i32 i32 i32)
+      (i32.const 100)
+      (local.get 1) (i32.const 7) (local.get 2)
+      (br_if $b (i32.eq (local.get 0) (i32.const 1)))
+      (br_if $b (i32.eq (local.get 0) (i32.const 2)))
+      (local.set 1 (i32.const 55))
+      (br_if $b (i32.eq (local.get 0) (i32.const 3)))
+      (call $c3) (i32.add) (i32.const 0) (i32.const 0))
+    (call $c3))
+  (func (export "br-v128-run") (param i32) (result i32)
+    (local i32)
+    (local.set 1 (i32.const 3))
+    (block $b (result i32 v128 i32)
+      (i32.const 100)
+      (i32.add (local.get 0) (i32.const 1))    ;; computed
+      (v128.const i32x4 10 20 30 40)           ;; in its two slots
+      (local.get 1)                            ;; a forwarded local
+      (br $b))
+    (local.set 1)
+    (i32x4.extract_lane 3)
+    (i32.add)
+    (i32.mul (local.get 1)))
+  (func (export "br-table-mixed") (param i32) (result i32)
+    (block $b (result i32 i32 i32)
+      (block $c (result i32 i32 i32)
+        (i32.const 100)
+        (i32.add (local.get 0) (i32.const 1)) (local.get 0) (i32.const 7)
+        (br_table $b $c (local.get 0))))
+    (call $c3)
+    (i32.const 1000) (i32.add))
+)
+
+(assert_return (invoke "br-if-mixed" (i32.const 1) (i32.const 5)) (i32.const 14008827))
+(assert_return (invoke "br-if-mixed" (i32.const 0) (i32.const 5)) (i32.const 1096776415))
+(assert_return (invoke "br-if-repeated" (i32.const 1)) (i32.const 5031))
+(assert_return (invoke "br-if-repeated" (i32.const 2)) (i32.const 5031))
+(assert_return (invoke "br-if-repeated" (i32.const 3)) (i32.const 5031))
+(assert_return (invoke "br-if-repeated" (i32.const 0)) (i32.const 4930891))
+(assert_return (invoke "br-v128-run" (i32.const 1)) (i32.const 126))
+(assert_return (invoke "br-table-mixed" (i32.const 0)) (i32.const 1968))
+(assert_return (invoke "br-table-mixed" (i32.const 1)) (i32.const 2960))

@@ -16,6 +16,16 @@ KIND is one of
   imports   N function imports `"m" "<index>"`
   calls     one function of N `call 0` instructions (2 bytes each)
   locals    N functions declaring 50,000 i32 locals each (8 bytes each)
+  results   one function of N calls of a function returning 1000 i32s (2 bytes each, 1000
+            operand slots each; invalid past the frame limit of decoder/limits.h)
+  resultsv  the same with 1000 v128 results (2000 slots per call)
+  brvalues  `local.get 0; br_if 0` N times (4 bytes each) out of a block of 1000 i32 results
+            whose values are not in place (two calls pushed 2000)
+  blocks    100 calls of a function returning 1000 i32s, then N empty blocks (3 bytes each)
+  loops     N byte-fill loops that the interpreter recognises as memset (24 bytes each)
+  constnops one global whose initializer is N nops (invalid: 1 byte each)
+  nest      N nested empty blocks (3 bytes each; 2551439 is the function body limit)
+  brtable   one br_table of N labels (1 byte each) out of 100 nested blocks
 
 Every module exports a function "f" that returns nothing, so `wrun --invoke f` loads,
 instantiates and calls it. --unlinkable adds an import nothing provides, so `wrun` stops
@@ -36,7 +46,9 @@ import tempfile
 # (and the import of --unlinkable).
 DEFAULT_SET = ["funcs=999998", "elem=10000000", "passive=10000000", "types=999999",
                "sametypes=999999", "globals=1000000", "exports=999999", "imports=999999",
-               "calls=1000000", "locals=124999"]
+               "calls=1000000", "locals=124999", "results=10000", "resultsv=10000",
+               "brvalues=10000", "blocks=20000", "loops=100000", "constnops=10000000",
+               "nest=2551439", "brtable=7000000"]
 
 
 def uleb(v):
@@ -67,6 +79,11 @@ def section(sid, payload):
 VOID = b"\x60\x00\x00"  # () -> ()
 
 
+def results_type(valtype, n=1000):
+    """() -> (valtype x n)"""
+    return b"\x60\x00" + uleb(n) + bytes([valtype]) * n
+
+
 def module(kind, n, unlinkable):
     types = [VOID]
     imports = []
@@ -74,7 +91,18 @@ def module(kind, n, unlinkable):
         imports.append(name("unlinkable") + name("missing") + b"\x00" + uleb(0))
     funcs = [uleb(0)]          # type index of each defined function; function "f" first
     bodies = [b"\x02\x00\x0b"]  # size 2: no locals, end
-    tables, globals_, exports, elems = [], [], [], []
+    tables, globals_, exports, elems, memories = [], [], [], [], []
+    many = len(imports) + 1  # where kinds that need it define a function returning 1000 values
+
+    def add_many(valtype=0x7F):
+        types.append(results_type(valtype))
+        funcs.append(uleb(len(types) - 1))
+        bodies.append(b"\x03\x00\x00\x0b")  # unreachable
+
+    def add_body(code, params=b""):
+        types.append(b"\x60" + uleb(len(params)) + params + b"\x00")
+        funcs.append(uleb(len(types) - 1))
+        bodies.append(uleb(len(code)) + code)
     if kind == "funcs":
         funcs += [uleb(0)] * n
         bodies += [b"\x02\x00\x0b"] * n
@@ -110,6 +138,31 @@ def module(kind, n, unlinkable):
         code = b"\x00" + b"\x10\x00" * n + b"\x0b"
         funcs.append(uleb(0))
         bodies.append(uleb(len(code)) + code)
+    elif kind in ("results", "resultsv"):
+        add_many(0x7F if kind == "results" else 0x7B)
+        add_body(b"\x00" + (b"\x10" + uleb(many)) * n + b"\x00\x0b")
+    elif kind == "brvalues":
+        add_many()
+        block = b"\x02" + uleb(len(types) - 1)  # the type () -> (i32 x 1000)
+        call = b"\x10" + uleb(many)
+        add_body(b"\x01\x01\x7f" + block + call * 2 + b"\x20\x00\x0d\x00" * n + b"\x00\x0b\x00\x0b")
+    elif kind == "blocks":
+        add_many()
+        add_body(b"\x00" + (b"\x10" + uleb(many)) * 100 + b"\x02\x40\x0b" * n + b"\x00\x0b")
+    elif kind == "loops":
+        # loop: store8 d, v; d += 1; n -= 1; br_if n (params d v n)
+        loop = (b"\x03\x40\x20\x00\x20\x01\x3a\x00\x00\x20\x00\x41\x01\x6a\x21\x00"
+                b"\x20\x02\x41\x01\x6b\x22\x02\x0d\x00\x0b")
+        memories.append(b"\x00\x01")
+        add_body(b"\x00" + loop * n + b"\x0b", params=b"\x7f\x7f\x7f")
+    elif kind == "constnops":
+        globals_.append(b"\x7f\x00" + b"\x01" * n + b"\x41\x00\x0b")
+    elif kind == "nest":
+        add_body(b"\x00" + b"\x02\x40" * n + b"\x0b" * n + b"\x0b")
+    elif kind == "brtable":
+        labels = b"".join(uleb(i % 100) for i in range(n))
+        add_body(b"\x00" + b"\x02\x40" * 100 + b"\x20\x00\x0e" + uleb(n) + labels + b"\x00" +
+                 b"\x0b" * 100 + b"\x0b", params=b"\x7f")
     else:
         sys.exit(f"unknown kind {kind}")
     exports.append(name("f") + b"\x00" + uleb(len(imports)))
@@ -121,6 +174,8 @@ def module(kind, n, unlinkable):
     out += section(3, vec(funcs))
     if tables:
         out += section(4, vec(tables))
+    if memories:
+        out += section(5, vec(memories))
     if globals_:
         out += section(6, vec(globals_))
     out += section(7, vec(exports))

@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--fuel", fuel_text,
                  "Trap once N units of fuel are used (one per call or loop iteration, one per "
-                 "64 bytes a bulk memory or table operation writes)")
+                 "64 bytes a bulk memory or table operation writes, one per 64 locals a call "
+                 "zeroes)")
       ->type_name("N");
   app.add_option("--timeout", timeout_text, "Interrupt the module after 500ms, 2s, 1m, ...")
       ->type_name("DURATION");

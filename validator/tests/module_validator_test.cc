@@ -125,6 +125,9 @@ TEST(ModuleValidator, GlobalInitializers) {
             "constant expression required");
   EXPECT_EQ(invalid(global_init(0x7F, {0x41, 0x00, 0x01})), "constant expression required");
   EXPECT_EQ(invalid(global_init(0x7F, {0x20, 0x00})), "constant expression required");
+  // What follows a non-constant instruction is not kept (decoder), nor reported.
+  EXPECT_EQ(invalid(global_init(0x7F, {0x01, 0xD2, 0x63, 0x23, 0x63})),
+            "constant expression required");
   // global.get: imported and immutable only.
   EXPECT_EQ(invalid(global_init(0x7F, {0x23, 0x00})), "");
   EXPECT_EQ(invalid(global_init(0x7F, {0x23, 0x01})), "constant expression required");
