@@ -23,9 +23,12 @@ using CodePtr = std::unique_ptr<Code, CodeDeleter>;
 // `validate_module` must have accepted the module first.
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index);
 // The same with C.refs (validator.h: declared_func_refs) computed once for the whole module;
-// `optimize` false lowers plainly (EngineConfig::optimize_interp_code).
+// `optimize` false lowers plainly (EngineConfig::optimize_interp_code). `work`, if given,
+// receives the steps lowering took (instructions emitted plus entries of earlier state it
+// revisited), which tests use to check that lowering cost grows linearly with the body.
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
-                         const std::vector<bool>& declared_refs, bool optimize = true);
+                         const std::vector<bool>& declared_refs, bool optimize = true,
+                         uint64_t* work = nullptr);
 
 // A readable listing of lowered code (one instruction a line: position, name, operand words),
 // for debugging the lowering and studying hot loops.

@@ -251,6 +251,7 @@ class Lowering {
 
   // The lowered function, once the walker has finished.
   CodePtr take() { return std::move(result_); }
+  uint64_t work() const { return work_; }
 
   using Walker = FuncWalker<Lowering>;
 
@@ -933,11 +934,13 @@ class Lowering {
   // `slot` (the top of the stack) receives a value in place.
   void define(uint32_t slot, uint32_t width) {
     drop_pending_from(slot);
+    work_ += width;
     for (uint32_t i = 0; i < width; ++i) at(slot + i) = Pending{};
     at(slot).width = static_cast<uint8_t>(width);
   }
   void define_range(uint32_t slot, uint32_t n) {
     drop_pending_from(slot);
+    work_ += n;
     for (uint32_t i = 0; i < n; ++i) at(slot + i) = Pending{};
   }
   // The operand pushed at `slot` (the top of the stack) stands for a local or a constant.
@@ -949,6 +952,7 @@ class Lowering {
       // So many operands waiting is no code a compiler writes; the oldest half take their
       // values now, so that no scan below costs more than kMaxPending.
       const size_t half = kMaxPending / 2;
+      work_ += half;
       for (size_t i = 0; i < half; ++i) materialize(pending_list_[i]);
       pending_list_.erase(pending_list_.begin(),
                           pending_list_.begin() + static_cast<ptrdiff_t>(half));
@@ -984,6 +988,7 @@ class Lowering {
   void materialize_range(uint32_t slot, uint32_t n) {
     size_t first = pending_list_.size();
     while (first > 0 && pending_list_[first - 1] >= slot) --first;
+    work_ += pending_list_.size() - first;
     for (size_t i = first; i < pending_list_.size(); ++i) {
       if (pending_list_[i] - slot < n) materialize(pending_list_[i]);
     }
@@ -991,6 +996,7 @@ class Lowering {
   }
   void flush_all() {
     const uint32_t height = w_->slot_height();
+    work_ += pending_list_.size();
     for (uint32_t s : pending_list_) {
       if (s < height) materialize(s);
     }
@@ -1000,6 +1006,7 @@ class Lowering {
   // old value.
   void flush_local(uint32_t local_slot, uint32_t below) {
     size_t kept = 0;
+    work_ += pending_list_.size();
     for (size_t i = 0; i < pending_list_.size(); ++i) {
       const uint32_t s = pending_list_[i];
       const Pending& p = at(s);
@@ -1009,6 +1016,7 @@ class Lowering {
     pending_list_.resize(kept);
   }
   bool has_pending_local(uint32_t local_slot, uint32_t below) {
+    work_ += pending_list_.size();
     for (uint32_t s : pending_list_) {
       const Pending& p = at(s);
       if (s < below && p.kind == Pending::Local && p.local == local_slot) return true;
@@ -1415,20 +1423,23 @@ class Lowering {
     head.resize(head.size() + 4);
     std::memcpy(head.data() + head.size() - 4, &body_size, 4);
     head.resize((head.size() + 7) & ~size_t{7}, 0);
+    work_ += (buf_.size() - loop_pos) / 8;  // the body's words move
     buf_.insert(buf_.begin() + static_cast<ptrdiff_t>(loop_pos), head.begin(), head.end());
     auto first = std::lower_bound(code_.offsets.begin(), code_.offsets.end(),
                                   std::make_pair(static_cast<uint32_t>(loop_pos), uint32_t{0}));
     const uint32_t module_offset = first->second;  // the loop's first instruction
-    for (auto it = first; it != code_.offsets.end(); ++it) it->first += static_cast<uint32_t>(head.size());
+    for (auto it = first; it != code_.offsets.end(); ++it, ++work_)
+      it->first += static_cast<uint32_t>(head.size());
     // Both lists are in code order (entries are added as instructions are emitted and dropped
     // from the end), so only their last entries, those in the loop's few instructions, move:
     // a function of 100,000 such loops must not rescan every earlier one.
     for (auto pair = acc_pairs_.rbegin(); pair != acc_pairs_.rend() && pair->consumer >= loop_pos;
-         ++pair) {
+         ++pair, ++work_) {
       if (pair->producer >= loop_pos) pair->producer += head.size();
       pair->consumer += head.size();
     }
-    for (auto site = sites_.rbegin(); site != sites_.rend() && site->instr >= loop_pos; ++site) {
+    for (auto site = sites_.rbegin(); site != sites_.rend() && site->instr >= loop_pos;
+         ++site, ++work_) {
       site->instr += static_cast<uint32_t>(head.size());
       site->field += static_cast<uint32_t>(head.size());
     }
@@ -1738,7 +1749,10 @@ class Lowering {
     put_bytes(&v, 4);
     return at;
   }
-  void end_instr() { buf_.resize((buf_.size() + 7) & ~size_t{7}, 0); }
+  void end_instr() {
+    buf_.resize((buf_.size() + 7) & ~size_t{7}, 0);
+    ++work_;
+  }
   void put_bytes(const void* p, size_t n) {
     const uint8_t* b = static_cast<const uint8_t*>(p);
     buf_.insert(buf_.end(), b, b + n);
@@ -1912,7 +1926,7 @@ class Lowering {
   // rewrite instructions after the last label, and loop idioms move only loop bodies without
   // forward branches, so every field in the list is where it was put.
   void patch_forward_branches(Label& l) {
-    for (uint32_t link = l.fixups; link != 0;) {
+    for (uint32_t link = l.fixups; link != 0; ++work_) {
       const size_t field = link - 1;
       std::memcpy(&link, buf_.data() + field, 4);
       patch(Fixup{instr_holding(field), field});
@@ -1970,6 +1984,10 @@ class Lowering {
   std::vector<BranchSite> sites_;  // every branch emitted, for thread_branches
   size_t last_target_ = 0;  // the highest position a branch may land on so far
   std::optional<KnownLocal> known_local_;  // a local's value known here (store_local)
+  // Steps taken: one per instruction emitted plus one per entry visited by every walk over
+  // earlier state (pending operands, slots reset, branch records and code moved by a loop
+  // idiom, fixup chains). Tests compare it across input sizes to keep lowering linear.
+  uint64_t work_ = 0;
 };
 
 }  // namespace
@@ -1993,10 +2011,11 @@ CodePtr compile_function(const DecodedModule& module, uint32_t func_index) {
 }
 
 CodePtr compile_function(const DecodedModule& module, uint32_t func_index,
-                         const std::vector<bool>& declared_refs, bool optimize) {
+                         const std::vector<bool>& declared_refs, bool optimize, uint64_t* work) {
   Lowering lowering(optimize);
   FuncWalker<Lowering> walker(module, func_index, lowering, declared_refs);
   walker.run();
+  if (work) *work = lowering.work();
   return lowering.take();
 }
 

@@ -1,9 +1,11 @@
 // What lowering a function costs must follow its body's bytes, whatever the operands' count
 // (a 2-byte call pushes up to 1000 values) or the number of structures: lowered code size and
-// lowering time, checked on module shapes that once took hundreds of MB or tens of seconds.
+// lowering work, checked on module shapes that once took hundreds of MB or tens of seconds.
+// Work is the lowering's own step count (compile_function's `work`), not time, so the checks
+// are exact on any machine and under sanitizers: a body four times as long must cost at most
+// four times as much (a quadratic walk costs sixteen).
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 
 #include "decoder/module.h"
@@ -35,10 +37,21 @@ Bytes repeat(const Bytes& piece, uint32_t n) {
   return out;
 }
 
+// `i32.const k; local.set local` n times, k cycling through 1..63 so that no set repeats the
+// value the local already has.
+Bytes sets_of(uint8_t local, uint32_t n) {
+  Bytes out;
+  for (uint32_t i = 0; i < n; ++i) {
+    const Bytes piece = {0x41, static_cast<uint8_t>(1 + i % 63), 0x21, local};
+    out.insert(out.end(), piece.begin(), piece.end());
+  }
+  return out;
+}
+
 struct Lowered {
   std::shared_ptr<DecodedModule> module;
   CodePtr code;
-  double seconds = 0;
+  uint64_t work = 0;
 };
 
 // Lowers function 1.
@@ -50,10 +63,21 @@ Lowered lower(const Bytes& bytes) {
   l.module = r.module;
   auto err = validate_module(*l.module);
   EXPECT_FALSE(err) << err->message;
-  const auto start = std::chrono::steady_clock::now();
-  l.code = compile_function(*l.module, 1);
-  l.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  l.code = compile_function(*l.module, 1, declared_func_refs(*l.module), true, &l.work);
   return l;
+}
+
+// Lowers the module `make(n)` builds and `make(4 * n)`'s, and checks the work grew about
+// fourfold, not more (a fixed part, such as a prologue, only lowers the ratio; 4.025 leaves room
+// for shapes rounded to a multiple).
+template <typename Make>
+void expect_linear(Make make, uint32_t n) {
+  Lowered small = lower(make(n));
+  Lowered large = lower(make(4 * n));
+  ASSERT_TRUE(small.code && large.code);
+  EXPECT_GT(small.work, uint64_t{n});
+  EXPECT_LE(large.work, 4 * small.work + small.work / 40)
+      << "work " << small.work << " for n = " << n << ", " << large.work << " for 4n";
 }
 
 size_t count(const std::string& text, const std::string& what) {
@@ -111,31 +135,63 @@ TEST(LoweringCost, OneValueBranchesStayAsTheyWere) {
   EXPECT_EQ(count(text, "copy_n"), 0u) << text;
 }
 
-// 100 calls of function 0 (100,000 stack slots), then n empty blocks: each block flushes the
-// pending operands, of which there are none.
+// n / 100 calls of function 0 (10 stack slots per block), then n blocks holding a local.get:
+// each block flushes the pending operands, not the whole stack (16 s for 20,000 blocks over
+// 100,000 slots when each scanned every slot).
 TEST(LoweringCost, BlocksOverADeepStackAreLinear) {
-  Lowered l = lower(module_with(
-      1, {0x00}, cat({repeat({0x10, 0x00}, 100), repeat({0x02, 0x40, 0x0B}, 20000), {0x00}})));
-  ASSERT_TRUE(l.code);
-  EXPECT_LT(l.seconds, 2.0);  // 16 s when each block scanned every stack slot
+  expect_linear(
+      [](uint32_t n) {
+        return module_with(1, {0x01, 0x01, 0x7F},
+                           cat({repeat({0x10, 0x00}, n / 100),
+                                repeat({0x02, 0x40, 0x20, 0x00, 0x1A, 0x0B}, n),
+                                {0x00}}));
+      },
+      5000);
 }
 
-// 10,000 forwarded local.gets stay on the stack while 100,000 local.sets write another local.
+// About n forwarded local.gets stay on the stack while n local.sets write another local: a
+// set looks at the operands still pending (at most 256), not at the whole stack. The count,
+// 200 + a multiple of 128, leaves 200 pending at both sizes (half go to their slots at 257).
 TEST(LoweringCost, LocalSetsUnderManyPendingOperandsAreLinear) {
-  Bytes code = cat({repeat({0x20, 0x00}, 10000), repeat({0x41, 0x00, 0x21, 0x01}, 100000), {0x00}});
-  Lowered l = lower(module_with(1, {0x01, 0x02, 0x7F}, code));
-  ASSERT_TRUE(l.code);
-  EXPECT_LT(l.seconds, 2.0);
+  expect_linear(
+      [](uint32_t n) {
+        return module_with(1, {0x01, 0x02, 0x7F},
+                           cat({repeat({0x20, 0x00}, 200 + n / 128 * 128), sets_of(1, n), {0x00}}));
+      },
+      25000);
 }
 
-// n byte-fill loops (store8 d, v; d += 1; n -= 1; br_if n), each recognised as a memset.
+// n local.sets of a local that every one of 200 pending operands stands for: each set puts
+// them in their slots once, then finds none left.
+TEST(LoweringCost, LocalSetsOfAForwardedLocalAreLinear) {
+  expect_linear(
+      [](uint32_t n) {
+        return module_with(1, {0x01, 0x02, 0x7F},
+                           cat({repeat({0x20, 0x00}, 200), sets_of(0, n), {0x00}}));
+      },
+      25000);
+}
+
+// n byte-fill loops (store8 d, v; d += 1; n -= 1; br_if n), each recognised as a memset
+// (10 s for 100,000 when each loop shifted every earlier branch record).
 TEST(LoweringCost, LoopIdiomsAreLinear) {
   const Bytes loop = {0x03, 0x40, 0x20, 0x00, 0x20, 0x01, 0x3A, 0x00, 0x00, 0x20, 0x00, 0x41, 0x01,
                       0x6A, 0x21, 0x00, 0x20, 0x02, 0x41, 0x01, 0x6B, 0x22, 0x02, 0x0D, 0x00, 0x0B};
-  Lowered l = lower(module_with(2, {0x00}, repeat(loop, 100000)));
+  const auto make = [&](uint32_t n) { return module_with(2, {0x00}, repeat(loop, n)); };
+  Lowered l = lower(make(1000));
   ASSERT_TRUE(l.code);
-  EXPECT_EQ(count(disassemble(*l.code), "fill_bytes"), 100000u);
-  EXPECT_LT(l.seconds, 2.0);  // 10 s when each loop shifted every earlier branch record
+  EXPECT_EQ(count(disassemble(*l.code), "fill_bytes"), 1000u);
+  expect_linear(make, 25000);
+}
+
+// n forward branches to one label, bound when the block ends: the fixup chain is walked once.
+TEST(LoweringCost, ManyBranchesToOneLabelAreLinear) {
+  expect_linear(
+      [](uint32_t n) {
+        return module_with(1, {0x01, 0x01, 0x7F},
+                           cat({{0x02, 0x40}, repeat({0x20, 0x00, 0x0D, 0x00}, n), {0x0B, 0x00}}));
+      },
+      25000);
 }
 
 }  // namespace
