@@ -1,4 +1,5 @@
-// Module: decode -> validate -> lower every function body with the interpreter.
+// Module: decode -> validate -> compile every function body (the JIT when asked for, the
+// interpreter's lowering for the rest).
 #include <algorithm>
 #include <exception>
 
@@ -6,6 +7,7 @@
 #include "decoder/reader.h"
 #include "engine/internal.h"
 #include "interp/interp.h"
+#include "jit/jit.h"
 #include "validator/validator.h"
 
 namespace wrun {
@@ -48,13 +50,36 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
     compiled->types.push_back(rt::intern_func_type(t));
     compiled->type_ids.push_back(compiled->types.back()->id);
   }
-  // The interpreter compiles every function; its lowered code lives as long as the module.
-  auto codes = std::make_shared<std::vector<interp::CodePtr>>();
-  codes->reserve(num_defined);
-  compiled->funcs.reserve(num_defined);
   const std::vector<bool> declared_refs = declared_func_refs(*ir);  // once, not per function
+  // The JIT first, when asked for: what it cannot compile yet goes to the interpreter.
+  jit::ModuleCode native;
+  if (engine.config().executor == EngineConfig::Executor::Jit && jit::available()) {
+    try {
+      native = jit::compile_module(*ir, declared_refs);
+    } catch (const DecodeError& e) {
+      return Result<Module>::failure(e.error.to_string());
+    } catch (const std::exception& e) {
+      return Result<Module>::failure(
+          Error{std::string("cannot compile module: ") + e.what(), 0}.to_string());
+    }
+  }
+  // Lowered code lives as long as the module, with the JIT's.
+  struct Owner {
+    std::vector<interp::CodePtr> interp;
+    std::shared_ptr<const void> jit;
+  };
+  auto owner = std::make_shared<Owner>();
+  auto* codes = &owner->interp;
+  owner->jit = native.owner;
+  compiled->needs_guarded_memories = native.compiled > 0;
+  codes->reserve(num_defined - native.compiled);
+  compiled->funcs.reserve(num_defined);
   for (size_t i = 0; i < num_defined; ++i) {
     const uint32_t func_index = static_cast<uint32_t>(ir->num_imported_funcs + i);
+    if (i < native.native.size() && native.native[i]) {
+      compiled->funcs.push_back(rt::CompiledFunc{nullptr, &jit::array_call, native.native[i]});
+      continue;
+    }
     try {
       codes->push_back(
           interp::compile_function(*ir, func_index, declared_refs, engine.config().optimize_interp_code));
@@ -73,7 +98,7 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
     }
     compiled->funcs.push_back(rt::CompiledFunc{codes->back().get(), &interp::array_call});
   }
-  compiled->code_owner = std::move(codes);
+  compiled->code_owner = std::move(owner);
   return Module(std::move(compiled));
 }
 

@@ -16,6 +16,7 @@ namespace wrun::rt {
 struct CompiledFunc {
   const void* code = nullptr;
   ArrayCall entry = nullptr;
+  const void* native_entry = nullptr;  // FuncInst::native_entry: generated code only
 };
 
 struct CompiledModule {
@@ -28,6 +29,9 @@ struct CompiledModule {
   // while the module or an instance lives; type_ids[i] == types[i]->id is what call_indirect reads.
   std::vector<FuncTypeRef> types;
   std::vector<uint32_t> type_ids;
+  // The code reaches memory without bounds checks, relying on each 32-bit memory's full
+  // reservation (MemoryInst::guarded): instantiation refuses memories without it.
+  bool needs_guarded_memories = false;
 };
 
 }  // namespace wrun::rt

@@ -122,6 +122,7 @@ std::optional<std::string> alloc_funcs(Instance& inst, Store& store, const Decod
     if (code.entry == nullptr) return std::string("malformed module: missing function code");
     f.entry = code.entry;
     f.code = code.code;
+    f.native_entry = code.native_entry;
     inst.funcs[i] = &f;
   }
   return std::nullopt;
@@ -160,6 +161,17 @@ std::optional<std::string> alloc_memories(Instance& inst, Allocation& alloc,
     m->store = inst.store;
     inst.memories.push_back(m.get());
     alloc.memories.push_back(std::move(m));
+  }
+  return std::nullopt;
+}
+
+// Code compiled to access memory unchecked needs every memory's guard reservation.
+std::optional<std::string> unguarded_memory(const Instance& inst) {
+  for (const MemoryInst* m : inst.memories) {
+    if (!m->guarded())
+      return std::string(
+          "memory has no guard region (address space too small?): the compiled code needs "
+          "one; run it with the interpreter");
   }
   return std::nullopt;
 }
@@ -356,6 +368,7 @@ std::variant<Instance*, InstantiateFailure> instantiate(Store& store,
     if (!err) err = alloc_tables(inst, alloc, ir);
     if (!err) err = alloc_memories(inst, alloc, ir, store.max_memory_bytes);
     if (!err) err = alloc_globals(inst, alloc, ir);
+    if (!err && module->needs_guarded_memories) err = unguarded_memory(inst);
     if (!err) err = resolve_segments(inst, ir);
     if (!err) err = make_exports(inst, ir);
     if (!err) inst.context->fill();

@@ -12,7 +12,7 @@ namespace {
 
 // A 32-bit access computes base + u32 address + u32 offset (+ up to 16 bytes), so 8 GiB plus a
 // little makes every such access land in the mapping: inside it faults instead of escaping.
-constexpr uint64_t kFullReservation = (uint64_t{8} << 30) + kPageSize;
+constexpr uint64_t kFullReservation = MemoryInst::kGuardedReservation;
 
 uint8_t* reserve(uint64_t bytes) {
   void* p = mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

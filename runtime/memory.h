@@ -26,6 +26,12 @@ struct MemoryInst {
   std::vector<MemoryView*> views;
   ~MemoryInst();
   uint64_t pages() const { return size_bytes / kPageSize; }
+  // The reservation covers every address a 32-bit access can form (base + 4 GiB index +
+  // 4 GiB offset + access size) as PROT_NONE beyond the accessible part, so generated code
+  // may access it unchecked and let the fault handler turn a fault into a trap. Only a
+  // limited address space (ulimit -v) makes a memory without it.
+  bool guarded() const { return reserved_bytes >= kGuardedReservation; }
+  static constexpr uint64_t kGuardedReservation = (uint64_t{8} << 30) + kPageSize;
   // Grows by delta pages; returns the old size in pages or -1 on failure.
   int64_t grow(uint64_t delta_pages);
 };

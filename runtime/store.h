@@ -61,9 +61,9 @@ struct FuncInst {
   // interp::array_call); null for host functions. An executor calling a function whose entry
   // is its own may read code directly instead of going through entry.
   const void* code = nullptr;
-  // Reserved for the JIT: an entry with the native calling convention (arguments in
-  // registers, the instance context passed along), so generated code can call generated code
-  // without the slot array. Null until an executor provides one; nothing reads it yet.
+  // The JIT's native code for this function (jit/native_abi.h: its instance context and the
+  // argument array), which generated code calls without going through entry. Null for
+  // functions no JIT compiled.
   const void* native_entry = nullptr;
   std::unique_ptr<HostFuncData> host;  // host functions only
 

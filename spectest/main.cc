@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   std::string tool = "wast2json";
   std::vector<std::string> files;
   app.add_option("--engine", engine_name, "Execution engine")
-      ->check(CLI::IsMember({"interp"}))
+      ->check(CLI::IsMember({"interp", "jit"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose,
                "Print each command before it runs, message notes and spectest.print output");
@@ -97,8 +97,9 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
-  // One executor exists today; --engine is accepted so scripts and CI can name it already.
-  wrun::Engine engine;
+  wrun::EngineConfig engine_config;
+  if (engine_name == "jit") engine_config.executor = wrun::EngineConfig::Executor::Jit;
+  wrun::Engine engine(engine_config);
   Counts total;
   size_t broken_files = 0;
   for (const std::string& f : files) {

@@ -98,18 +98,30 @@ void on_thread(size_t size, bool embedder_stack, std::function<void()> fn) {
 using Outcome = std::variant<int32_t, TrapKind>;
 const Outcome kExhausted = TrapKind::StackExhausted;
 
-// The call-depth limit is set far above the nesting, so only the native stack can stop it.
-EngineConfig deep_config() {
-  EngineConfig config;
-  config.max_call_depth = 1'000'000;
-  return config;
-}
+using Executor = EngineConfig::Executor;
+
+// Every test runs on each executor: the interpreter and the JIT (whose wasm-to-wasm calls nest
+// native frames, checked against the same limit in each prologue).
+class NativeStack : public ::testing::TestWithParam<Executor> {
+ protected:
+  EngineConfig config() const {
+    EngineConfig c;
+    c.executor = GetParam();
+    return c;
+  }
+  // The call-depth limit set far above the nesting, so only the native stack can stop it.
+  EngineConfig deep_config() const {
+    EngineConfig c = config();
+    c.max_call_depth = 1'000'000;
+    return c;
+  }
+};
 
 // How deep re-entry gets before the limit depends on the build: a level takes about 2 KiB of
 // native stack in an optimised build and about 37 KiB in the Debug build with ASan, whose
 // interpreter loop keeps every local in its own slot with redzones around it. The depths
 // asserted below hold for both.
-TEST(NativeStack, HostReentryTrapsAtAnyDepth) {
+TEST_P(NativeStack, HostReentryTrapsAtAnyDepth) {
   Reentrant r(deep_config());
   EXPECT_EQ(r.call(r.f, 100), Outcome(100));
   EXPECT_EQ(r.call(r.f, 100'000), kExhausted);
@@ -119,14 +131,14 @@ TEST(NativeStack, HostReentryTrapsAtAnyDepth) {
   EXPECT_EQ(r.call(r.f, 50), Outcome(50));
 }
 
-TEST(NativeStack, HostReentryWithTheDefaultCallDepthLimit) {
-  Reentrant r;
+TEST_P(NativeStack, HostReentryWithTheDefaultCallDepthLimit) {
+  Reentrant r(config());
   EXPECT_EQ(r.call(r.f, 100'000), kExhausted);
   EXPECT_EQ(r.call(r.f, 50), Outcome(50));
 }
 
-TEST(NativeStack, HostReentryOnA256KiBThread) {
-  on_thread(256 * 1024, false, [] {
+TEST_P(NativeStack, HostReentryOnA256KiBThread) {
+  on_thread(256 * 1024, false, [this] {
     Reentrant r(deep_config());
     EXPECT_EQ(r.call(r.f, 100'000), kExhausted);
     EXPECT_GE(r.depth, 2);  // the reserve leaves room to run
@@ -134,8 +146,8 @@ TEST(NativeStack, HostReentryOnA256KiBThread) {
   });
 }
 
-TEST(NativeStack, HostReentryOnAnEmbeddersOwnStack) {
-  on_thread(512 * 1024, true, [] {
+TEST_P(NativeStack, HostReentryOnAnEmbeddersOwnStack) {
+  on_thread(512 * 1024, true, [this] {
     Reentrant r(deep_config());
     EXPECT_EQ(r.call(r.f, 100'000), kExhausted);
     EXPECT_GE(r.depth, 2);
@@ -143,14 +155,23 @@ TEST(NativeStack, HostReentryOnAnEmbeddersOwnStack) {
   });
 }
 
-TEST(NativeStack, WasmRecursionOnA256KiBThread) {
-  on_thread(256 * 1024, false, [] {
+TEST_P(NativeStack, WasmRecursionOnA256KiBThread) {
+  // The interpreter keeps wasm frames off the native stack; JIT frames take it, and 128 KiB
+  // of the thread's 256 KiB is the reserve below the limit.
+  const int32_t deep = GetParam() == Executor::Interpreter ? 10'000 : 1'000;
+  on_thread(256 * 1024, false, [this, deep] {
     Reentrant r(deep_config());
-    EXPECT_EQ(r.call(r.rec, 10'000), Outcome(10'000));
+    EXPECT_EQ(r.call(r.rec, deep), Outcome(deep));
     EXPECT_EQ(r.call(r.rec, 2'000'000), kExhausted);
     EXPECT_EQ(r.call(r.rec, 10), Outcome(10));
   });
 }
+
+INSTANTIATE_TEST_SUITE_P(Executors, NativeStack,
+                         ::testing::Values(Executor::Interpreter, Executor::Jit),
+                         [](const ::testing::TestParamInfo<Executor>& info) {
+                           return info.param == Executor::Jit ? "Jit" : "Interpreter";
+                         });
 
 }  // namespace
 }  // namespace wrun

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   app.add_option("--runs,-n", runs, "Runs per benchmark")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--engine", engine_name, "Execution engine (jit: not available yet)")
+  app.add_option("--engine", engine_name, "Execution engine")
       ->check(CLI::IsMember({"interp", "jit"}))
       ->capture_default_str();
   app.add_option("--suite", suites, "A Sightglass group: NAME.suite in the Sightglass folder")
@@ -90,11 +90,6 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (engine_name == "jit") {
-    std::fprintf(stderr,
-                 "wrun-bench: --engine=jit: the JIT is not available yet; use --engine=interp\n");
-    return 2;
-  }
   if (sightglass_dir.empty()) {
     const char* env = std::getenv("WRUN_SIGHTGLASS_DIR");
     sightglass_dir = env && *env ? env : WRUN_SIGHTGLASS_DIR;
@@ -106,7 +101,9 @@ int main(int argc, char** argv) {
   }
 
   std::vector<wrun::bench::Target> list = wrun::bench::resolve_targets(targets, sightglass_dir);
-  wrun::Engine engine;
+  wrun::EngineConfig engine_config;
+  if (engine_name == "jit") engine_config.executor = wrun::EngineConfig::Executor::Jit;
+  wrun::Engine engine(engine_config);
   wrun::bench::RunOptions options;
   options.runs = runs;
   options.check_output = !no_check;

@@ -32,7 +32,7 @@ wrun_bench_test(fixture-mismatch 1 "stdout differs from hello.stdout.expected: l
                 --runs 1 ${bench_bad}/hello.wasm)
 wrun_bench_test(missing 1 "missing" --runs 1 ${CMAKE_CURRENT_BINARY_DIR}/no-such-bench.wasm)
 wrun_bench_test(no-targets 2 "no benchmarks given")
-wrun_bench_test(jit-not-yet 2 "the JIT is not available yet" --engine=jit ${bench_good})
+wrun_bench_test(jit 0 "bench-fixture/good/hello|1 ok, 0 failed|engine jit" --engine=jit --runs 1 ${bench_good})
 # A backtrace prints function names escaped (control_names.wasm: see cli_tests.cmake).
 wrun_bench_test(escaped-backtrace 1 "trap: unreachable|at \\x1bcred\\x07\\xe2\\x80\\xae"
                 --runs 1 ${CMAKE_CURRENT_SOURCE_DIR}/tests/control_names.wasm)

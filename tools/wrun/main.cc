@@ -207,7 +207,9 @@ int main(int argc, char** argv) {
   app.add_option("--preload", preloads, "Instantiate FILE first; its exports become module NAME")
       ->type_name("NAME=FILE")
       ->allow_extra_args(false);
-  app.add_option("--engine", engine_name, "Execution engine (jit: not yet)")
+  app.add_option("--engine", engine_name,
+                 "Execution engine (jit: machine code; functions it cannot compile yet are "
+                 "interpreted)")
       ->check(CLI::IsMember({"interp", "jit"}))
       ->capture_default_str();
   app.add_option("--fuel", fuel_text,
@@ -232,9 +234,6 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kOk : kUsage;
   }
-
-  if (engine_name == "jit")
-    return fail(kUsage, "--engine=jit: the JIT is not available yet; use --engine=interp");
 
   // Limits.
   Limits limits;
@@ -288,7 +287,9 @@ int main(int argc, char** argv) {
   auto ctx = wrun::wasi::Context::create(config);
   if (!ctx) return fail(kUsage, ctx.error());
 
-  wrun::Engine engine;
+  wrun::EngineConfig engine_config;
+  if (engine_name == "jit") engine_config.executor = wrun::EngineConfig::Executor::Jit;
+  wrun::Engine engine(engine_config);
   wrun::Store store(engine);
   if (fuel) store.set_fuel(*fuel);
   if (max_memory) store.set_max_memory_bytes(*max_memory);

@@ -1,0 +1,96 @@
+// The interface between the JIT's one frontend (frontend.cc, driven by the validator's walker)
+// and its per-ISA backends (x64/). The frontend knows WebAssembly: control frames, branch
+// values, calls, which functions it can compile. A backend knows one instruction set: it emits
+// code for an abstract machine whose state is
+//   - a frame of 8-byte slots numbered as the walker numbers them (locals, then the operand
+//     stack; v128 takes two), private to the function's activation,
+//   - the instance context (runtime/instance_context.h) of the running instance,
+//   - labels, bound once and jumped to any number of times.
+// Every method that takes an Op may answer false ("not this one"): the frontend then leaves
+// the whole function to the interpreter, so coverage can grow one instruction at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "decoder/opcodes.h"
+#include "runtime/code_registry.h"
+#include "runtime/instance_context.h"
+#include "validator/func_walker.h"
+#include "wrun/trap.h"
+#include "wrun/types.h"
+
+namespace wrun::jit {
+
+using Label = uint32_t;
+
+// What a function's prologue must know (its frame's size comes at the end, with finish).
+struct FrameShape {
+  uint32_t func_index = 0;
+  uint32_t param_slots = 0;   // copied in from the argument array
+  uint32_t local_slots = 0;   // params + declared locals (declared ones start at zero)
+  uint32_t result_slots = 0;  // copied out to the argument array on return
+};
+
+// A function's code, position independent (it reaches helpers and other functions only
+// through absolute addresses it loads), with its trap sites relative to its start.
+struct FunctionCode {
+  std::vector<uint8_t> bytes;
+  std::vector<rt::TrapSite> sites;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual Label new_label() = 0;
+  virtual void bind(Label label) = 0;
+
+  // Saves what the native convention requires, makes the frame, checks the native stack
+  // (a "call stack exhausted" trap), copies the parameters in and zeroes the declared locals.
+  virtual void prologue(const FrameShape& frame) = 0;
+  // Copies result_slots slots from `src` to the argument array and returns normally.
+  virtual void ret(uint32_t src) = 0;
+  // Checks the store's poll word (fuel, interrupts); `offset` is the wasm module offset.
+  virtual void poll(uint32_t offset) = 0;
+  virtual void trap(TrapKind kind, uint32_t offset) = 0;
+
+  virtual void copy(uint32_t dst, uint32_t src, uint32_t slots) = 0;
+  virtual void constant(uint32_t dst, uint64_t bits) = 0;
+  virtual void jump(Label target) = 0;
+  // Jumps to target when the i32 in `cond` is non-zero (or zero, when if_zero).
+  virtual void branch(uint32_t cond, bool if_zero, Label target) = 0;
+  // Jumps to targets[i32 in index], or to fallback when it is out of range.
+  virtual void branch_table(uint32_t index, std::span<const Label> targets, Label fallback) = 0;
+  virtual void select(ValType type, uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) = 0;
+
+  // Unary ops take `a` only; offset is the module offset, for traps.
+  virtual bool numeric(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset) = 0;
+  virtual bool load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) = 0;
+  virtual bool store(Op op, const MemArg& m, uint32_t addr, uint32_t value, uint32_t offset) = 0;
+  virtual void memory_size(uint32_t memory, uint32_t dst) = 0;
+  virtual void memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t offset) = 0;
+
+  virtual void global_get(uint32_t global, ValType type, uint32_t dst) = 0;
+  virtual void global_set(uint32_t global, ValType type, uint32_t src) = 0;
+
+  // Calls function `func` of the instance with its arguments (and then its results) at `args`.
+  virtual void call(uint32_t func, uint32_t args, uint32_t offset) = 0;
+  // call_indirect through `table` with the i32 at `index`, checking the callee's canonical type
+  // against the module type `type`'s.
+  virtual void call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
+                             uint32_t offset) = 0;
+
+  // The function's code, its frame holding frame_slots slots (the highest the body touched);
+  // no method may be called after.
+  virtual FunctionCode finish(uint32_t frame_slots) = 0;
+};
+
+// The backend for the machine this was built for, for one function of a module whose
+// instances' contexts have `layout`.
+std::unique_ptr<Backend> make_host_backend(const rt::ContextLayout& layout,
+                                           uint32_t num_imported_funcs, bool has_memory);
+
+}  // namespace wrun::jit

@@ -1,0 +1,39 @@
+// The JIT: compiles validated function bodies to machine code for the host (x86-64 today)
+// through AsmJit, on the runtime layer's conventions (ARCHITECTURE.md). See jit/README.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decoder/module.h"
+#include "runtime/compiled_module.h"
+#include "runtime/store.h"
+
+namespace wrun::jit {
+
+// True when this build has a backend for the machine it runs on.
+bool available();
+
+// What compiling a module produced: per defined function, a native entry or null where the
+// function uses something the JIT does not compile yet (the caller gives those to the
+// interpreter); and the object that owns the code (executable memory, registered with the
+// runtime's code registry for the fault handler) for CompiledModule::code_owner.
+struct ModuleCode {
+  std::vector<const void*> native;  // by defined function
+  std::shared_ptr<const void> owner;
+  uint32_t compiled = 0;  // functions with native code
+  // The others, with the first instruction that kept each from the JIT.
+  std::vector<std::pair<uint32_t, std::string>> interpreted;
+};
+// The module must outlive the code (CompiledModule keeps both). Throws DecodeError on invalid
+// code (validate_module must have accepted the module).
+ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs);
+
+// The array-call entry (rt::ArrayCall) of every function the JIT compiled: runs its native
+// code inside rt::run_guarded, so that a fault at one of its trap sites becomes the trap.
+std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instance* caller,
+                               rt::Slot* slots);
+
+}  // namespace wrun::jit

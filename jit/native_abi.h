@@ -1,0 +1,16 @@
+// The native convention of generated code, shared by the backends and the C++ side (entry,
+// runtime calls): a function is `uint32_t f(uint8_t* ctx, rt::Slot* args)` with the System V
+// or AAPCS64 C convention, where ctx is its instance's context (InstanceContext::data) and
+// args its argument array, to which it writes its results. It returns 0, or 1 when it trapped:
+// the trap is then pending on the thread (runtime_calls.h) with the frames unwound so far.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/slot.h"
+
+namespace wrun::jit {
+
+using NativeFn = uint32_t (*)(uint8_t* ctx, rt::Slot* args);
+
+}  // namespace wrun::jit

@@ -1,0 +1,88 @@
+// Compiling a module with the JIT: which functions get machine code, and what the code
+// memory looks like (executable, never writable, registered for the fault handler while it
+// lives).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "decoder/module.h"
+#include "decoder/tests/wasm_builder.h"
+#include "jit/jit.h"
+#include "runtime/code_registry.h"
+#include "validator/validator.h"
+
+namespace wrun::jit {
+namespace {
+
+using namespace wrun::test;
+
+// (memory 1) (type (func (param i32 i32) (result i32)))
+// func 0: local.get 0 + local.get 1         (compiled)
+// func 1: memory.fill 0 0 0; local.get 0   (memory.fill: left to the interpreter)
+std::shared_ptr<DecodedModule> two_functions() {
+  const Bytes add = {0x00, 0x20, 0x00, 0x20, 0x01, 0x6A, 0x0B};
+  const Bytes fill = {0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xFC, 0x0B, 0x00, 0x20, 0x00, 0x0B};
+  const Bytes bytes =
+      module({section(1, {0x01, 0x60, 0x02, 0x7F, 0x7F, 0x01, 0x7F}),
+              section(3, {0x02, 0x00, 0x00}), section(5, {0x01, 0x00, 0x01}),
+              section(10, cat({{0x02}, uleb(add.size()), add, uleb(fill.size()), fill}))});
+  DecodeResult r = decode_module(bytes);
+  EXPECT_TRUE(r.module) << r.error.to_string();
+  if (r.module) {
+    auto err = validate_module(*r.module);
+    EXPECT_FALSE(err) << err->message;
+  }
+  return r.module;
+}
+
+// The permissions ("r-xp", ...) of the mapping holding p, from /proc/self/maps.
+std::string permissions_of(const void* p) {
+  std::ifstream maps("/proc/self/maps");
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  for (std::string line; std::getline(maps, line);) {
+    std::istringstream in(line);
+    std::string range, perms;
+    in >> range >> perms;
+    const size_t dash = range.find('-');
+    const uintptr_t lo = std::stoull(range.substr(0, dash), nullptr, 16);
+    const uintptr_t hi = std::stoull(range.substr(dash + 1), nullptr, 16);
+    if (at >= lo && at < hi) return perms;
+  }
+  return "unmapped";
+}
+
+TEST(JitCompile, CompilesWhatItCanAndNamesTheRest) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+  auto m = two_functions();
+  ASSERT_TRUE(m);
+  ModuleCode code = compile_module(*m, declared_func_refs(*m));
+  ASSERT_EQ(code.native.size(), 2u);
+  EXPECT_EQ(code.compiled, 1u);
+  EXPECT_NE(code.native[0], nullptr);
+  EXPECT_EQ(code.native[1], nullptr);
+  ASSERT_EQ(code.interpreted.size(), 1u);
+  EXPECT_EQ(code.interpreted[0].first, 1u);
+  EXPECT_EQ(code.interpreted[0].second, "memory.fill");
+}
+
+TEST(JitCompile, CodeIsExecutableNeverWritableAndRegisteredWhileItLives) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+  auto m = two_functions();
+  ASSERT_TRUE(m);
+  ModuleCode code = compile_module(*m, declared_func_refs(*m));
+  ASSERT_NE(code.native[0], nullptr);
+  const void* entry = code.native[0];
+  EXPECT_EQ(permissions_of(entry).substr(0, 3), "r-x");
+  rt::CodeLookup found;
+  EXPECT_TRUE(rt::lookup_code(entry, &found));
+  EXPECT_EQ(found.begin, entry);  // the first function starts the range
+  code.owner.reset();
+  EXPECT_FALSE(rt::lookup_code(entry, &found));
+  EXPECT_NE(permissions_of(entry).substr(0, 3), "r-x");
+}
+
+}  // namespace
+}  // namespace wrun::jit
