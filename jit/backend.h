@@ -26,12 +26,22 @@ namespace wrun::jit {
 
 using Label = uint32_t;
 
+// One local as the prologue sees it: where it lives in the frame, and how much the body
+// uses it (uses inside loops count more), so that a backend can keep the heaviest locals in
+// registers for the whole function.
+struct LocalInfo {
+  uint32_t slot = 0;
+  ValType type = ValType::I32;
+  uint32_t weight = 0;
+};
+
 // What a function's prologue must know (its frame's size comes at the end, with finish).
 struct FrameShape {
   uint32_t func_index = 0;
-  uint32_t param_slots = 0;   // copied in from the argument array
-  uint32_t local_slots = 0;   // params + declared locals (declared ones start at zero)
-  uint32_t result_slots = 0;  // copied out to the argument array on return
+  uint32_t param_slots = 0;       // copied in from the argument array
+  uint32_t local_slots = 0;       // params + declared locals (declared ones start at zero)
+  uint32_t result_slots = 0;      // copied out to the argument array on return
+  std::vector<LocalInfo> locals;  // params first, in index order
 };
 
 // A function's code, position independent (it reaches helpers and other functions only
@@ -57,7 +67,13 @@ class Backend {
   virtual void poll(uint32_t offset) = 0;
   virtual void trap(TrapKind kind, uint32_t offset) = 0;
 
-  virtual void copy(uint32_t dst, uint32_t src, uint32_t slots) = 0;
+  // Before each instruction: after it, only slots below `height` (and what it writes) are
+  // read again; its own operands may lie above. A backend that keeps values in registers
+  // never writes dead slots back to the frame.
+  virtual void live_below(uint32_t height) = 0;
+
+  // Copies one value of `type` (v128: two slots).
+  virtual void copy(uint32_t dst, uint32_t src, ValType type) = 0;
   virtual void constant(uint32_t dst, uint64_t bits) = 0;
   virtual void jump(Label target) = 0;
   // Jumps to target when the i32 in `cond` is non-zero (or zero, when if_zero).
@@ -87,6 +103,11 @@ class Backend {
   // no method may be called after.
   virtual FunctionCode finish(uint32_t frame_slots) = 0;
 };
+
+// The machine code C++ calls generated code through: `uint32_t enter(ctx, args, fn)` calls the
+// NativeFn fn, keeping every register the C convention says a callee keeps (generated
+// functions keep only some: within one instance they share the context's registers).
+std::vector<uint8_t> make_host_entry();
 
 // The backend for the machine this was built for, for one function of a module whose
 // instances' contexts have `layout`.

@@ -10,10 +10,53 @@ namespace wrun::jit {
 
 namespace {
 
+// The pre-pass: how heavily the body uses each local. A use weighs 1 outside loops and 4 times
+// more for each loop around it (up to four), a static guess at how often it runs.
+class LocalUses : public NullVisitor {
+ public:
+  template <class W>
+  void begin(const W& w) {
+    weights.assign(w.num_locals(), 0);
+  }
+  template <class... A>
+  void on_block(A&&...) {
+    loops_.push_back(false);
+  }
+  template <class... A>
+  void on_if(A&&...) {
+    loops_.push_back(false);
+  }
+  template <class... A>
+  void on_loop(A&&...) {
+    loops_.push_back(true);
+    ++depth_;
+  }
+  template <class... A>
+  void on_end(A&&...) {
+    if (loops_.empty()) return;  // the function's end
+    if (loops_.back()) --depth_;
+    loops_.pop_back();
+  }
+  void on_local_get(uint32_t local, uint32_t) { use(local); }
+  void on_local_set(uint32_t local, uint32_t) { use(local); }
+  void on_local_tee(uint32_t local, uint32_t) { use(local); }
+
+  std::vector<uint32_t> weights;
+
+ private:
+  void use(uint32_t local) {
+    const uint32_t w = 1u << (2 * std::min(depth_, 4u));
+    weights[local] = std::min(weights[local] + w, 1u << 30);
+  }
+  std::vector<bool> loops_;
+  uint32_t depth_ = 0;
+};
+
 class Frontend {
  public:
   using Walker = FuncWalker<Frontend>;
-  explicit Frontend(Backend& b) : b_(b) {}
+  Frontend(Backend& b, const std::vector<uint32_t>& local_weights)
+      : b_(b), weights_(local_weights) {}
 
   bool ok() const { return missing_.empty(); }
   const std::string& missing() const { return missing_; }
@@ -25,6 +68,9 @@ class Frontend {
     f.param_slots = w.num_param_slots();
     f.local_slots = w.num_local_slots();
     f.result_slots = slots_of(w.func_type().results);
+    f.locals.reserve(w.num_locals());
+    for (uint32_t i = 0; i < w.num_locals(); ++i)
+      f.locals.push_back(LocalInfo{w.local_slot(i), w.local_type(i), weights_[i]});
     b_.prologue(f);
     b_.poll(static_cast<uint32_t>(
         w.module().code[w.func_index() - w.module().num_imported_funcs].body_offset));
@@ -37,26 +83,34 @@ class Frontend {
   uint32_t frame_slots() const { return frame_slots_; }
 
   // --- Control -----------------------------------------------------------------------------
-  void on_block(const CtrlFrame&) { labels_.push_back(Frame{b_.new_label(), 0, false}); }
-  void on_loop(const CtrlFrame&) {
+  // Every handler first tells the backend which slots stay live (Backend::live_below).
+  void on_block(const CtrlFrame& cf) {
+    live_params(cf);
+    labels_.push_back(Frame{b_.new_label(), 0, false});
+  }
+  void on_loop(const CtrlFrame& cf) {
+    live_params(cf);
     Label start = b_.new_label();
     b_.bind(start);
     b_.poll(offset());  // back edges land here: fuel and interrupts stop any loop
     labels_.push_back(Frame{start, 0, true});
   }
-  void on_if(const CtrlFrame&, uint32_t cond) {
+  void on_if(const CtrlFrame& cf, uint32_t cond) {
+    live_params(cf);
     Frame f{b_.new_label(), b_.new_label(), false};
     f.has_else_label = true;
     b_.branch(cond, /*if_zero=*/true, f.else_label);
     labels_.push_back(f);
   }
-  void on_else(const CtrlFrame&) {
+  void on_else(const CtrlFrame& cf) {
+    live_results(cf);
     Frame& f = labels_.back();
     b_.jump(f.label);
     b_.bind(f.else_label);
     f.has_else_label = false;
   }
   void on_end(const CtrlFrame& cf, bool function_end) {
+    live_results(cf);
     Frame f = labels_.back();
     labels_.pop_back();
     if (f.has_else_label) b_.bind(f.else_label);  // an if without else: params are results
@@ -65,6 +119,7 @@ class Frontend {
   }
   void on_br(uint32_t depth, uint32_t src) { branch_to(depth, src); }
   void on_br_if(uint32_t depth, uint32_t cond, uint32_t src) {
+    live();  // the label's values stay below the height on the way on
     const CtrlFrame& f = w_->ctrl(depth);
     if (needs_move(f, src)) {
       Label skip = b_.new_label();
@@ -77,6 +132,7 @@ class Frontend {
   }
   void on_br_table(const std::vector<uint32_t>& depths, uint32_t default_depth, uint32_t index,
                    uint32_t src) {
+    b_.live_below(src + w_->ctrl(default_depth).label_slots());
     // Targets whose values must move go through a stub that moves them first.
     std::vector<std::pair<uint32_t, Label>> stubs;
     auto label_for = [&](uint32_t depth) {
@@ -96,50 +152,76 @@ class Frontend {
       branch_to(d, src);
     }
   }
-  void on_return(uint32_t src) { b_.ret(src); }
-  void on_unreachable() { b_.trap(TrapKind::Unreachable, offset()); }
+  void on_return(uint32_t src) {
+    b_.live_below(src + static_cast<uint32_t>(slots_of(w_->func_type().results)));
+    b_.ret(src);
+  }
+  void on_unreachable() {
+    live();
+    b_.trap(TrapKind::Unreachable, offset());
+  }
 
   // --- Calls -------------------------------------------------------------------------------
-  void on_call(uint32_t func, uint32_t args) { b_.call(func, args, offset()); }
+  // The arguments stay live: the callee reads them from the frame.
+  void on_call(uint32_t func, uint32_t args) {
+    b_.live_below(args + slots_of(w_->module().func_type(func).params));
+    b_.call(func, args, offset());
+  }
   void on_call_indirect(uint32_t type, uint32_t table, uint32_t args, uint32_t index) {
+    b_.live_below(index + 1);
     b_.call_indirect(type, table, index, args, offset());
   }
 
   // --- Values ------------------------------------------------------------------------------
-  void on_drop(Operand) {}
+  void on_drop(Operand) { live(); }
   void on_select(ValType t, uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) {
+    live();
     if (t == ValType::V128) return missing("v128 select");
     b_.select(t, dst, a, b, cond);
   }
   void on_local_get(uint32_t local, uint32_t dst) {
-    b_.copy(dst, w_->local_slot(local), slots_of(w_->local_type(local)));
+    live();
+    b_.copy(dst, w_->local_slot(local), w_->local_type(local));
   }
   void on_local_set(uint32_t local, uint32_t src) {
-    b_.copy(w_->local_slot(local), src, slots_of(w_->local_type(local)));
+    live();
+    b_.copy(w_->local_slot(local), src, w_->local_type(local));
   }
   void on_local_tee(uint32_t local, uint32_t src) { on_local_set(local, src); }
   void on_global_get(uint32_t idx, uint32_t dst) {
+    live();
     const ValType t = w_->module().global_types[idx].type;
     if (t == ValType::V128) return missing("v128 global");
     b_.global_get(idx, t, dst);
   }
   void on_global_set(uint32_t idx, uint32_t src) {
+    live();
     const ValType t = w_->module().global_types[idx].type;
     if (t == ValType::V128) return missing("v128 global");
     b_.global_set(idx, t, src);
   }
-  void on_const(Op, uint64_t bits, uint32_t dst) { b_.constant(dst, bits); }
+  void on_const(Op, uint64_t bits, uint32_t dst) {
+    live();
+    b_.constant(dst, bits);
+  }
   void on_numeric(Op op, uint32_t dst, uint32_t a, uint32_t b) {
+    live();
     if (!b_.numeric(op, dst, a, b, offset())) missing(op);
   }
   void on_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr) {
+    live();
     if (m.memory != 0 || !b_.load(op, m, dst, addr, offset())) missing(op);
   }
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
+    live();
     if (m.memory != 0 || !b_.store(op, m, addr, val, offset())) missing(op);
   }
-  void on_memory_size(uint32_t memory, uint32_t dst) { b_.memory_size(memory, dst); }
+  void on_memory_size(uint32_t memory, uint32_t dst) {
+    live();
+    b_.memory_size(memory, dst);
+  }
   void on_memory_grow(uint32_t memory, uint32_t dst, uint32_t delta) {
+    live();
     b_.memory_grow(memory, dst, delta, offset());
   }
 
@@ -242,14 +324,34 @@ class Frontend {
   static bool needs_move(const CtrlFrame& f, uint32_t src) {
     return f.label_slots() != 0 && src != f.slot_height;
   }
+  // Moves the label's values into place (the slots they are read from stay live until then)
+  // and jumps, or returns for the function's label.
   void branch_to(uint32_t depth, uint32_t src) {
     const CtrlFrame& f = w_->ctrl(depth);
-    if (needs_move(f, src)) b_.copy(f.slot_height, src, f.label_slots());
+    b_.live_below(src + f.label_slots());
+    if (needs_move(f, src)) {
+      uint32_t dst = f.slot_height;
+      for (ValType t : f.label_types()) {
+        b_.copy(dst, src, t);
+        dst += slots_of(t);
+        src += slots_of(t);
+      }
+      b_.live_below(f.slot_height + f.label_slots());
+    }
     if (depth == labels_.size() - 1) {
       b_.ret(f.slot_height);  // a branch to the function's label returns
       return;
     }
     b_.jump(target(depth));
+  }
+  void live() { b_.live_below(w_->slot_height()); }
+  // At block boundaries the walker's height does not count the frame's values yet (or any
+  // more): they are live all the same.
+  void live_params(const CtrlFrame& cf) {
+    b_.live_below(cf.slot_height + static_cast<uint32_t>(slots_of(cf.params)));
+  }
+  void live_results(const CtrlFrame& cf) {
+    b_.live_below(cf.slot_height + static_cast<uint32_t>(slots_of(cf.results)));
   }
   void missing(Op op) { missing(std::string(op_name(op))); }
   void missing(const std::string& what) {
@@ -257,6 +359,7 @@ class Frontend {
   }
 
   Backend& b_;
+  const std::vector<uint32_t>& weights_;
   const Walker* w_ = nullptr;
   std::vector<Frame> labels_;
   uint32_t frame_slots_ = 0;
@@ -268,7 +371,9 @@ class Frontend {
 std::optional<FunctionCode> compile_function(const DecodedModule& module, uint32_t func_index,
                                              const std::vector<bool>& declared_refs,
                                              Backend& backend, std::string* missing) {
-  Frontend frontend(backend);
+  LocalUses uses;
+  FuncWalker<LocalUses>(module, func_index, uses, declared_refs).run();
+  Frontend frontend(backend, uses.weights);
   FuncWalker<Frontend> walker(module, func_index, frontend, declared_refs);
   walker.run();
   if (!frontend.ok()) {

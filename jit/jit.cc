@@ -32,6 +32,17 @@ struct JitModule {
   }
 };
 
+// How C++ enters generated code (make_host_entry): made once, kept for the process (static
+// destruction would race the code registry's own).
+using EnterFn = uint32_t (*)(uint8_t* ctx, rt::Slot* args, const void* fn);
+EnterFn host_entry() {
+  static const CodeMemory* const code = [] {
+    const std::vector<uint8_t> bytes = make_host_entry();
+    return CodeMemory::create(bytes, {}, nullptr).release();
+  }();
+  return reinterpret_cast<EnterFn>(const_cast<uint8_t*>(code->begin()));
+}
+
 }  // namespace
 
 bool available() {
@@ -91,11 +102,12 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
 
 std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instance*,
                                rt::Slot* slots) {
-  const auto native = reinterpret_cast<NativeFn>(const_cast<void*>(func->native_entry));
+  const EnterFn enter = host_entry();
   auto* ctx = const_cast<uint8_t*>(func->instance->context->data());
   uint32_t status = 0;
   ++store.call_depth;
-  const std::optional<rt::FaultInfo> fault = rt::run_guarded([&] { status = native(ctx, slots); });
+  const std::optional<rt::FaultInfo> fault =
+      rt::run_guarded([&] { status = enter(ctx, slots, func->native_entry); });
   --store.call_depth;
   if (!fault) {
     if (status == 0) return std::nullopt;

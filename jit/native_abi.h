@@ -3,6 +3,9 @@
 // or AAPCS64 C convention, where ctx is its instance's context (InstanceContext::data) and
 // args its argument array, to which it writes its results. It returns 0, or 1 when it trapped:
 // the trap is then pending on the thread (runtime_calls.h) with the frames unwound so far.
+// Generated functions keep only the callee-saved registers they use themselves (within one
+// instance the context registers are the same): C++ calls them through the backend's entry
+// stub (make_host_entry in backend.h), which keeps the rest.
 #pragma once
 
 #include <cstdint>

@@ -1,1196 +1,628 @@
-// The x86-64 backend (backend.h), emitted with AsmJit's assembler.
-//
-// Registers: rsp addresses the frame (slot i at [rsp + 8i]); r12 holds the instance context,
-// r13 memory 0's base (which never moves), r14 the argument array, rbx the stack pointer
-// before the frame (the epilogue restores it). Everything else is scratch between
-// instructions: each instruction loads its operands from their slots and stores its result,
-// i32/f32 results zero-extended to the whole slot.
-#include <asmjit/x86.h>
-
+// The x86-64 backend (x64_backend.h): frames, control flow, memory, globals and calls.
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <stdexcept>
 
-#include "jit/backend.h"
 #include "jit/runtime_calls.h"
+#include "jit/x64/x64_backend.h"
 #include "runtime/fault_trap.h"
 #include "runtime/instance_context.h"
 #include "runtime/store.h"
 
 namespace wrun::jit {
 
-namespace {
+namespace x64 {
 
-namespace x86 = asmjit::x86;
 using asmjit::imm;
 
-x86::Mem slot_q(uint32_t s) { return x86::qword_ptr(x86::rsp, static_cast<int32_t>(s * 8)); }
-x86::Mem slot_d(uint32_t s) { return x86::dword_ptr(x86::rsp, static_cast<int32_t>(s * 8)); }
+namespace {
 
-class X64Backend final : public Backend {
- public:
-  X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_funcs, bool has_memory)
-      : layout_(layout), imported_(num_imported_funcs), has_memory_(has_memory) {
-    code_.init(asmjit::Environment::host());
-    code_.attach(&a_);
-    const asmjit::CpuFeatures& f = asmjit::CpuInfo::host().features();
-    sse41_ = f.x86().hasSSE4_1();
-    lzcnt_ = f.x86().hasLZCNT();
-    bmi1_ = f.x86().hasBMI();
-    popcnt_ = f.x86().hasPOPCNT();
-    epilogue_ = a_.newLabel();
-    trap_exit_ = a_.newLabel();
+constexpr Reg kGpHomes[] = {3, 5, 14, 15};                 // rbx, rbp, r14, r15: callee-saved
+constexpr Reg kXmmHomes[] = {24, 25, 26, 27, 28, 29, 30};  // xmm8-xmm14
+// A local earns an xmm home (saved and restored around every call) only if used this much.
+constexpr uint32_t kXmmHomeWeight = 4;
+
+}  // namespace
+
+X64Backend::X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_funcs,
+                       bool has_memory)
+    : layout_(layout), imported_(num_imported_funcs), has_memory_(has_memory) {
+  code_.init(asmjit::Environment::host());
+  code_.attach(&a_);
+  const asmjit::CpuFeatures& f = asmjit::CpuInfo::host().features();
+  sse41_ = f.x86().hasSSE4_1();
+  lzcnt_ = f.x86().hasLZCNT();
+  bmi1_ = f.x86().hasBMI();
+  popcnt_ = f.x86().hasPOPCNT();
+  epilogue_ = a_.newLabel();
+  trap_exit_ = a_.newLabel();
+  frameless_exit_ = a_.newLabel();
+  overflow_ = a_.newLabel();
+}
+
+Label X64Backend::new_label() {
+  labels_.push_back(a_.newLabel());
+  return static_cast<Label>(labels_.size() - 1);
+}
+
+void X64Backend::bind(Label l) {
+  // Every way into a label arrives with the cache written back: homes hold their locals,
+  // everything else is in the frame.
+  if (reachable_)
+    flush(/*forget=*/true);
+  else
+    forget_all();
+  a_.bind(labels_[l]);
+  reachable_ = true;
+}
+
+void X64Backend::prologue(const FrameShape& f) {
+  shape_ = f;
+  homes_.assign(f.local_slots, -1);
+  std::vector<const LocalInfo*> ints, floats;
+  for (const LocalInfo& l : f.locals) {
+    if (l.weight == 0) continue;
+    if (l.type == ValType::I32 || l.type == ValType::I64) ints.push_back(&l);
+    if ((l.type == ValType::F32 || l.type == ValType::F64) && l.weight >= kXmmHomeWeight)
+      floats.push_back(&l);
+  }
+  auto heavier = [](const LocalInfo* x, const LocalInfo* y) { return x->weight > y->weight; };
+  std::stable_sort(ints.begin(), ints.end(), heavier);
+  std::stable_sort(floats.begin(), floats.end(), heavier);
+  for (size_t i = 0; i < ints.size() && i < std::size(kGpHomes); ++i) {
+    homes_[ints[i]->slot] = static_cast<int8_t>(kGpHomes[i]);
+    pushed_.push_back(kGpHomes[i]);
+  }
+  for (size_t i = 0; i < floats.size() && i < std::size(kXmmHomes); ++i) {
+    homes_[floats[i]->slot] = static_cast<int8_t>(kXmmHomes[i]);
+    xmm_homes_.push_back(kXmmHomes[i]);
+    xmm_home_slots_.push_back(floats[i]->slot);
+  }
+  for (uint32_t s = 0; s < f.local_slots; ++s) {
+    if (!has_home(s)) continue;
+    Value& v = val(s);
+    v.loc = Loc::Reg;
+    v.reg = static_cast<Reg>(homes_[s]);
   }
 
-  Label new_label() override {
-    labels_.push_back(a_.newLabel());
-    return static_cast<Label>(labels_.size() - 1);
+  for (Reg r : pushed_) a_.push(gp(r));
+  a_.mov(x86::r12, x86::rdi);
+  // The frame's size is known at finish (patched there). Below the store's limit the native
+  // stack is exhausted: a trap, before the frame exists.
+  a_.lea(x86::rax, x86::ptr(x86::rsp, -0x7FFFFFF0));
+  patch_frame(a_.offset() - 4);
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextStackLimit)));
+  a_.cmp(x86::rax, x86::qword_ptr(x86::r11));
+  a_.jb(overflow_);
+  a_.mov(x86::rsp, x86::rax);
+  a_.mov(x86::qword_ptr(x86::rsp), x86::rsi);
+  if (has_memory_) {
+    a_.mov(x86::r13,
+           x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(0) + rt::kMemoryViewBase)));
   }
-  void bind(Label l) override { a_.bind(labels_[l]); }
-
-  void prologue(const FrameShape& f) override {
-    shape_ = f;
-    a_.push(x86::rbx);
-    a_.push(x86::r12);
-    a_.push(x86::r13);
-    a_.push(x86::r14);
-    a_.push(x86::r15);  // rsp is now 16-byte aligned
-    a_.mov(x86::rbx, x86::rsp);
-    a_.mov(x86::r12, x86::rdi);
-    a_.mov(x86::r14, x86::rsi);
-    // The frame's size is known at finish: a 32-bit immediate patched there.
-    a_.sub(x86::rsp, imm(0x7FFFFFF0));
-    frame_patch_ = a_.offset() - 4;
-    // The native stack: below the store's limit is "call stack exhausted".
-    a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextStackLimit)));
-    a_.cmp(x86::rsp, x86::qword_ptr(x86::rax));
-    asmjit::Label overflow = a_.newLabel();
-    a_.jb(overflow);
-    stubs_.push_back({overflow, TrapKind::StackExhausted, 0, /*restore_rsp=*/true});
-    if (has_memory_)
-      a_.mov(x86::r13, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(0) +
-                                                                     rt::kMemoryViewBase)));
-    copy_slots([&](uint32_t i) { return x86::qword_ptr(x86::r14, static_cast<int32_t>(i * 8)); },
-               [&](uint32_t i) { return slot_q(i); }, f.param_slots);
-    if (f.local_slots > f.param_slots) {
-      a_.xor_(x86::eax, x86::eax);
-      const uint32_t n = f.local_slots - f.param_slots;
-      if (n <= 16) {
-        for (uint32_t i = 0; i < n; ++i) a_.mov(slot_q(f.param_slots + i), x86::rax);
-      } else {
-        a_.lea(x86::rdi, slot_q(f.param_slots));
-        a_.mov(x86::ecx, imm(n));
-        asmjit::Label loop = a_.newLabel();
-        a_.bind(loop);
-        a_.mov(x86::qword_ptr(x86::rdi), x86::rax);
-        a_.add(x86::rdi, 8);
-        a_.dec(x86::ecx);
-        a_.jnz(loop);
-      }
+  auto arg = [](uint32_t s, uint32_t size) {
+    return x86::ptr(x86::rsi, static_cast<int32_t>(uint64_t{s} * 8), size);
+  };
+  for (uint32_t s = 0; s < f.param_slots; ++s) {
+    if (has_home(s)) continue;
+    a_.mov(x86::rax, arg(s, 8));
+    a_.mov(slot_mem(s), x86::rax);
+  }
+  for (const LocalInfo& l : f.locals) {
+    if (l.slot >= f.param_slots || !has_home(l.slot)) continue;
+    const Reg h = static_cast<Reg>(homes_[l.slot]);
+    switch (l.type) {
+      case ValType::I32:
+        a_.mov(x86::gpd(h), arg(l.slot, 4));
+        break;
+      case ValType::I64:
+        a_.mov(gp(h), arg(l.slot, 8));
+        break;
+      case ValType::F32:
+        a_.movss(xmm(h), arg(l.slot, 4));
+        break;
+      default:
+        a_.movsd(xmm(h), arg(l.slot, 8));
+        break;
     }
   }
-
-  void ret(uint32_t src) override {
-    copy_slots([&](uint32_t i) { return slot_q(src + i); },
-               [&](uint32_t i) { return x86::qword_ptr(x86::r14, static_cast<int32_t>(i * 8)); },
-               shape_.result_slots);
-    a_.xor_(x86::eax, x86::eax);
-    a_.jmp(epilogue_);
-  }
-
-  void poll(uint32_t offset) override {
-    asmjit::Label stub = a_.newLabel(), back = a_.newLabel();
-    a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextPoll)));
-    a_.cmp(x86::dword_ptr(x86::rax), 0);
-    a_.jne(stub);
-    a_.bind(back);
-    polls_.push_back({stub, back, offset});
-  }
-
-  void trap(TrapKind kind, uint32_t offset) override { a_.jmp(trap_label(kind, offset)); }
-
-  void copy(uint32_t dst, uint32_t src, uint32_t n) override {
-    if (dst == src) return;
-    copy_slots([&](uint32_t i) { return slot_q(src + i); },
-               [&](uint32_t i) { return slot_q(dst + i); }, n);
-  }
-
-  void constant(uint32_t dst, uint64_t bits) override {
-    if (static_cast<int64_t>(bits) == static_cast<int32_t>(bits)) {
-      a_.mov(slot_q(dst), imm(static_cast<int32_t>(bits)));
-    } else {
-      a_.mov(x86::rax, imm(bits));
-      a_.mov(slot_q(dst), x86::rax);
-    }
-  }
-
-  void jump(Label target) override { a_.jmp(labels_[target]); }
-  void branch(uint32_t cond, bool if_zero, Label target) override {
-    a_.cmp(slot_d(cond), 0);
-    if (if_zero)
-      a_.je(labels_[target]);
+  for (uint32_t s = f.param_slots; s < f.local_slots; ++s) {
+    if (!has_home(s)) continue;
+    const Reg h = static_cast<Reg>(homes_[s]);
+    if (is_xmm(h))
+      a_.xorps(xmm(h), xmm(h));
     else
-      a_.jne(labels_[target]);
+      a_.xor_(x86::gpd(h), x86::gpd(h));
   }
-  void branch_table(uint32_t index, std::span<const Label> targets, Label fallback) override {
-    a_.mov(x86::eax, slot_d(index));
-    a_.cmp(x86::eax, imm(static_cast<uint32_t>(targets.size())));
-    a_.jae(labels_[fallback]);
-    asmjit::Label table = a_.newLabel();
-    a_.lea(x86::rcx, x86::ptr(table));
-    a_.movsxd(x86::rax, x86::dword_ptr(x86::rcx, x86::rax, 2));
-    a_.add(x86::rax, x86::rcx);
-    a_.jmp(x86::rax);
-    tables_.push_back({table, std::vector<Label>(targets.begin(), targets.end())});
-  }
-  void select(ValType, uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) override {
-    a_.mov(x86::rax, slot_q(a));
-    a_.mov(x86::rcx, slot_q(b));
-    a_.cmp(slot_d(cond), 0);
-    a_.cmove(x86::rax, x86::rcx);
-    a_.mov(slot_q(dst), x86::rax);
-  }
-
-  bool numeric(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset) override;
-  bool load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) override;
-  bool store(Op op, const MemArg& m, uint32_t addr, uint32_t value, uint32_t offset) override;
-
-  void memory_size(uint32_t memory, uint32_t dst) override {
-    a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(memory) +
-                                                                   rt::kMemoryViewBound)));
-    a_.shr(x86::rax, 16);
-    a_.mov(slot_q(dst), x86::rax);
-  }
-  void memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t) override {
-    a_.mov(x86::rdi, x86::r12);
-    a_.mov(x86::esi, imm(memory));
-    a_.mov(x86::edx, slot_d(delta));
-    call_helper(reinterpret_cast<const void*>(&jit::memory_grow));
-    a_.mov(x86::eax, x86::eax);
-    a_.mov(slot_q(dst), x86::rax);
-  }
-
-  void global_get(uint32_t global, ValType, uint32_t dst) override {
-    a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.global(global))));
-    a_.mov(x86::rax, x86::qword_ptr(x86::rax));
-    a_.mov(slot_q(dst), x86::rax);
-  }
-  void global_set(uint32_t global, ValType, uint32_t src) override {
-    a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.global(global))));
-    a_.mov(x86::rcx, slot_q(src));
-    a_.mov(x86::qword_ptr(x86::rax), x86::rcx);
-  }
-
-  void call(uint32_t func, uint32_t args, uint32_t offset) override {
-    asmjit::Label slow = a_.newLabel(), done = a_.newLabel();
-    if (func >= imported_) {
-      // A function of this instance: its native code, with this context, when it has one.
-      a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.func(func))));
-      a_.mov(x86::rax,
-             x86::qword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, native_entry))));
-      a_.test(x86::rax, x86::rax);
-      a_.jz(slow);
-      a_.mov(x86::rdi, x86::r12);
-      a_.lea(x86::rsi, slot_q(args));
-      a_.call(x86::rax);
-      a_.test(x86::eax, x86::eax);
-      a_.jnz(unwind_label(offset));
-      a_.jmp(done);
-    }
-    a_.bind(slow);
-    a_.mov(x86::rdi, x86::r12);
-    a_.mov(x86::esi, imm(func));
-    a_.lea(x86::rdx, slot_q(args));
-    call_helper(reinterpret_cast<const void*>(&jit::call_function));
-    a_.test(x86::eax, x86::eax);
-    a_.jnz(unwind_label(offset));
-    a_.bind(done);
-  }
-  void call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
-                     uint32_t offset) override {
-    a_.mov(x86::rdi, x86::r12);
-    a_.mov(x86::esi, imm(table));
-    a_.mov(x86::edx, imm(type));
-    a_.mov(x86::ecx, slot_d(index));
-    a_.lea(x86::r8, slot_q(args));
-    call_helper(reinterpret_cast<const void*>(&jit::call_indirect));
-    a_.test(x86::eax, x86::eax);
-    a_.jnz(unwind_label(offset));
-  }
-
-  FunctionCode finish(uint32_t frame_slots) override;
-
- private:
-  struct TrapStub {
-    asmjit::Label label;
-    TrapKind kind;
-    uint32_t offset;
-    bool restore_rsp = false;  // the frame may not be usable (stack overflow)
-  };
-  struct PollStub {
-    asmjit::Label stub, back;
-    uint32_t offset;
-  };
-  struct UnwindStub {
-    asmjit::Label label;
-    uint32_t offset;
-  };
-  struct JumpTable {
-    asmjit::Label label;
-    std::vector<Label> targets;
-  };
-
-  template <class From, class To>
-  void copy_slots(From from, To to, uint32_t n) {
+  if (f.local_slots > f.param_slots) {  // the frame copies of declared locals start at zero
+    a_.xor_(x86::eax, x86::eax);
+    const uint32_t n = f.local_slots - f.param_slots;
     if (n <= 16) {
-      for (uint32_t i = 0; i < n; ++i) {
-        a_.mov(x86::rax, from(i));
-        a_.mov(to(i), x86::rax);
-      }
+      for (uint32_t i = 0; i < n; ++i) a_.mov(slot_mem(f.param_slots + i), x86::rax);
+    } else {
+      a_.lea(x86::rdi, slot_mem(f.param_slots));
+      a_.mov(x86::ecx, imm(n));
+      asmjit::Label loop = a_.newLabel();
+      a_.bind(loop);
+      a_.mov(x86::qword_ptr(x86::rdi), x86::rax);
+      a_.add(x86::rdi, 8);
+      a_.dec(x86::ecx);
+      a_.jnz(loop);
+    }
+  }
+}
+
+void X64Backend::ret(uint32_t src) {
+  for (uint32_t i = 0; i < shape_.result_slots; ++i) lock(src + i);
+  settle();
+  a_.mov(x86::r11, x86::qword_ptr(x86::rsp));
+  auto out = [](uint32_t i) { return x86::qword_ptr(x86::r11, static_cast<int32_t>(i * 8)); };
+  // Registers and small constants first; then what goes through rax.
+  for (uint32_t i = 0; i < shape_.result_slots; ++i) {
+    const Value& v = val(src + i);
+    if (v.loc == Loc::Reg && is_xmm(v.reg))
+      a_.movq(out(i), xmm(v.reg));
+    else if (v.loc == Loc::Reg)
+      a_.mov(out(i), gp(v.reg));
+    else if (v.loc == Loc::Const && fits_i32(v.bits))
+      a_.mov(out(i), imm(static_cast<int32_t>(v.bits)));
+  }
+  for (uint32_t i = 0; i < shape_.result_slots; ++i) {
+    const Value& v = val(src + i);
+    if (v.loc == Loc::Mem) {
+      a_.mov(x86::rax, slot_mem(src + i));
+      a_.mov(out(i), x86::rax);
+    } else if (v.loc == Loc::Const && !fits_i32(v.bits)) {
+      a_.mov(x86::rax, imm(v.bits));
+      a_.mov(out(i), x86::rax);
+    }
+  }
+  a_.xor_(x86::eax, x86::eax);
+  a_.jmp(epilogue_);
+  reachable_ = false;
+}
+
+void X64Backend::poll(uint32_t offset) {
+  settle();
+  asmjit::Label stub = a_.newLabel(), back = a_.newLabel();
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextPoll)));
+  a_.cmp(x86::dword_ptr(x86::r11), 0);
+  a_.jne(stub);
+  a_.bind(back);
+  polls_.push_back({stub, back, offset});
+}
+
+void X64Backend::trap(TrapKind kind, uint32_t offset) {
+  settle();
+  a_.jmp(trap_label(kind, offset));
+  reachable_ = false;
+}
+
+void X64Backend::jump(Label target) {
+  flush(/*forget=*/false);
+  a_.jmp(labels_[target]);
+  reachable_ = false;
+}
+
+void X64Backend::branch(uint32_t cond, bool if_zero, Label target) {
+  lock(cond);
+  x86::CondCode cc = x86::CondCode::kNE;
+  if (cond == flags_slot_) {  // a compare right before: its flags decide
+    cc = flags_cc_;
+    flags_slot_ = kNoSlot;
+    val(cond) = Value{};
+  } else {
+    settle();
+    const Value& v = val(cond);
+    if (v.loc == Loc::Const) {
+      if ((static_cast<uint32_t>(v.bits) != 0) != if_zero) jump(target);
       return;
     }
-    x86::Mem f = from(0), t = to(0);
-    a_.lea(x86::rsi, f);
-    a_.lea(x86::rdi, t);
-    a_.mov(x86::ecx, imm(n));
-    asmjit::Label loop = a_.newLabel();
-    a_.bind(loop);
-    a_.mov(x86::rax, x86::qword_ptr(x86::rsi));
-    a_.mov(x86::qword_ptr(x86::rdi), x86::rax);
-    a_.add(x86::rsi, 8);
-    a_.add(x86::rdi, 8);
-    a_.dec(x86::ecx);
-    a_.jnz(loop);
+    if (v.loc == Loc::Mem) {
+      a_.cmp(slot_mem(cond, 4), 0);
+    } else {
+      const x86::Gp r = in_gp(cond, false);
+      a_.test(r, r);
+    }
   }
-  void call_helper(const void* fn) {
-    a_.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
-    a_.call(x86::rax);
-  }
-  asmjit::Label trap_label(TrapKind kind, uint32_t offset) {
-    for (const TrapStub& s : stubs_)
-      if (s.kind == kind && s.offset == offset && !s.restore_rsp) return s.label;
-    stubs_.push_back({a_.newLabel(), kind, offset});
-    return stubs_.back().label;
-  }
-  asmjit::Label unwind_label(uint32_t offset) {
-    unwinds_.push_back({a_.newLabel(), offset});
-    return unwinds_.back().label;
-  }
-  // A memory operand for memory 0 at the i32 address in `addr` plus `offset` (rax, rcx used).
-  x86::Mem address(uint32_t addr, uint64_t offset) {
-    a_.mov(x86::eax, slot_d(addr));  // zero-extends: the index is unsigned
-    if (offset <= 0x7FFFFFFF) return x86::ptr(x86::r13, x86::rax, 0, static_cast<int32_t>(offset));
-    a_.mov(x86::ecx, imm(static_cast<uint32_t>(offset)));
-    a_.add(x86::rax, x86::rcx);
-    return x86::ptr(x86::r13, x86::rax);
-  }
-  // Notes the instruction about to be emitted as one that faults out of bounds.
-  void memory_site(uint32_t offset) {
-    sites_.push_back({static_cast<uint32_t>(a_.offset()),
-                      rt::trap_site_reason(TrapKind::MemoryOutOfBounds), offset});
-  }
-
-  // Integer operations.
-  bool int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset);
-  bool int_unary(Op op, uint32_t dst, uint32_t a);
-  bool float_op(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset);
-  bool conversion(Op op, uint32_t dst, uint32_t a, uint32_t offset);
-  void compare_result(uint32_t dst) {
-    a_.movzx(x86::eax, x86::al);
-    a_.mov(slot_q(dst), x86::rax);
-  }
-  void store_f32(uint32_t dst) {  // xmm0's low 32 bits, zero-extended
-    a_.movd(x86::eax, x86::xmm0);
-    a_.mov(slot_q(dst), x86::rax);
-  }
-  void load_f64_const(const x86::Xmm& r, double v) {
-    uint64_t bits;
-    std::memcpy(&bits, &v, 8);
-    a_.mov(x86::rcx, imm(bits));
-    a_.movq(r, x86::rcx);
-  }
-  // f64 in xmm0 -> integer in rax, trapping as the spec says: NaN is an invalid conversion,
-  // anything outside (lo, hi) an overflow.
-  void checked_truncate(bool is_signed, bool wide, uint32_t offset);
-
-  rt::ContextLayout layout_;
-  uint32_t imported_;
-  bool has_memory_;
-  bool sse41_ = false, lzcnt_ = false, bmi1_ = false, popcnt_ = false;
-  asmjit::CodeHolder code_;
-  x86::Assembler a_;
-  std::vector<asmjit::Label> labels_;
-  asmjit::Label epilogue_, trap_exit_;
-  FrameShape shape_;
-  size_t frame_patch_ = 0;
-  std::vector<TrapStub> stubs_;
-  std::vector<PollStub> polls_;
-  std::vector<UnwindStub> unwinds_;
-  std::vector<JumpTable> tables_;
-  std::vector<rt::TrapSite> sites_;
-};
-
-bool X64Backend::numeric(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset) {
-  switch (op) {
-    case Op::I32Add:
-    case Op::I32Sub:
-    case Op::I32Mul:
-    case Op::I32And:
-    case Op::I32Or:
-    case Op::I32Xor:
-    case Op::I32Shl:
-    case Op::I32ShrS:
-    case Op::I32ShrU:
-    case Op::I32Rotl:
-    case Op::I32Rotr:
-    case Op::I32DivS:
-    case Op::I32DivU:
-    case Op::I32RemS:
-    case Op::I32RemU:
-    case Op::I32Eq:
-    case Op::I32Ne:
-    case Op::I32LtS:
-    case Op::I32LtU:
-    case Op::I32GtS:
-    case Op::I32GtU:
-    case Op::I32LeS:
-    case Op::I32LeU:
-    case Op::I32GeS:
-    case Op::I32GeU:
-      return int_binary(op, false, dst, a, b, offset);
-    case Op::I64Add:
-    case Op::I64Sub:
-    case Op::I64Mul:
-    case Op::I64And:
-    case Op::I64Or:
-    case Op::I64Xor:
-    case Op::I64Shl:
-    case Op::I64ShrS:
-    case Op::I64ShrU:
-    case Op::I64Rotl:
-    case Op::I64Rotr:
-    case Op::I64DivS:
-    case Op::I64DivU:
-    case Op::I64RemS:
-    case Op::I64RemU:
-    case Op::I64Eq:
-    case Op::I64Ne:
-    case Op::I64LtS:
-    case Op::I64LtU:
-    case Op::I64GtS:
-    case Op::I64GtU:
-    case Op::I64LeS:
-    case Op::I64LeU:
-    case Op::I64GeS:
-    case Op::I64GeU:
-      return int_binary(op, true, dst, a, b, offset);
-    case Op::I32Eqz:
-    case Op::I64Eqz:
-    case Op::I32Clz:
-    case Op::I32Ctz:
-    case Op::I32Popcnt:
-    case Op::I64Clz:
-    case Op::I64Ctz:
-    case Op::I64Popcnt:
-    case Op::I32WrapI64:
-    case Op::I64ExtendI32S:
-    case Op::I64ExtendI32U:
-    case Op::I32Extend8S:
-    case Op::I32Extend16S:
-    case Op::I64Extend8S:
-    case Op::I64Extend16S:
-    case Op::I64Extend32S:
-    case Op::I32ReinterpretF32:
-    case Op::I64ReinterpretF64:
-    case Op::F32ReinterpretI32:
-    case Op::F64ReinterpretI64:
-      return int_unary(op, dst, a);
-    default:
-      break;
-  }
-  if (float_op(op, dst, a, b, offset)) return true;
-  return conversion(op, dst, a, offset);
+  if (if_zero) cc = x86::negateCond(cc);
+  flush(/*forget=*/false);  // moves only: the flags survive
+  a_.j(cc, labels_[target]);
 }
 
-bool X64Backend::int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b,
-                            uint32_t offset) {
-  const x86::Gp ax = wide ? x86::Gp(x86::rax) : x86::Gp(x86::eax);
-  const x86::Gp cx = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
-  const x86::Gp dx = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
-  const x86::Mem ma = wide ? slot_q(a) : slot_d(a), mb = wide ? slot_q(b) : slot_d(b);
-  auto result = [&](const x86::Gp& r) {
-    if (!wide) a_.mov(r.r32(), r.r32());  // i32 results are zero-extended in their slot
-    a_.mov(slot_q(dst), r.r64());
-  };
-  auto compare = [&](auto set) {
-    a_.mov(ax, ma);
-    a_.cmp(ax, mb);
-    set();
-    compare_result(dst);
-  };
-  switch (op) {
-    case Op::I32Add:
-    case Op::I64Add:
-      a_.mov(ax, ma);
-      a_.add(ax, mb);
-      result(ax);
-      return true;
-    case Op::I32Sub:
-    case Op::I64Sub:
-      a_.mov(ax, ma);
-      a_.sub(ax, mb);
-      result(ax);
-      return true;
-    case Op::I32Mul:
-    case Op::I64Mul:
-      a_.mov(ax, ma);
-      a_.imul(ax, mb);
-      result(ax);
-      return true;
-    case Op::I32And:
-    case Op::I64And:
-      a_.mov(ax, ma);
-      a_.and_(ax, mb);
-      result(ax);
-      return true;
-    case Op::I32Or:
-    case Op::I64Or:
-      a_.mov(ax, ma);
-      a_.or_(ax, mb);
-      result(ax);
-      return true;
-    case Op::I32Xor:
-    case Op::I64Xor:
-      a_.mov(ax, ma);
-      a_.xor_(ax, mb);
-      result(ax);
-      return true;
-    case Op::I32Shl:
-    case Op::I64Shl:
-    case Op::I32ShrS:
-    case Op::I64ShrS:
-    case Op::I32ShrU:
-    case Op::I64ShrU:
-    case Op::I32Rotl:
-    case Op::I64Rotl:
-    case Op::I32Rotr:
-    case Op::I64Rotr:
-      // The hardware masks the count to 5 or 6 bits, as wasm does.
-      a_.mov(x86::ecx, slot_d(b));
-      a_.mov(ax, ma);
-      switch (op) {
-        case Op::I32Shl:
-        case Op::I64Shl:
-          a_.shl(ax, x86::cl);
-          break;
-        case Op::I32ShrS:
-        case Op::I64ShrS:
-          a_.sar(ax, x86::cl);
-          break;
-        case Op::I32ShrU:
-        case Op::I64ShrU:
-          a_.shr(ax, x86::cl);
-          break;
-        case Op::I32Rotl:
-        case Op::I64Rotl:
-          a_.rol(ax, x86::cl);
-          break;
-        default:
-          a_.ror(ax, x86::cl);
-          break;
-      }
-      result(ax);
-      return true;
-    case Op::I32DivS:
-    case Op::I64DivS:
-    case Op::I32RemS:
-    case Op::I64RemS: {
-      const bool rem = op == Op::I32RemS || op == Op::I64RemS;
-      asmjit::Label normal = a_.newLabel(), done = a_.newLabel();
-      a_.mov(cx, mb);
-      a_.test(cx, cx);
-      a_.jz(trap_label(TrapKind::IntegerDivideByZero, offset));
-      a_.mov(ax, ma);
-      a_.cmp(cx, -1);
-      a_.jne(normal);
-      // x / -1: overflows for the minimum (a trap), remainder 0 (idiv would fault).
-      if (rem) {
-        a_.xor_(x86::eax, x86::eax);
-        a_.jmp(done);
-      } else {
-        if (wide) {
-          a_.mov(x86::rdx, imm(INT64_MIN));
-          a_.cmp(x86::rax, x86::rdx);
-        } else {
-          a_.cmp(x86::eax, imm(INT32_MIN));
-        }
-        a_.je(trap_label(TrapKind::IntegerOverflow, offset));
-      }
-      a_.bind(normal);
-      if (wide)
-        a_.cqo();
-      else
-        a_.cdq();
-      a_.idiv(cx);
-      if (rem) a_.mov(ax, dx);
-      a_.bind(done);
-      result(ax);
-      return true;
-    }
-    case Op::I32DivU:
-    case Op::I64DivU:
-    case Op::I32RemU:
-    case Op::I64RemU: {
-      const bool rem = op == Op::I32RemU || op == Op::I64RemU;
-      a_.mov(cx, mb);
-      a_.test(cx, cx);
-      a_.jz(trap_label(TrapKind::IntegerDivideByZero, offset));
-      a_.mov(ax, ma);
-      a_.xor_(x86::edx, x86::edx);
-      a_.div(cx);
-      if (rem) a_.mov(ax, dx);
-      result(ax);
-      return true;
-    }
-    case Op::I32Eq:
-    case Op::I64Eq:
-      compare([&] { a_.sete(x86::al); });
-      return true;
-    case Op::I32Ne:
-    case Op::I64Ne:
-      compare([&] { a_.setne(x86::al); });
-      return true;
-    case Op::I32LtS:
-    case Op::I64LtS:
-      compare([&] { a_.setl(x86::al); });
-      return true;
-    case Op::I32LtU:
-    case Op::I64LtU:
-      compare([&] { a_.setb(x86::al); });
-      return true;
-    case Op::I32GtS:
-    case Op::I64GtS:
-      compare([&] { a_.setg(x86::al); });
-      return true;
-    case Op::I32GtU:
-    case Op::I64GtU:
-      compare([&] { a_.seta(x86::al); });
-      return true;
-    case Op::I32LeS:
-    case Op::I64LeS:
-      compare([&] { a_.setle(x86::al); });
-      return true;
-    case Op::I32LeU:
-    case Op::I64LeU:
-      compare([&] { a_.setbe(x86::al); });
-      return true;
-    case Op::I32GeS:
-    case Op::I64GeS:
-      compare([&] { a_.setge(x86::al); });
-      return true;
-    case Op::I32GeU:
-    case Op::I64GeU:
-      compare([&] { a_.setae(x86::al); });
-      return true;
-    default:
-      return false;
-  }
+void X64Backend::branch_table(uint32_t index, std::span<const Label> targets, Label fallback) {
+  lock(index);
+  settle();
+  const x86::Gp r = in_gp(index, false);
+  flush(/*forget=*/false);
+  a_.cmp(r, imm(static_cast<uint32_t>(targets.size())));
+  a_.jae(labels_[fallback]);
+  asmjit::Label table = a_.newLabel();
+  a_.lea(x86::r11, x86::ptr(table));
+  a_.movsxd(r.r64(), x86::dword_ptr(x86::r11, r.r64(), 2));
+  a_.add(r.r64(), x86::r11);
+  a_.jmp(r.r64());
+  tables_.push_back({table, std::vector<Label>(targets.begin(), targets.end())});
+  reachable_ = false;
 }
 
-bool X64Backend::int_unary(Op op, uint32_t dst, uint32_t a) {
-  auto out64 = [&] { a_.mov(slot_q(dst), x86::rax); };
-  switch (op) {
-    case Op::I32Eqz:
-      a_.cmp(slot_d(a), 0);
-      a_.sete(x86::al);
-      compare_result(dst);
-      return true;
-    case Op::I64Eqz:
-      a_.cmp(slot_q(a), 0);
-      a_.sete(x86::al);
-      compare_result(dst);
-      return true;
-    case Op::I32Clz:
-    case Op::I64Clz: {
-      const bool wide = op == Op::I64Clz;
-      const x86::Gp ax = wide ? x86::Gp(x86::rax) : x86::Gp(x86::eax);
-      const x86::Mem m = wide ? slot_q(a) : slot_d(a);
-      if (lzcnt_) {
-        a_.lzcnt(ax, m);
-      } else {  // bsr leaves the index of the top bit; zero gives 2*width-1 ^ (width-1) = width
-        a_.bsr(ax, m);
-        a_.mov(x86::ecx, imm(wide ? 127 : 63));
-        a_.cmovz(x86::eax, x86::ecx);
-        a_.xor_(x86::eax, imm(wide ? 63 : 31));
-      }
-      a_.mov(x86::eax, x86::eax);
-      out64();
-      return true;
-    }
-    case Op::I32Ctz:
-    case Op::I64Ctz: {
-      const bool wide = op == Op::I64Ctz;
-      const x86::Gp ax = wide ? x86::Gp(x86::rax) : x86::Gp(x86::eax);
-      const x86::Mem m = wide ? slot_q(a) : slot_d(a);
-      if (bmi1_) {
-        a_.tzcnt(ax, m);
-      } else {
-        a_.bsf(ax, m);
-        a_.mov(x86::ecx, imm(wide ? 64 : 32));
-        a_.cmovz(x86::eax, x86::ecx);
-      }
-      a_.mov(x86::eax, x86::eax);
-      out64();
-      return true;
-    }
-    case Op::I32Popcnt:
-    case Op::I64Popcnt:
-      if (!popcnt_) return false;
-      if (op == Op::I64Popcnt)
-        a_.popcnt(x86::rax, slot_q(a));
-      else
-        a_.popcnt(x86::eax, slot_d(a));
-      out64();
-      return true;
-    case Op::I32WrapI64:
-    case Op::I64ExtendI32U:
-    case Op::I32ReinterpretF32:
-    case Op::F32ReinterpretI32:
-      a_.mov(x86::eax, slot_d(a));
-      out64();
-      return true;
-    case Op::I64ReinterpretF64:
-    case Op::F64ReinterpretI64:
-      a_.mov(x86::rax, slot_q(a));
-      out64();
-      return true;
-    case Op::I64ExtendI32S:
-    case Op::I64Extend32S:
-      a_.movsxd(x86::rax, slot_d(a));
-      out64();
-      return true;
-    case Op::I32Extend8S:
-      a_.movsx(x86::eax, x86::byte_ptr(x86::rsp, static_cast<int32_t>(a * 8)));
-      out64();
-      return true;
-    case Op::I32Extend16S:
-      a_.movsx(x86::eax, x86::word_ptr(x86::rsp, static_cast<int32_t>(a * 8)));
-      out64();
-      return true;
-    case Op::I64Extend8S:
-      a_.movsx(x86::rax, x86::byte_ptr(x86::rsp, static_cast<int32_t>(a * 8)));
-      out64();
-      return true;
-    case Op::I64Extend16S:
-      a_.movsx(x86::rax, x86::word_ptr(x86::rsp, static_cast<int32_t>(a * 8)));
-      out64();
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool X64Backend::float_op(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t) {
-  bool wide;
-  switch (op) {
-    case Op::F32Add:
-    case Op::F32Sub:
-    case Op::F32Mul:
-    case Op::F32Div:
-    case Op::F32Sqrt:
-    case Op::F32Min:
-    case Op::F32Max:
-    case Op::F32Abs:
-    case Op::F32Neg:
-    case Op::F32Copysign:
-    case Op::F32Ceil:
-    case Op::F32Floor:
-    case Op::F32Trunc:
-    case Op::F32Nearest:
-    case Op::F32Eq:
-    case Op::F32Ne:
-    case Op::F32Lt:
-    case Op::F32Gt:
-    case Op::F32Le:
-    case Op::F32Ge:
-      wide = false;
-      break;
-    case Op::F64Add:
-    case Op::F64Sub:
-    case Op::F64Mul:
-    case Op::F64Div:
-    case Op::F64Sqrt:
-    case Op::F64Min:
-    case Op::F64Max:
-    case Op::F64Abs:
-    case Op::F64Neg:
-    case Op::F64Copysign:
-    case Op::F64Ceil:
-    case Op::F64Floor:
-    case Op::F64Trunc:
-    case Op::F64Nearest:
-    case Op::F64Eq:
-    case Op::F64Ne:
-    case Op::F64Lt:
-    case Op::F64Gt:
-    case Op::F64Le:
-    case Op::F64Ge:
-      wide = true;
-      break;
-    default:
-      return false;
-  }
-  const x86::Mem ma = wide ? slot_q(a) : slot_d(a), mb = wide ? slot_q(b) : slot_d(b);
-  auto load = [&](const x86::Xmm& r, const x86::Mem& m) {
-    if (wide)
-      a_.movsd(r, m);
-    else
-      a_.movss(r, m);
-  };
-  auto out = [&] {
-    if (wide)
-      a_.movsd(slot_q(dst), x86::xmm0);
-    else
-      store_f32(dst);
-  };
-  auto arith = [&](auto emit) {
-    load(x86::xmm0, ma);
-    load(x86::xmm1, mb);
-    emit();
-    out();
-  };
-  auto ucomi = [&](const x86::Xmm& x, const x86::Xmm& y) {
-    if (wide)
-      a_.ucomisd(x, y);
-    else
-      a_.ucomiss(x, y);
-  };
-  switch (op) {
-    case Op::F32Add:
-      arith([&] { a_.addss(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F64Add:
-      arith([&] { a_.addsd(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F32Sub:
-      arith([&] { a_.subss(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F64Sub:
-      arith([&] { a_.subsd(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F32Mul:
-      arith([&] { a_.mulss(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F64Mul:
-      arith([&] { a_.mulsd(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F32Div:
-      arith([&] { a_.divss(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F64Div:
-      arith([&] { a_.divsd(x86::xmm0, x86::xmm1); });
-      return true;
-    case Op::F32Sqrt:
-      load(x86::xmm0, ma);
-      a_.sqrtss(x86::xmm0, x86::xmm0);
-      out();
-      return true;
-    case Op::F64Sqrt:
-      load(x86::xmm0, ma);
-      a_.sqrtsd(x86::xmm0, x86::xmm0);
-      out();
-      return true;
-    case Op::F32Min:
-    case Op::F32Max:
-    case Op::F64Min:
-    case Op::F64Max: {
-      // minss/maxss return the second operand for NaNs and for equal zeros; wasm wants NaN
-      // propagated and -0 < +0.
-      const bool is_min = op == Op::F32Min || op == Op::F64Min;
-      asmjit::Label nan = a_.newLabel(), differ = a_.newLabel(), done = a_.newLabel();
-      load(x86::xmm0, ma);
-      load(x86::xmm1, mb);
-      ucomi(x86::xmm0, x86::xmm1);
-      a_.jp(nan);
-      a_.jne(differ);
-      // Equal: only the zeros' signs can differ; or keeps a -0 (min), and a +0 (max).
-      if (is_min)
-        a_.orps(x86::xmm0, x86::xmm1);
-      else
-        a_.andps(x86::xmm0, x86::xmm1);
-      a_.jmp(done);
-      a_.bind(nan);
-      if (wide)
-        a_.addsd(x86::xmm0, x86::xmm1);  // a quiet NaN
-      else
-        a_.addss(x86::xmm0, x86::xmm1);
-      a_.jmp(done);
-      a_.bind(differ);
-      if (is_min)
-        wide ? a_.minsd(x86::xmm0, x86::xmm1) : a_.minss(x86::xmm0, x86::xmm1);
-      else
-        wide ? a_.maxsd(x86::xmm0, x86::xmm1) : a_.maxss(x86::xmm0, x86::xmm1);
-      a_.bind(done);
-      out();
-      return true;
-    }
-    case Op::F32Abs:
-      a_.mov(x86::eax, ma);
-      a_.and_(x86::eax, imm(0x7FFFFFFF));
-      a_.mov(slot_q(dst), x86::rax);
-      return true;
-    case Op::F32Neg:
-      a_.mov(x86::eax, ma);
-      a_.xor_(x86::eax, imm(0x80000000u));
-      a_.mov(slot_q(dst), x86::rax);
-      return true;
-    case Op::F64Abs:
-      a_.mov(x86::rax, ma);
-      a_.btr(x86::rax, 63);
-      a_.mov(slot_q(dst), x86::rax);
-      return true;
-    case Op::F64Neg:
-      a_.mov(x86::rax, ma);
-      a_.btc(x86::rax, 63);
-      a_.mov(slot_q(dst), x86::rax);
-      return true;
-    case Op::F32Copysign:
-      a_.mov(x86::eax, ma);
-      a_.and_(x86::eax, imm(0x7FFFFFFF));
-      a_.mov(x86::ecx, mb);
-      a_.and_(x86::ecx, imm(0x80000000u));
-      a_.or_(x86::eax, x86::ecx);
-      a_.mov(slot_q(dst), x86::rax);
-      return true;
-    case Op::F64Copysign:
-      a_.mov(x86::rax, ma);
-      a_.btr(x86::rax, 63);
-      a_.mov(x86::rcx, mb);
-      a_.shr(x86::rcx, 63);
-      a_.shl(x86::rcx, 63);
-      a_.or_(x86::rax, x86::rcx);
-      a_.mov(slot_q(dst), x86::rax);
-      return true;
-    case Op::F32Ceil:
-    case Op::F32Floor:
-    case Op::F32Trunc:
-    case Op::F32Nearest:
-    case Op::F64Ceil:
-    case Op::F64Floor:
-    case Op::F64Trunc:
-    case Op::F64Nearest: {
-      if (!sse41_) return false;
-      // Rounding modes of roundss/sd: 0 nearest even, 1 down, 2 up, 3 toward zero; 8 keeps
-      // the precision exception quiet.
-      int mode = 0;
-      if (op == Op::F32Floor || op == Op::F64Floor) mode = 1;
-      if (op == Op::F32Ceil || op == Op::F64Ceil) mode = 2;
-      if (op == Op::F32Trunc || op == Op::F64Trunc) mode = 3;
-      load(x86::xmm0, ma);
-      if (wide)
-        a_.roundsd(x86::xmm0, x86::xmm0, imm(mode | 8));
-      else
-        a_.roundss(x86::xmm0, x86::xmm0, imm(mode | 8));
-      out();
-      return true;
-    }
-    case Op::F32Eq:
-    case Op::F64Eq:
-      load(x86::xmm0, ma);
-      load(x86::xmm1, mb);
-      ucomi(x86::xmm0, x86::xmm1);
-      a_.sete(x86::al);
-      a_.setnp(x86::cl);
-      a_.and_(x86::al, x86::cl);
-      compare_result(dst);
-      return true;
-    case Op::F32Ne:
-    case Op::F64Ne:
-      load(x86::xmm0, ma);
-      load(x86::xmm1, mb);
-      ucomi(x86::xmm0, x86::xmm1);
-      a_.setne(x86::al);
-      a_.setp(x86::cl);
-      a_.or_(x86::al, x86::cl);
-      compare_result(dst);
-      return true;
-    // Unordered sets CF, so "above" and "above or equal" are false for NaNs: a < b is b > a.
-    case Op::F32Lt:
-    case Op::F64Lt:
-      load(x86::xmm0, ma);
-      load(x86::xmm1, mb);
-      ucomi(x86::xmm1, x86::xmm0);
-      a_.seta(x86::al);
-      compare_result(dst);
-      return true;
-    case Op::F32Gt:
-    case Op::F64Gt:
-      load(x86::xmm0, ma);
-      load(x86::xmm1, mb);
-      ucomi(x86::xmm0, x86::xmm1);
-      a_.seta(x86::al);
-      compare_result(dst);
-      return true;
-    case Op::F32Le:
-    case Op::F64Le:
-      load(x86::xmm0, ma);
-      load(x86::xmm1, mb);
-      ucomi(x86::xmm1, x86::xmm0);
-      a_.setae(x86::al);
-      compare_result(dst);
-      return true;
-    case Op::F32Ge:
-    case Op::F64Ge:
-      load(x86::xmm0, ma);
-      load(x86::xmm1, mb);
-      ucomi(x86::xmm0, x86::xmm1);
-      a_.setae(x86::al);
-      compare_result(dst);
-      return true;
-    default:
-      return false;
-  }
-}
-
-void X64Backend::checked_truncate(bool is_signed, bool wide, uint32_t offset) {
-  // The open interval of values whose truncation fits: (lo, hi).
-  double lo, hi;
-  if (is_signed) {
-    lo = wide ? -9223372036854777856.0 : -2147483649.0;
-    hi = wide ? 9223372036854775808.0 : 2147483648.0;
+void X64Backend::select(ValType type, uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) {
+  lock(a);
+  lock(b);
+  lock(cond);
+  x86::CondCode cc = x86::CondCode::kNE;  // "take a"
+  if (cond == flags_slot_) {
+    cc = flags_cc_;
+    flags_slot_ = kNoSlot;
+    val(cond) = Value{};
   } else {
-    lo = -1.0;
-    hi = wide ? 18446744073709551616.0 : 4294967296.0;
+    settle();
+    const Value& v = val(cond);
+    if (v.loc == Loc::Const) {
+      if (static_cast<uint32_t>(v.bits) == 0) copy(dst, b, type);
+      return;  // dst == a
+    }
+    if (v.loc == Loc::Mem) {
+      a_.cmp(slot_mem(cond, 4), 0);
+    } else {
+      const x86::Gp r = in_gp(cond, false);
+      a_.test(r, r);
+    }
   }
-  a_.ucomisd(x86::xmm0, x86::xmm0);
-  a_.jp(trap_label(TrapKind::InvalidConversion, offset));
-  load_f64_const(x86::xmm1, lo);
-  a_.ucomisd(x86::xmm0, x86::xmm1);
-  a_.jbe(trap_label(TrapKind::IntegerOverflow, offset));
-  load_f64_const(x86::xmm1, hi);
-  a_.ucomisd(x86::xmm1, x86::xmm0);
-  a_.jbe(trap_label(TrapKind::IntegerOverflow, offset));
-  if (!wide || is_signed) {
-    a_.cvttsd2si(x86::rax, x86::xmm0);  // 64-bit: every i32 and u32 result fits
-    return;
+  // Only moves from here to the conditional: the flags survive.
+  const bool wide = type != ValType::I32 && type != ValType::F32;
+  if (type == ValType::F32 || type == ValType::F64) {
+    const x86::Xmm xb = in_xmm(b, wide);
+    const x86::Xmm r = take_xmm(a, dst, wide);
+    asmjit::Label keep = a_.newLabel();
+    a_.j(cc, keep);
+    a_.movaps(r, xb);
+    a_.bind(keep);
+  } else {
+    const asmjit::Operand ob = gp_src(b, wide, /*allow_imm=*/false);
+    const x86::Gp r = take_gp(a, dst, wide);
+    a_.emit(x86::Inst::cmovccFromCond(x86::negateCond(cc)), r, ob);
   }
-  // u64: values from 2^63 up convert after subtracting 2^63, which the top bit adds back.
-  asmjit::Label small = a_.newLabel(), done = a_.newLabel();
-  load_f64_const(x86::xmm1, 9223372036854775808.0);
-  a_.ucomisd(x86::xmm0, x86::xmm1);
-  a_.jb(small);
-  a_.subsd(x86::xmm0, x86::xmm1);
-  a_.cvttsd2si(x86::rax, x86::xmm0);
-  a_.btc(x86::rax, 63);
-  a_.jmp(done);
-  a_.bind(small);
-  a_.cvttsd2si(x86::rax, x86::xmm0);
-  a_.bind(done);
 }
 
-bool X64Backend::conversion(Op op, uint32_t dst, uint32_t a, uint32_t offset) {
-  switch (op) {
-    case Op::I32TruncF32S:
-    case Op::I32TruncF32U:
-    case Op::I64TruncF32S:
-    case Op::I64TruncF32U:
-    case Op::I32TruncF64S:
-    case Op::I32TruncF64U:
-    case Op::I64TruncF64S:
-    case Op::I64TruncF64U: {
-      const bool from32 = op == Op::I32TruncF32S || op == Op::I32TruncF32U ||
-                          op == Op::I64TruncF32S || op == Op::I64TruncF32U;
-      const bool is_signed = op == Op::I32TruncF32S || op == Op::I64TruncF32S ||
-                             op == Op::I32TruncF64S || op == Op::I64TruncF64S;
-      const bool wide = op == Op::I64TruncF32S || op == Op::I64TruncF32U ||
-                        op == Op::I64TruncF64S || op == Op::I64TruncF64U;
-      if (from32) {  // every f32 is exactly an f64
-        a_.movss(x86::xmm0, slot_d(a));
-        a_.cvtss2sd(x86::xmm0, x86::xmm0);
-      } else {
-        a_.movsd(x86::xmm0, slot_q(a));
-      }
-      checked_truncate(is_signed, wide, offset);
-      if (!wide) a_.mov(x86::eax, x86::eax);
-      a_.mov(slot_q(dst), x86::rax);
-      return true;
-    }
-    case Op::F32ConvertI32S:
-      a_.cvtsi2ss(x86::xmm0, slot_d(a));
-      store_f32(dst);
-      return true;
-    case Op::F64ConvertI32S:
-      a_.cvtsi2sd(x86::xmm0, slot_d(a));
-      a_.movsd(slot_q(dst), x86::xmm0);
-      return true;
-    case Op::F32ConvertI64S:
-      a_.cvtsi2ss(x86::xmm0, slot_q(a));
-      store_f32(dst);
-      return true;
-    case Op::F64ConvertI64S:
-      a_.cvtsi2sd(x86::xmm0, slot_q(a));
-      a_.movsd(slot_q(dst), x86::xmm0);
-      return true;
-    case Op::F32ConvertI32U:
-    case Op::F64ConvertI32U:
-      a_.mov(x86::eax, slot_d(a));  // zero-extended: a non-negative i64 converts exactly
-      if (op == Op::F32ConvertI32U) {
-        a_.cvtsi2ss(x86::xmm0, x86::rax);
-        store_f32(dst);
-      } else {
-        a_.cvtsi2sd(x86::xmm0, x86::rax);
-        a_.movsd(slot_q(dst), x86::xmm0);
-      }
-      return true;
-    case Op::F32ConvertI64U:
-    case Op::F64ConvertI64U: {
-      // Above 2^63: halve (keeping the low bit, so rounding stays right), convert, double.
-      const bool f32 = op == Op::F32ConvertI64U;
-      asmjit::Label big = a_.newLabel(), done = a_.newLabel();
-      a_.mov(x86::rax, slot_q(a));
-      a_.test(x86::rax, x86::rax);
-      a_.js(big);
-      f32 ? a_.cvtsi2ss(x86::xmm0, x86::rax) : a_.cvtsi2sd(x86::xmm0, x86::rax);
-      a_.jmp(done);
-      a_.bind(big);
-      a_.mov(x86::rcx, x86::rax);
-      a_.shr(x86::rcx, 1);
-      a_.and_(x86::eax, 1);
-      a_.or_(x86::rcx, x86::rax);
-      f32 ? a_.cvtsi2ss(x86::xmm0, x86::rcx) : a_.cvtsi2sd(x86::xmm0, x86::rcx);
-      f32 ? a_.addss(x86::xmm0, x86::xmm0) : a_.addsd(x86::xmm0, x86::xmm0);
-      a_.bind(done);
-      if (f32)
-        store_f32(dst);
-      else
-        a_.movsd(slot_q(dst), x86::xmm0);
-      return true;
-    }
-    case Op::F32DemoteF64:
-      a_.movsd(x86::xmm0, slot_q(a));
-      a_.cvtsd2ss(x86::xmm0, x86::xmm0);
-      store_f32(dst);
-      return true;
-    case Op::F64PromoteF32:
-      a_.movss(x86::xmm0, slot_d(a));
-      a_.cvtss2sd(x86::xmm0, x86::xmm0);
-      a_.movsd(slot_q(dst), x86::xmm0);
-      return true;
-    default:
-      return false;
+// --- Memory ----------------------------------------------------------------------------------
+
+x86::Mem X64Backend::address(uint32_t addr, uint64_t offset) {
+  const Value& v = val(addr);
+  if (v.loc == Loc::Const) {
+    const uint64_t ea = uint64_t{static_cast<uint32_t>(v.bits)} + offset;  // < 2^33: guarded
+    if (ea <= 0x7FFFFFFF) return x86::ptr(x86::r13, static_cast<int32_t>(ea));
+    a_.mov(x86::r11, imm(ea));
+    return x86::ptr(x86::r13, x86::r11);
   }
+  const x86::Gp index = in_gp(addr, false).r64();  // zero-extended: an unsigned index
+  if (offset <= 0x7FFFFFFF) return x86::ptr(x86::r13, index, 0, static_cast<int32_t>(offset));
+  a_.mov(x86::r11, imm(offset));
+  a_.add(x86::r11, index);
+  return x86::ptr(x86::r13, x86::r11);
+}
+
+void X64Backend::memory_site(uint32_t offset) {
+  sites_.push_back({static_cast<uint32_t>(a_.offset()),
+                    rt::trap_site_reason(TrapKind::MemoryOutOfBounds), offset});
 }
 
 bool X64Backend::load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) {
   if (!has_memory_) return false;
-  const x86::Mem base = address(addr, m.offset);
-  x86::Mem at = base;
-  memory_site(offset);
+  uint32_t size = 0;
   switch (op) {
     case Op::I32Load:
     case Op::F32Load:
-      at.setSize(4);
-      a_.mov(x86::eax, at);
+    case Op::I64Load32S:
+    case Op::I64Load32U:
+      size = 4;
       break;
     case Op::I64Load:
     case Op::F64Load:
-      at.setSize(8);
-      a_.mov(x86::rax, at);
+      size = 8;
       break;
     case Op::I32Load8S:
-      at.setSize(1);
-      a_.movsx(x86::eax, at);
+    case Op::I32Load8U:
+    case Op::I64Load8S:
+    case Op::I64Load8U:
+      size = 1;
+      break;
+    case Op::I32Load16S:
+    case Op::I32Load16U:
+    case Op::I64Load16S:
+    case Op::I64Load16U:
+      size = 2;
+      break;
+    default:
+      return false;
+  }
+  lock(addr);
+  settle();
+  const bool fp = op == Op::F32Load || op == Op::F64Load;
+  // The result's register first: nothing may be allocated once address() has used r11.
+  const Reg r = alloc(fp);
+  regs_[r].locked = true;
+  x86::Mem at = address(addr, m.offset);
+  at.setSize(size);
+  memory_site(offset);
+  const x86::Gp g = gp(r);
+  switch (op) {
+    case Op::F32Load:
+      a_.movss(xmm(r), at);
+      break;
+    case Op::F64Load:
+      a_.movsd(xmm(r), at);
+      break;
+    case Op::I32Load:
+    case Op::I64Load32U:
+      a_.mov(g.r32(), at);
+      break;
+    case Op::I64Load:
+      a_.mov(g, at);
+      break;
+    case Op::I32Load8S:
+    case Op::I32Load16S:
+      a_.movsx(g.r32(), at);
       break;
     case Op::I32Load8U:
     case Op::I64Load8U:
-      at.setSize(1);
-      a_.movzx(x86::eax, at);
-      break;
-    case Op::I32Load16S:
-      at.setSize(2);
-      a_.movsx(x86::eax, at);
-      break;
     case Op::I32Load16U:
     case Op::I64Load16U:
-      at.setSize(2);
-      a_.movzx(x86::eax, at);
+      a_.movzx(g.r32(), at);
       break;
     case Op::I64Load8S:
-      at.setSize(1);
-      a_.movsx(x86::rax, at);
-      break;
     case Op::I64Load16S:
-      at.setSize(2);
-      a_.movsx(x86::rax, at);
-      break;
-    case Op::I64Load32S:
-      at.setSize(4);
-      a_.movsxd(x86::rax, at);
-      break;
-    case Op::I64Load32U:
-      at.setSize(4);
-      a_.mov(x86::eax, at);
+      a_.movsx(g, at);
       break;
     default:
-      sites_.pop_back();
-      return false;
+      a_.movsxd(g, at);
+      break;  // I64Load32S
   }
-  a_.mov(slot_q(dst), x86::rax);
+  map(dst, r);
   return true;
 }
 
 bool X64Backend::store(Op op, const MemArg& m, uint32_t addr, uint32_t value, uint32_t offset) {
   if (!has_memory_) return false;
-  a_.mov(x86::rdx, slot_q(value));
-  x86::Mem at = address(addr, m.offset);
-  memory_site(offset);
+  uint32_t size = 0;
   switch (op) {
     case Op::I32Store:
     case Op::F32Store:
     case Op::I64Store32:
-      at.setSize(4);
-      a_.mov(at, x86::edx);
+      size = 4;
       break;
     case Op::I64Store:
     case Op::F64Store:
-      at.setSize(8);
-      a_.mov(at, x86::rdx);
+      size = 8;
       break;
     case Op::I32Store8:
     case Op::I64Store8:
-      at.setSize(1);
-      a_.mov(at, x86::dl);
+      size = 1;
       break;
     case Op::I32Store16:
     case Op::I64Store16:
-      at.setSize(2);
-      a_.mov(at, x86::dx);
+      size = 2;
       break;
     default:
-      sites_.pop_back();
       return false;
+  }
+  lock(addr);
+  lock(value);
+  settle();
+  // The value first (registers may be allocated), then the address (which may use r11).
+  asmjit::Operand src;
+  const Value& v = val(value);
+  if (v.loc == Loc::Const && (size < 8 || fits_i32(v.bits))) {
+    switch (size) {
+      case 1:
+        src = imm(static_cast<int8_t>(v.bits));
+        break;
+      case 2:
+        src = imm(static_cast<int16_t>(v.bits));
+        break;
+      default:
+        src = imm(static_cast<int32_t>(v.bits));
+        break;  // sign-extended for 8 bytes
+    }
+  } else if (v.loc == Loc::Reg && is_xmm(v.reg) && (op == Op::F32Store || op == Op::F64Store)) {
+    src = xmm(v.reg);
+  } else {
+    const x86::Gp g = in_gp(value, size == 8);
+    switch (size) {
+      case 1:
+        src = g.r8();
+        break;
+      case 2:
+        src = g.r16();
+        break;
+      case 4:
+        src = g.r32();
+        break;
+      default:
+        src = g.r64();
+        break;
+    }
+  }
+  x86::Mem at = address(addr, m.offset);
+  at.setSize(size);
+  memory_site(offset);
+  if (src.isReg() && src.as<x86::Reg>().isXmm()) {
+    if (size == 4)
+      a_.movss(at, src.as<x86::Xmm>());
+    else
+      a_.movsd(at, src.as<x86::Xmm>());
+  } else {
+    a_.emit(x86::Inst::kIdMov, at, src);
   }
   return true;
 }
 
+void X64Backend::memory_size(uint32_t memory, uint32_t dst) {
+  settle();
+  const x86::Gp r = def_gp(dst);
+  a_.mov(r, x86::qword_ptr(x86::r12,
+                           static_cast<int32_t>(layout_.memory(memory) + rt::kMemoryViewBound)));
+  a_.shr(r, 16);
+}
+
+void X64Backend::memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t) {
+  lock(delta);
+  settle();
+  flush(/*forget=*/false);
+  load_gp(x86::edx, delta, false);
+  forget_all();
+  spill_homes_for_call();
+  a_.mov(x86::rdi, x86::r12);
+  a_.mov(x86::esi, imm(memory));
+  call_helper(reinterpret_cast<const void*>(&jit::memory_grow));
+  reload_homes_after_call();
+  a_.mov(x86::eax, x86::eax);
+  map(dst, 0);
+}
+
+// --- Globals ---------------------------------------------------------------------------------
+
+void X64Backend::global_get(uint32_t global, ValType type, uint32_t dst) {
+  settle();
+  const int32_t cell = static_cast<int32_t>(layout_.global(global));
+  if (type == ValType::F32 || type == ValType::F64) {
+    const x86::Xmm x = def_xmm(dst);
+    a_.mov(x86::r11, x86::qword_ptr(x86::r12, cell));
+    if (type == ValType::F32)
+      a_.movss(x, x86::dword_ptr(x86::r11));
+    else
+      a_.movsd(x, x86::qword_ptr(x86::r11));
+  } else {
+    const x86::Gp r = def_gp(dst);
+    a_.mov(x86::r11, x86::qword_ptr(x86::r12, cell));
+    if (type == ValType::I32)
+      a_.mov(r.r32(), x86::dword_ptr(x86::r11));
+    else
+      a_.mov(r, x86::qword_ptr(x86::r11));
+  }
+}
+
+void X64Backend::global_set(uint32_t global, ValType type, uint32_t src) {
+  lock(src);
+  settle();
+  const bool wide = type != ValType::I32 && type != ValType::F32;
+  // The whole 8-byte cell, i32 and f32 zero-extended, as the interpreter keeps it.
+  const Value& v = val(src);
+  asmjit::Operand value;
+  if (v.loc == Loc::Reg && is_xmm(v.reg)) {
+    value = xmm(v.reg);
+  } else if (v.loc == Loc::Const && fits_i32(wide ? v.bits : static_cast<uint32_t>(v.bits))) {
+    value = imm(static_cast<int32_t>(wide ? v.bits : static_cast<uint32_t>(v.bits)));
+  } else {
+    value = in_gp(src, wide).r64();
+  }
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.global(global))));
+  if (value.isReg() && value.as<x86::Reg>().isXmm())
+    a_.movq(x86::qword_ptr(x86::r11), value.as<x86::Xmm>());
+  else
+    a_.emit(x86::Inst::kIdMov, x86::qword_ptr(x86::r11), value);
+}
+
+// --- Calls -----------------------------------------------------------------------------------
+
+void X64Backend::call_helper(const void* fn) {
+  a_.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
+  a_.call(x86::rax);
+}
+
+void X64Backend::spill_homes_for_call() {
+  for (size_t i = 0; i < xmm_homes_.size(); ++i)
+    a_.movq(slot_mem(xmm_home_slots_[i]), xmm(xmm_homes_[i]));
+}
+
+void X64Backend::reload_homes_after_call() {
+  for (size_t i = 0; i < xmm_homes_.size(); ++i)
+    a_.movsd(xmm(xmm_homes_[i]), slot_mem(xmm_home_slots_[i]));
+}
+
+void X64Backend::call(uint32_t func, uint32_t args, uint32_t offset) {
+  settle();
+  flush(/*forget=*/true);  // the arguments into the frame; calls keep no temporaries
+  spill_homes_for_call();
+  asmjit::Label slow = a_.newLabel(), done = a_.newLabel();
+  if (func >= imported_) {
+    // A function of this instance: its native code, with this context, when it has one.
+    a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.func(func))));
+    a_.mov(x86::rax,
+           x86::qword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, native_entry))));
+    a_.test(x86::rax, x86::rax);
+    a_.jz(slow);
+    a_.mov(x86::rdi, x86::r12);
+    a_.lea(x86::rsi, slot_mem(args));
+    a_.call(x86::rax);
+    a_.test(x86::eax, x86::eax);
+    a_.jnz(unwind_label(offset));
+    a_.jmp(done);
+  }
+  a_.bind(slow);
+  a_.mov(x86::rdi, x86::r12);
+  a_.mov(x86::esi, imm(func));
+  a_.lea(x86::rdx, slot_mem(args));
+  call_helper(reinterpret_cast<const void*>(&jit::call_function));
+  a_.test(x86::eax, x86::eax);
+  a_.jnz(unwind_label(offset));
+  a_.bind(done);
+  reload_homes_after_call();
+}
+
+void X64Backend::call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
+                               uint32_t offset) {
+  settle();
+  flush(/*forget=*/true);  // the index too: it is read back from its slot
+  spill_homes_for_call();
+  a_.mov(x86::rdi, x86::r12);
+  a_.mov(x86::esi, imm(table));
+  a_.mov(x86::edx, imm(type));
+  a_.mov(x86::ecx, slot_mem(index, 4));
+  a_.lea(x86::r8, slot_mem(args));
+  call_helper(reinterpret_cast<const void*>(&jit::call_indirect));
+  a_.test(x86::eax, x86::eax);
+  a_.jnz(unwind_label(offset));
+  reload_homes_after_call();
+}
+
+// --- Out-of-line code and the finished function ----------------------------------------------
+
+asmjit::Label X64Backend::trap_label(TrapKind kind, uint32_t offset) {
+  for (const TrapStub& s : stubs_)
+    if (s.kind == kind && s.offset == offset) return s.label;
+  stubs_.push_back({a_.newLabel(), kind, offset});
+  return stubs_.back().label;
+}
+
+asmjit::Label X64Backend::unwind_label(uint32_t offset) {
+  unwinds_.push_back({a_.newLabel(), offset});
+  return unwinds_.back().label;
+}
+
+x86::Mem X64Backend::f64_const(double v) {
+  for (const F64Const& c : f64_consts_)
+    if (std::memcmp(&c.value, &v, sizeof v) == 0) return x86::qword_ptr(c.label);
+  f64_consts_.push_back({a_.newLabel(), v});
+  return x86::qword_ptr(f64_consts_.back().label);
+}
+
 FunctionCode X64Backend::finish(uint32_t frame_slots) {
-  // Out-of-line paths, after the body: polls, traps, unwinding after a trapping call.
   for (const PollStub& p : polls_) {
     a_.bind(p.stub);
+    spill_homes_for_call();
     a_.mov(x86::rdi, x86::r12);
     a_.mov(x86::esi, imm(shape_.func_index));
     a_.mov(x86::edx, imm(p.offset));
     call_helper(reinterpret_cast<const void*>(&poll_store));
     a_.test(x86::eax, x86::eax);
     a_.jnz(trap_exit_);
+    reload_homes_after_call();
     a_.jmp(p.back);
   }
   for (const TrapStub& s : stubs_) {
     a_.bind(s.label);
-    if (s.restore_rsp) {
-      // Out of stack: call the runtime from where the frame began, not from below the limit.
-      a_.mov(x86::rsp, x86::rbx);
-    }
     a_.mov(x86::rdi, x86::r12);
     a_.mov(x86::esi, imm(static_cast<uint32_t>(s.kind)));
     a_.mov(x86::edx, imm(shape_.func_index));
@@ -1209,17 +641,34 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   a_.bind(trap_exit_);
   a_.mov(x86::eax, 1);
   a_.bind(epilogue_);
-  a_.mov(x86::rsp, x86::rbx);
-  a_.pop(x86::r15);
-  a_.pop(x86::r14);
-  a_.pop(x86::r13);
-  a_.pop(x86::r12);
-  a_.pop(x86::rbx);
+  a_.add(x86::rsp, imm(0x7FFFFFF0));
+  patch_frame(a_.offset() - 4);
+  a_.bind(frameless_exit_);
+  for (auto r = pushed_.rbegin(); r != pushed_.rend(); ++r) a_.pop(gp(*r));
   a_.ret();
+  // Out of native stack, before the frame exists: the call to the runtime needs rsp aligned.
+  a_.bind(overflow_);
+  const bool aligned = pushed_.size() % 2 == 1;
+  if (!aligned) a_.sub(x86::rsp, 8);
+  a_.mov(x86::rdi, x86::r12);
+  a_.mov(x86::esi, imm(static_cast<uint32_t>(TrapKind::StackExhausted)));
+  a_.mov(x86::edx, imm(shape_.func_index));
+  a_.xor_(x86::ecx, x86::ecx);
+  call_helper(reinterpret_cast<const void*>(&raise_trap));
+  if (!aligned) a_.add(x86::rsp, 8);
+  a_.mov(x86::eax, 1);
+  a_.jmp(frameless_exit_);
   for (const JumpTable& t : tables_) {
     a_.align(asmjit::AlignMode::kData, 4);
     a_.bind(t.label);
     for (Label target : t.targets) a_.embedLabelDelta(labels_[target], t.label, 4);
+  }
+  if (!f64_consts_.empty()) {
+    a_.align(asmjit::AlignMode::kData, 8);
+    for (const F64Const& c : f64_consts_) {
+      a_.bind(c.label);
+      a_.embedDouble(c.value);
+    }
   }
   if (code_.flatten() != asmjit::kErrorOk || code_.resolveUnresolvedLinks() != asmjit::kErrorOk ||
       code_.relocateToBase(0) != asmjit::kErrorOk)
@@ -1227,19 +676,43 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   FunctionCode out;
   const asmjit::CodeBuffer& buf = code_.textSection()->buffer();
   out.bytes.assign(buf.data(), buf.data() + buf.size());
-  // The frame: 16-byte aligned so that calls from it are aligned.
-  const uint64_t bytes = (uint64_t{frame_slots} * 8 + 15) & ~uint64_t{15};
-  const uint32_t frame = static_cast<uint32_t>(bytes);
-  std::memcpy(out.bytes.data() + frame_patch_, &frame, 4);
+  // The argument pointer and the slots, then what keeps rsp 16-byte aligned for calls (the
+  // return address and the pushed homes are on top of it).
+  uint64_t bytes = (uint64_t{frame_slots} * 8 + 8 + 15) & ~uint64_t{15};
+  if (pushed_.size() % 2 == 0) bytes += 8;
+  const auto frame = static_cast<int32_t>(bytes);
+  for (size_t at : frame_patches_) {
+    int32_t field;
+    std::memcpy(&field, out.bytes.data() + at, 4);
+    field = field < 0 ? -frame : frame;
+    std::memcpy(out.bytes.data() + at, &field, 4);
+  }
   out.sites = std::move(sites_);
   return out;
 }
 
-}  // namespace
+}  // namespace x64
+
+std::vector<uint8_t> make_host_entry() {
+  namespace x86 = asmjit::x86;
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host());
+  x86::Assembler a(&code);
+  const x86::Gp saved[] = {x86::rbx, x86::rbp, x86::r12, x86::r13, x86::r14, x86::r15};
+  for (const x86::Gp& r : saved) a.push(r);
+  a.sub(x86::rsp, 8);  // six pushes and the return address: 8 more for 16-byte alignment
+  a.call(x86::rdx);
+  a.add(x86::rsp, 8);
+  for (auto r = std::rbegin(saved); r != std::rend(saved); ++r) a.pop(*r);
+  a.ret();
+  if (code.flatten() != asmjit::kErrorOk) throw std::runtime_error("jit: cannot assemble entry");
+  const asmjit::CodeBuffer& buf = code.textSection()->buffer();
+  return std::vector<uint8_t>(buf.data(), buf.data() + buf.size());
+}
 
 std::unique_ptr<Backend> make_host_backend(const rt::ContextLayout& layout,
                                            uint32_t num_imported_funcs, bool has_memory) {
-  return std::make_unique<X64Backend>(layout, num_imported_funcs, has_memory);
+  return std::make_unique<x64::X64Backend>(layout, num_imported_funcs, has_memory);
 }
 
 }  // namespace wrun::jit

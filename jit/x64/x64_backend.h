@@ -1,0 +1,193 @@
+// The x86-64 backend (backend.h), emitted with AsmJit's assembler. A single pass that keeps
+// values in registers (a Liftoff-style value cache):
+//
+// - Homes: the most used i32/i64 locals live in rbx, rbp, r14, r15 (callee-saved, so calls
+//   keep them) and the most used f32/f64 locals in xmm8-xmm14 (saved around calls) for the
+//   whole function; other locals and the operand stack live in frame slots.
+// - The cache: between control-flow points a slot's current value may be in a temporary
+//   register (rax, rcx, rdx, rsi, rdi, r8-r10; xmm0-xmm7), a constant not yet written, or the
+//   flags of a compare not yet materialized (a following br_if/if/select uses them directly).
+//   At labels, branches and calls the live ones are written back (Backend::live_below says
+//   which are live), so every label sees one state: homes in their registers, the rest in
+//   the frame.
+// - Fixed: rsp addresses the frame ([rsp] the argument array, slot i at [rsp + 8 + 8i]),
+//   r12 the instance context, r13 memory 0's base; r11 and xmm15 are scratch inside one
+//   instruction's code.
+// - An i32 in a general register is always zero-extended (every i32 reaches one through a
+//   32-bit operation), which makes it usable as a memory index directly: loads and stores
+//   address [r13 + index + offset] and rely on the guard reservation.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "jit/backend.h"
+
+namespace wrun::jit::x64 {
+
+namespace x86 = asmjit::x86;
+
+// Registers by AsmJit id: 0-15 general purpose, 16-31 xmm0-xmm15.
+using Reg = uint8_t;
+constexpr Reg kXmmBase = 16;
+constexpr uint32_t kNoSlot = UINT32_MAX;
+
+class X64Backend final : public Backend {
+ public:
+  X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_funcs, bool has_memory);
+
+  Label new_label() override;
+  void bind(Label label) override;
+  void prologue(const FrameShape& frame) override;
+  void ret(uint32_t src) override;
+  void poll(uint32_t offset) override;
+  void trap(TrapKind kind, uint32_t offset) override;
+  void live_below(uint32_t height) override;
+  void copy(uint32_t dst, uint32_t src, ValType type) override;
+  void constant(uint32_t dst, uint64_t bits) override;
+  void jump(Label target) override;
+  void branch(uint32_t cond, bool if_zero, Label target) override;
+  void branch_table(uint32_t index, std::span<const Label> targets, Label fallback) override;
+  void select(ValType type, uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) override;
+  bool numeric(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset) override;
+  bool load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) override;
+  bool store(Op op, const MemArg& m, uint32_t addr, uint32_t value, uint32_t offset) override;
+  void memory_size(uint32_t memory, uint32_t dst) override;
+  void memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t offset) override;
+  void global_get(uint32_t global, ValType type, uint32_t dst) override;
+  void global_set(uint32_t global, ValType type, uint32_t src) override;
+  void call(uint32_t func, uint32_t args, uint32_t offset) override;
+  void call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
+                     uint32_t offset) override;
+  FunctionCode finish(uint32_t frame_slots) override;
+
+ private:
+  // --- Where each slot's value is (value_cache_x64.cc) -------------------------------------
+  enum class Loc : uint8_t { Mem, Reg, Const, Flags };
+  struct Value {
+    Loc loc = Loc::Mem;
+    Reg reg = 0;
+    bool dirty = false;  // Reg or Const: the frame slot does not hold the value yet
+    uint64_t bits = 0;   // Const
+  };
+  struct RegState {
+    uint32_t slot = kNoSlot;  // the slot whose value it holds (a temporary), or none
+    bool locked = false;      // an operand or result of the instruction being emitted
+  };
+
+  static bool is_xmm(Reg r) { return r >= kXmmBase; }
+  static x86::Gp gp(Reg r) { return x86::gpq(r); }
+  static x86::Xmm xmm(Reg r) { return x86::xmm(r - kXmmBase); }
+  static x86::Mem slot_mem(uint32_t s, uint32_t size = 8) {
+    return x86::ptr(x86::rsp, static_cast<int32_t>(8 + uint64_t{s} * 8), size);
+  }
+
+  Value& val(uint32_t s) {
+    if (s >= vals_.size()) vals_.resize(s + 1);
+    return vals_[s];
+  }
+  bool has_home(uint32_t s) const { return s < homes_.size() && homes_[s] >= 0; }
+  void lock(uint32_t s);  // keeps s's register, if any, for this instruction
+  void unmap(uint32_t s);
+  void map(uint32_t s, Reg r);  // s's value is now in temporary r (dirty)
+  Reg alloc(bool want_xmm);
+  void claim(Reg r);  // frees r for this instruction's own use
+  void write_back(uint32_t s);
+  void settle();  // materializes a pending compare
+  // Writes every live cached value back to its slot; with forget, the cache is then empty.
+  // Emits moves only (flags survive).
+  void flush(bool forget);
+  void forget_all();
+
+  // Operands. The wide flag is the value's width: an i32 (or f32) loads as 32 bits.
+  void load_gp(const x86::Gp& r, uint32_t s, bool wide);
+  void load_xmm(const x86::Xmm& r, uint32_t s, bool wide);
+  x86::Gp in_gp(uint32_t s, bool wide);
+  x86::Xmm in_xmm(uint32_t s, bool wide);
+  // The register, a sign-extending 32-bit immediate (with allow_imm), or the frame slot.
+  asmjit::Operand gp_src(uint32_t s, bool wide, bool allow_imm = true);
+  asmjit::Operand xmm_src(uint32_t s, bool wide);
+  // A register for dst's new value.
+  x86::Gp def_gp(uint32_t dst);
+  x86::Xmm def_xmm(uint32_t dst);
+  // a's value in a register that then holds dst's: a's own when a is a temporary and dst == a.
+  x86::Gp take_gp(uint32_t a, uint32_t dst, bool wide);
+  x86::Xmm take_xmm(uint32_t a, uint32_t dst, bool wide);
+  void set_flags(uint32_t dst, x86::CondCode cc);
+  bool is_const(uint32_t s) { return val(s).loc == Loc::Const; }
+  static bool fits_i32(uint64_t v) { return static_cast<int64_t>(v) == static_cast<int32_t>(v); }
+
+  // --- Code helpers (backend_x64.cc) -------------------------------------------------------
+  void call_helper(const void* fn);
+  void spill_homes_for_call();
+  void reload_homes_after_call();
+  asmjit::Label trap_label(TrapKind kind, uint32_t offset);
+  asmjit::Label unwind_label(uint32_t offset);
+  x86::Mem address(uint32_t addr, uint64_t offset);
+  void memory_site(uint32_t offset);
+  x86::Mem f64_const(double v);
+  void patch_frame(size_t at) { frame_patches_.push_back(at); }
+
+  // --- Numeric (numeric_x64.cc) ------------------------------------------------------------
+  bool int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset);
+  bool int_unary(Op op, uint32_t dst, uint32_t a);
+  bool float_op(Op op, uint32_t dst, uint32_t a, uint32_t b);
+  bool conversion(Op op, uint32_t dst, uint32_t a, uint32_t offset);
+  void divide(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset);
+  void checked_truncate(const x86::Gp& out, bool is_signed, bool wide, uint32_t offset);
+
+  struct TrapStub {
+    asmjit::Label label;
+    TrapKind kind;
+    uint32_t offset;
+  };
+  struct PollStub {
+    asmjit::Label stub, back;
+    uint32_t offset;
+  };
+  struct UnwindStub {
+    asmjit::Label label;
+    uint32_t offset;
+  };
+  struct JumpTable {
+    asmjit::Label label;
+    std::vector<Label> targets;
+  };
+  struct F64Const {
+    asmjit::Label label;
+    double value;
+  };
+
+  rt::ContextLayout layout_;
+  uint32_t imported_;
+  bool has_memory_;
+  bool sse41_ = false, lzcnt_ = false, bmi1_ = false, popcnt_ = false;
+  asmjit::CodeHolder code_;
+  x86::Assembler a_;
+  std::vector<asmjit::Label> labels_;
+  asmjit::Label epilogue_, trap_exit_, frameless_exit_, overflow_;
+  FrameShape shape_;
+  std::vector<size_t> frame_patches_;  // 32-bit fields that receive the frame's size
+  std::vector<Reg> pushed_;            // callee-saved homes, in push order
+  std::vector<Reg> xmm_homes_;         // xmm homes in use, saved around calls
+  std::vector<uint32_t> xmm_home_slots_;
+  std::vector<int8_t> homes_;  // per local slot: its home register, or -1
+  std::vector<TrapStub> stubs_;
+  std::vector<PollStub> polls_;
+  std::vector<UnwindStub> unwinds_;
+  std::vector<JumpTable> tables_;
+  std::vector<F64Const> f64_consts_;
+  std::vector<rt::TrapSite> sites_;
+
+  std::vector<Value> vals_;
+  RegState regs_[32];
+  std::vector<uint32_t> dirty_consts_, clean_consts_;
+  uint32_t live_height_ = UINT32_MAX;
+  uint32_t flags_slot_ = kNoSlot;
+  x86::CondCode flags_cc_ = x86::CondCode::kE;
+  bool reachable_ = true;
+};
+
+}  // namespace wrun::jit::x64
