@@ -49,6 +49,13 @@ struct FrameShape {
 struct FunctionCode {
   std::vector<uint8_t> bytes;
   std::vector<rt::TrapSite> sites;
+  // Direct calls to functions of the same module: each goes through the runtime until linked
+  // (link_call) to the callee's code, once the module's layout shows it has some.
+  struct Call {
+    uint32_t at;    // where the call's target is encoded
+    uint32_t func;  // the callee's function index
+  };
+  std::vector<Call> calls;
 };
 
 class Backend {
@@ -103,6 +110,9 @@ class Backend {
   // no method may be called after.
   virtual FunctionCode finish(uint32_t frame_slots) = 0;
 };
+
+// Points the direct call encoded at code[at] to code[target].
+void link_call(std::span<uint8_t> code, uint32_t at, uint32_t target);
 
 // The machine code C++ calls generated code through: `uint32_t enter(ctx, args, fn)` calls the
 // NativeFn fn, keeping every register the C convention says a callee keeps (generated

@@ -68,6 +68,7 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
   std::vector<uint8_t> code;
   std::vector<rt::TrapSite> sites;
   std::vector<uint32_t> offsets(defined, UINT32_MAX);
+  std::vector<std::pair<uint32_t, FunctionCode::Call>> calls;  // (caller's start, call)
   for (size_t i = 0; i < defined; ++i) {
     const auto func_index = static_cast<uint32_t>(first + i);
     auto backend = make_host_backend(layout, module.num_imported_funcs, !module.memories.empty());
@@ -81,6 +82,7 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
     code.resize((code.size() + 15) & ~size_t{15}, 0xCC);  // int3 between functions
     const auto start = static_cast<uint32_t>(code.size());
     code.insert(code.end(), fc->bytes.begin(), fc->bytes.end());
+    for (const FunctionCode::Call& c : fc->calls) calls.emplace_back(start, c);
     for (rt::TrapSite s : fc->sites) {
       s.offset += start;
       sites.push_back(s);
@@ -89,6 +91,10 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
     jm->starts.emplace_back(start, func_index);
   }
   if (jm->starts.empty()) return out;
+  for (const auto& [caller, call] : calls) {
+    if (offsets[call.func - first] != UINT32_MAX)
+      link_call(code, caller + call.at, offsets[call.func - first]);
+  }
   jm->memory = CodeMemory::create(code, sites, jm.get());
   for (size_t i = 0; i < defined; ++i) {
     if (offsets[i] != UINT32_MAX) {

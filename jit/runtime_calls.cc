@@ -92,6 +92,15 @@ uint32_t call_indirect(uint8_t* ctx, uint32_t table, uint32_t type_index, uint32
   }
 }
 
+uint32_t call_ref(uint8_t* ctx, rt::FuncInst* f, rt::Slot* args) {
+  rt::Instance& inst = instance_of(ctx);
+  try {
+    return pend(f->entry(*inst.store, f, &inst, args));
+  } catch (...) {
+    return pend(Trap::make(TrapKind::Host, "exception in a called function"));
+  }
+}
+
 int32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t delta_pages) {
   rt::Instance& inst = instance_of(ctx);
   return static_cast<int32_t>(inst.memories[memory]->grow(delta_pages));

@@ -8,6 +8,10 @@
 #include <optional>
 
 #include "runtime/slot.h"
+
+namespace wrun::rt {
+struct FuncInst;
+}
 #include "wrun/trap.h"
 
 namespace wrun::jit {
@@ -23,6 +27,8 @@ uint32_t call_function(uint8_t* ctx, uint32_t func_index, rt::Slot* args);
 // call_indirect: table bounds, null and type checks, then a call through the entry.
 uint32_t call_indirect(uint8_t* ctx, uint32_t table, uint32_t type_index, uint32_t elem,
                        rt::Slot* args);
+// Calls `func` (checked by the caller: call_indirect's target) through its entry.
+uint32_t call_ref(uint8_t* ctx, rt::FuncInst* func, rt::Slot* args);
 // memory.grow: the old size in pages, or -1.
 int32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t delta_pages);
 

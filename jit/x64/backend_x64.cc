@@ -545,29 +545,22 @@ void X64Backend::call(uint32_t func, uint32_t args, uint32_t offset) {
   settle();
   flush(/*forget=*/true);  // the arguments into the frame; calls keep no temporaries
   spill_homes_for_call();
-  asmjit::Label slow = a_.newLabel(), done = a_.newLabel();
-  if (func >= imported_) {
-    // A function of this instance: its native code, with this context, when it has one.
-    a_.mov(x86::rax, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.func(func))));
-    a_.mov(x86::rax,
-           x86::qword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, native_entry))));
-    a_.test(x86::rax, x86::rax);
-    a_.jz(slow);
-    a_.mov(x86::rdi, x86::r12);
-    a_.lea(x86::rsi, slot_mem(args));
-    a_.call(x86::rax);
-    a_.test(x86::eax, x86::eax);
-    a_.jnz(unwind_label(offset));
-    a_.jmp(done);
-  }
-  a_.bind(slow);
   a_.mov(x86::rdi, x86::r12);
-  a_.mov(x86::esi, imm(func));
-  a_.lea(x86::rdx, slot_mem(args));
-  call_helper(reinterpret_cast<const void*>(&jit::call_function));
+  a_.lea(x86::rsi, slot_mem(args));
+  if (func >= imported_) {
+    // A function of this module: a direct call, first to a stub that goes through the
+    // runtime; linking points it at the callee's code when the callee was compiled.
+    asmjit::Label through_runtime = a_.newLabel();
+    a_.call(through_runtime);
+    calls_.push_back({static_cast<uint32_t>(a_.offset() - 4), func});
+    call_stubs_.push_back({through_runtime, func});
+  } else {
+    a_.mov(x86::rdx, x86::rsi);
+    a_.mov(x86::esi, imm(func));
+    call_helper(reinterpret_cast<const void*>(&jit::call_function));
+  }
   a_.test(x86::eax, x86::eax);
   a_.jnz(unwind_label(offset));
-  a_.bind(done);
   reload_homes_after_call();
 }
 
@@ -576,12 +569,40 @@ void X64Backend::call_indirect(uint32_t type, uint32_t table, uint32_t index, ui
   settle();
   flush(/*forget=*/true);  // the index too: it is read back from its slot
   spill_homes_for_call();
+  // The checks inline, in the interpreter's order: bounds, null, then one compare of
+  // canonical type ids.
+  const auto view = static_cast<int32_t>(layout_.table(table));
+  a_.mov(x86::eax, slot_mem(index, 4));
+  a_.cmp(x86::rax, x86::qword_ptr(x86::r12, view + static_cast<int32_t>(rt::kTableViewSize)));
+  a_.jae(trap_label(TrapKind::UndefinedElement, offset));
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, view + static_cast<int32_t>(rt::kTableViewBase)));
+  a_.mov(x86::rax, x86::qword_ptr(x86::r11, x86::rax, 3));
+  a_.test(x86::rax, x86::rax);
+  a_.jz(trap_label(TrapKind::UninitializedElement, offset));
+  a_.mov(x86::r11d, x86::dword_ptr(x86::r12, static_cast<int32_t>(layout_.type_id(type))));
+  a_.cmp(x86::r11d,
+         x86::dword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, type_id))));
+  a_.jne(trap_label(TrapKind::IndirectCallTypeMismatch, offset));
+  // Native code of this instance: called directly. Anything else: through the runtime.
+  asmjit::Label other = a_.newLabel(), done = a_.newLabel();
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextInstance)));
+  a_.cmp(x86::r11,
+         x86::qword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, instance))));
+  a_.jne(other);
+  a_.mov(x86::r11,
+         x86::qword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, native_entry))));
+  a_.test(x86::r11, x86::r11);
+  a_.jz(other);
   a_.mov(x86::rdi, x86::r12);
-  a_.mov(x86::esi, imm(table));
-  a_.mov(x86::edx, imm(type));
-  a_.mov(x86::ecx, slot_mem(index, 4));
-  a_.lea(x86::r8, slot_mem(args));
-  call_helper(reinterpret_cast<const void*>(&jit::call_indirect));
+  a_.lea(x86::rsi, slot_mem(args));
+  a_.call(x86::r11);
+  a_.jmp(done);
+  a_.bind(other);
+  a_.mov(x86::rdi, x86::r12);
+  a_.mov(x86::rsi, x86::rax);
+  a_.lea(x86::rdx, slot_mem(args));
+  call_helper(reinterpret_cast<const void*>(&jit::call_ref));
+  a_.bind(done);
   a_.test(x86::eax, x86::eax);
   a_.jnz(unwind_label(offset));
   reload_homes_after_call();
@@ -609,6 +630,15 @@ x86::Mem X64Backend::f64_const(double v) {
 }
 
 FunctionCode X64Backend::finish(uint32_t frame_slots) {
+  // Direct calls before linking: the native convention's (ctx, args) become
+  // call_function(ctx, func, args), tail-called (the return address is the caller's).
+  for (const CallStub& c : call_stubs_) {
+    a_.bind(c.label);
+    a_.mov(x86::rdx, x86::rsi);
+    a_.mov(x86::esi, imm(c.func));
+    a_.mov(x86::rax, imm(reinterpret_cast<uint64_t>(&jit::call_function)));
+    a_.jmp(x86::rax);
+  }
   for (const PollStub& p : polls_) {
     a_.bind(p.stub);
     spill_homes_for_call();
@@ -688,10 +718,16 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     std::memcpy(out.bytes.data() + at, &field, 4);
   }
   out.sites = std::move(sites_);
+  out.calls = std::move(calls_);
   return out;
 }
 
 }  // namespace x64
+
+void link_call(std::span<uint8_t> code, uint32_t at, uint32_t target) {
+  const auto rel = static_cast<int32_t>(static_cast<int64_t>(target) - (int64_t{at} + 4));
+  std::memcpy(code.data() + at, &rel, 4);
+}
 
 std::vector<uint8_t> make_host_entry() {
   namespace x86 = asmjit::x86;

@@ -155,6 +155,10 @@ class X64Backend final : public Backend {
     asmjit::Label label;
     std::vector<Label> targets;
   };
+  struct CallStub {
+    asmjit::Label label;
+    uint32_t func;
+  };
   struct F64Const {
     asmjit::Label label;
     double value;
@@ -179,6 +183,8 @@ class X64Backend final : public Backend {
   std::vector<UnwindStub> unwinds_;
   std::vector<JumpTable> tables_;
   std::vector<F64Const> f64_consts_;
+  std::vector<CallStub> call_stubs_;
+  std::vector<FunctionCode::Call> calls_;
   std::vector<rt::TrapSite> sites_;
 
   std::vector<Value> vals_;
