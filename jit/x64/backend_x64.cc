@@ -18,10 +18,15 @@ using asmjit::imm;
 
 namespace {
 
-constexpr Reg kGpHomes[] = {3, 5, 14, 15};                 // rbx, rbp, r14, r15: callee-saved
+constexpr Reg kCalleeSavedHomes[] = {3, 5, 14, 15};        // rbx, rbp, r14, r15
+constexpr Reg kCallerSavedHomes[] = {6, 7, 8};             // rsi, rdi, r8: also temporaries
 constexpr Reg kXmmHomes[] = {24, 25, 26, 27, 28, 29, 30};  // xmm8-xmm14
-// A local earns an xmm home (saved and restored around every call) only if used this much.
-constexpr uint32_t kXmmHomeWeight = 4;
+// Homes that must be saved and restored around every call go only to locals used this much
+// (a use inside a loop weighs 4).
+constexpr uint32_t kSavedHomeWeight = 4;
+// Temporaries, in the order they are handed out: rax, rdx and rcx late, because division and
+// shifts want them; the caller-saved homes when no local has them.
+constexpr Reg kGpTemps[] = {9, 10, 0, 2, 1};
 
 }  // namespace
 
@@ -64,21 +69,34 @@ void X64Backend::prologue(const FrameShape& f) {
   for (const LocalInfo& l : f.locals) {
     if (l.weight == 0) continue;
     if (l.type == ValType::I32 || l.type == ValType::I64) ints.push_back(&l);
-    if ((l.type == ValType::F32 || l.type == ValType::F64) && l.weight >= kXmmHomeWeight)
+    if ((l.type == ValType::F32 || l.type == ValType::F64) && l.weight >= kSavedHomeWeight)
       floats.push_back(&l);
   }
   auto heavier = [](const LocalInfo* x, const LocalInfo* y) { return x->weight > y->weight; };
   std::stable_sort(ints.begin(), ints.end(), heavier);
   std::stable_sort(floats.begin(), floats.end(), heavier);
-  for (size_t i = 0; i < ints.size() && i < std::size(kGpHomes); ++i) {
-    homes_[ints[i]->slot] = static_cast<int8_t>(kGpHomes[i]);
-    pushed_.push_back(kGpHomes[i]);
+  auto give_home = [&](const LocalInfo& l, Reg r, bool saved) {
+    homes_[l.slot] = static_cast<int8_t>(r);
+    if (saved) {
+      saved_homes_.push_back(r);
+      saved_home_slots_.push_back(l.slot);
+    }
+  };
+  size_t next = 0;
+  for (Reg r : kCalleeSavedHomes) {
+    if (next == ints.size()) break;
+    give_home(*ints[next++], r, false);
+    pushed_.push_back(r);
   }
-  for (size_t i = 0; i < floats.size() && i < std::size(kXmmHomes); ++i) {
-    homes_[floats[i]->slot] = static_cast<int8_t>(kXmmHomes[i]);
-    xmm_homes_.push_back(kXmmHomes[i]);
-    xmm_home_slots_.push_back(floats[i]->slot);
+  gp_temps_.assign(std::begin(kGpTemps), std::end(kGpTemps));
+  for (Reg r : kCallerSavedHomes) {
+    if (next < ints.size() && ints[next]->weight >= kSavedHomeWeight)
+      give_home(*ints[next++], r, true);
+    else
+      gp_temps_.insert(gp_temps_.begin(), r);
   }
+  for (size_t i = 0; i < floats.size() && i < std::size(kXmmHomes); ++i)
+    give_home(*floats[i], kXmmHomes[i], true);
   for (uint32_t s = 0; s < f.local_slots; ++s) {
     if (!has_home(s)) continue;
     Value& v = val(s);
@@ -101,8 +119,26 @@ void X64Backend::prologue(const FrameShape& f) {
     a_.mov(x86::r13,
            x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(0) + rt::kMemoryViewBase)));
   }
+  if (f.local_slots > f.param_slots) {  // the frame copies of declared locals start at zero
+    a_.xor_(x86::eax, x86::eax);
+    const uint32_t n = f.local_slots - f.param_slots;
+    if (n <= 16) {
+      for (uint32_t i = 0; i < n; ++i) a_.mov(slot_mem(f.param_slots + i), x86::rax);
+    } else {
+      a_.lea(x86::r11, slot_mem(f.param_slots));
+      a_.mov(x86::ecx, imm(n));
+      asmjit::Label loop = a_.newLabel();
+      a_.bind(loop);
+      a_.mov(x86::qword_ptr(x86::r11), x86::rax);
+      a_.add(x86::r11, 8);
+      a_.dec(x86::ecx);
+      a_.jnz(loop);
+    }
+  }
+  // The parameters, from the argument array through r11 (rsi may be a home).
+  a_.mov(x86::r11, x86::rsi);
   auto arg = [](uint32_t s, uint32_t size) {
-    return x86::ptr(x86::rsi, static_cast<int32_t>(uint64_t{s} * 8), size);
+    return x86::ptr(x86::r11, static_cast<int32_t>(uint64_t{s} * 8), size);
   };
   for (uint32_t s = 0; s < f.param_slots; ++s) {
     if (has_home(s)) continue;
@@ -134,22 +170,6 @@ void X64Backend::prologue(const FrameShape& f) {
       a_.xorps(xmm(h), xmm(h));
     else
       a_.xor_(x86::gpd(h), x86::gpd(h));
-  }
-  if (f.local_slots > f.param_slots) {  // the frame copies of declared locals start at zero
-    a_.xor_(x86::eax, x86::eax);
-    const uint32_t n = f.local_slots - f.param_slots;
-    if (n <= 16) {
-      for (uint32_t i = 0; i < n; ++i) a_.mov(slot_mem(f.param_slots + i), x86::rax);
-    } else {
-      a_.lea(x86::rdi, slot_mem(f.param_slots));
-      a_.mov(x86::ecx, imm(n));
-      asmjit::Label loop = a_.newLabel();
-      a_.bind(loop);
-      a_.mov(x86::qword_ptr(x86::rdi), x86::rax);
-      a_.add(x86::rdi, 8);
-      a_.dec(x86::ecx);
-      a_.jnz(loop);
-    }
   }
 }
 
@@ -532,13 +552,23 @@ void X64Backend::call_helper(const void* fn) {
 }
 
 void X64Backend::spill_homes_for_call() {
-  for (size_t i = 0; i < xmm_homes_.size(); ++i)
-    a_.movq(slot_mem(xmm_home_slots_[i]), xmm(xmm_homes_[i]));
+  for (size_t i = 0; i < saved_homes_.size(); ++i) {
+    const Reg r = saved_homes_[i];
+    if (is_xmm(r))
+      a_.movq(slot_mem(saved_home_slots_[i]), xmm(r));
+    else
+      a_.mov(slot_mem(saved_home_slots_[i]), gp(r));
+  }
 }
 
 void X64Backend::reload_homes_after_call() {
-  for (size_t i = 0; i < xmm_homes_.size(); ++i)
-    a_.movsd(xmm(xmm_homes_[i]), slot_mem(xmm_home_slots_[i]));
+  for (size_t i = 0; i < saved_homes_.size(); ++i) {
+    const Reg r = saved_homes_[i];
+    if (is_xmm(r))
+      a_.movsd(xmm(r), slot_mem(saved_home_slots_[i]));
+    else
+      a_.mov(gp(r), slot_mem(saved_home_slots_[i]));
+  }
 }
 
 void X64Backend::call(uint32_t func, uint32_t args, uint32_t offset) {

@@ -8,9 +8,6 @@ namespace wrun::jit::x64 {
 
 namespace {
 
-// Temporaries, in the order they are handed out: rax, rcx and rdx last, because division
-// and shifts want them.
-constexpr Reg kGpTemps[] = {8, 9, 10, 6, 7, 0, 2, 1};
 constexpr Reg kXmmTemps[] = {16, 17, 18, 19, 20, 21, 22, 23};
 
 }  // namespace
@@ -41,7 +38,7 @@ void X64Backend::map(uint32_t s, Reg r) {
 
 Reg X64Backend::alloc(bool want_xmm) {
   const std::span<const Reg> order =
-      want_xmm ? std::span<const Reg>(kXmmTemps) : std::span<const Reg>(kGpTemps);
+      want_xmm ? std::span<const Reg>(kXmmTemps) : std::span<const Reg>(gp_temps_);
   for (Reg r : order)
     if (regs_[r].slot == kNoSlot && !regs_[r].locked) return r;
   // A value nothing reads again costs nothing to drop.

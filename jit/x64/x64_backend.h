@@ -2,10 +2,12 @@
 // values in registers (a Liftoff-style value cache):
 //
 // - Homes: the most used i32/i64 locals live in rbx, rbp, r14, r15 (callee-saved, so calls
-//   keep them) and the most used f32/f64 locals in xmm8-xmm14 (saved around calls) for the
-//   whole function; other locals and the operand stack live in frame slots.
+//   keep them), then in rsi, rdi, r8 if used inside loops, and the most used f32/f64 locals
+//   in xmm8-xmm14, for the whole function; caller-saved homes are saved around calls. Other
+//   locals and the operand stack live in frame slots.
 // - The cache: between control-flow points a slot's current value may be in a temporary
-//   register (rax, rcx, rdx, rsi, rdi, r8-r10; xmm0-xmm7), a constant not yet written, or the
+//   register (r9, r10, rax, rdx, rcx and the unused homes; xmm0-xmm7), a constant not yet
+//   written, or the
 //   flags of a compare not yet materialized (a following br_if/if/select uses them directly).
 //   At labels, branches and calls the live ones are written back (Backend::live_below says
 //   which are live), so every label sees one state: homes in their registers, the rest in
@@ -175,8 +177,9 @@ class X64Backend final : public Backend {
   FrameShape shape_;
   std::vector<size_t> frame_patches_;  // 32-bit fields that receive the frame's size
   std::vector<Reg> pushed_;            // callee-saved homes, in push order
-  std::vector<Reg> xmm_homes_;         // xmm homes in use, saved around calls
-  std::vector<uint32_t> xmm_home_slots_;
+  std::vector<Reg> saved_homes_;       // caller-saved homes in use, saved around calls
+  std::vector<uint32_t> saved_home_slots_;
+  std::vector<Reg> gp_temps_;  // in the order they are handed out
   std::vector<int8_t> homes_;  // per local slot: its home register, or -1
   std::vector<TrapStub> stubs_;
   std::vector<PollStub> polls_;
