@@ -254,15 +254,17 @@ void X64Backend::branch(uint32_t cond, bool if_zero, Label target) {
 void X64Backend::branch_table(uint32_t index, std::span<const Label> targets, Label fallback) {
   lock(index);
   settle();
-  const x86::Gp r = in_gp(index, false);
+  const x86::Gp r = in_gp(index, false);  // may be a home: read, never written
   flush(/*forget=*/false);
   a_.cmp(r, imm(static_cast<uint32_t>(targets.size())));
   a_.jae(labels_[fallback]);
+  // Everything live is in the frame now: any temporary will do as scratch.
+  const x86::Gp t = r.id() == x86::Gp::kIdAx ? x86::rcx : x86::rax;
   asmjit::Label table = a_.newLabel();
   a_.lea(x86::r11, x86::ptr(table));
-  a_.movsxd(r.r64(), x86::dword_ptr(x86::r11, r.r64(), 2));
-  a_.add(r.r64(), x86::r11);
-  a_.jmp(r.r64());
+  a_.movsxd(t, x86::dword_ptr(x86::r11, r.r64(), 2));
+  a_.add(t, x86::r11);
+  a_.jmp(t);
   tables_.push_back({table, std::vector<Label>(targets.begin(), targets.end())});
   reachable_ = false;
 }
@@ -489,8 +491,9 @@ void X64Backend::memory_size(uint32_t memory, uint32_t dst) {
 void X64Backend::memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t) {
   lock(delta);
   settle();
-  flush(/*forget=*/false);
+  claim(2);
   load_gp(x86::edx, delta, false);
+  flush(/*forget=*/false);
   forget_all();
   spill_homes_for_call();
   a_.mov(x86::rdi, x86::r12);

@@ -20,7 +20,7 @@ void X64Backend::lock(uint32_t s) {
 void X64Backend::unmap(uint32_t s) {
   if (has_home(s)) return;
   Value& v = val(s);
-  if (v.loc == Loc::Reg) regs_[v.reg].slot = kNoSlot;  // stays locked for this instruction
+  if (is_temp(s)) regs_[v.reg].slot = kNoSlot;  // stays locked for this instruction
   if (s == flags_slot_) flags_slot_ = kNoSlot;
   v.loc = Loc::Mem;
   v.dirty = false;
@@ -117,6 +117,13 @@ void X64Backend::flush(bool forget) {
     if (s < live_height_ && val(s).dirty) write_back(s);
     if (forget) unmap(s);
   }
+  // Aliases go back to their slots (and stop naming the home): the list stays short.
+  for (uint32_t s : aliases_) {
+    if (!is_alias(s)) continue;
+    if (s < live_height_ && val(s).dirty) write_back(s);
+    val(s) = Value{};
+  }
+  aliases_.clear();
   for (uint32_t s : dirty_consts_) {
     Value& v = val(s);
     if (v.loc != Loc::Const) continue;
@@ -138,6 +145,36 @@ void X64Backend::forget_all() {
     list->clear();
   }
   if (flags_slot_ != kNoSlot) unmap(flags_slot_);
+  for (uint32_t s : aliases_)
+    if (is_alias(s)) val(s) = Value{};
+  aliases_.clear();
+}
+
+void X64Backend::detach_aliases(Reg home, uint32_t keep) {
+  // The home is about to change: operands that named it take its old value with them (or
+  // drop it, when dead or already written back).
+  size_t out = 0;
+  for (uint32_t s : aliases_) {
+    if (!is_alias(s)) continue;
+    Value& v = val(s);
+    if (v.reg != home || s == keep) {
+      aliases_[out++] = s;
+      continue;
+    }
+    if (s >= live_height_ || !v.dirty) {
+      v = Value{};
+      continue;
+    }
+    const Reg r = alloc(is_xmm(home));
+    if (is_xmm(home))
+      a_.movaps(xmm(r), xmm(home));
+    else
+      a_.mov(gp(r), gp(home));
+    regs_[r].slot = s;
+    regs_[r].locked = true;
+    v.reg = r;
+  }
+  aliases_.resize(out);
 }
 
 void X64Backend::live_below(uint32_t height) {
@@ -285,7 +322,7 @@ x86::Gp X64Backend::take_gp(uint32_t a, uint32_t dst, bool wide) {
   lock(a);
   if (a == flags_slot_) settle();
   Value& v = val(a);
-  if (a == dst && v.loc == Loc::Reg && !is_xmm(v.reg) && !has_home(a)) {
+  if (a == dst && is_temp(a) && !is_xmm(v.reg)) {
     v.dirty = true;
     regs_[v.reg].locked = true;
     return wide ? gp(v.reg) : x86::Gp(x86::gpd(v.reg));
@@ -300,7 +337,7 @@ x86::Xmm X64Backend::take_xmm(uint32_t a, uint32_t dst, bool wide) {
   lock(a);
   if (a == flags_slot_) settle();
   Value& v = val(a);
-  if (a == dst && v.loc == Loc::Reg && is_xmm(v.reg) && !has_home(a)) {
+  if (a == dst && is_temp(a) && is_xmm(v.reg)) {
     v.dirty = true;
     regs_[v.reg].locked = true;
     return xmm(v.reg);
@@ -334,6 +371,7 @@ void X64Backend::copy(uint32_t dst, uint32_t src, ValType type) {
   lock(src);
   if (has_home(dst)) {
     const Reg h = static_cast<Reg>(homes_[dst]);
+    detach_aliases(h, src);
     if (is_xmm(h))
       load_xmm(xmm(h), src, wide);
     else
@@ -341,7 +379,17 @@ void X64Backend::copy(uint32_t dst, uint32_t src, ValType type) {
     return;
   }
   Value& vs = val(src);
-  if (vs.loc == Loc::Reg && !has_home(src) && src >= live_height_) {
+  if (vs.loc == Loc::Reg && has_home(src)) {
+    // local.get of a local with a home: the operand names the home until either changes.
+    unmap(dst);
+    Value& vd = val(dst);
+    vd.loc = Loc::Reg;
+    vd.reg = vs.reg;
+    vd.dirty = true;
+    aliases_.push_back(dst);
+    return;
+  }
+  if (is_temp(src) && src >= live_height_) {
     const Reg r = vs.reg;  // src is dead after this: its register changes hands
     unmap(src);
     map(dst, r);

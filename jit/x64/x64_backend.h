@@ -6,8 +6,8 @@
 //   in xmm8-xmm14, for the whole function; caller-saved homes are saved around calls. Other
 //   locals and the operand stack live in frame slots.
 // - The cache: between control-flow points a slot's current value may be in a temporary
-//   register (r9, r10, rax, rdx, rcx and the unused homes; xmm0-xmm7), a constant not yet
-//   written, or the
+//   register (r9, r10, rax, rdx, rcx and the unused homes; xmm0-xmm7), a local's home (after
+//   local.get, until the local changes), a constant not yet written, or the
 //   flags of a compare not yet materialized (a following br_if/if/select uses them directly).
 //   At labels, branches and calls the live ones are written back (Backend::live_below says
 //   which are live), so every label sees one state: homes in their registers, the rest in
@@ -23,6 +23,7 @@
 #include <asmjit/x86.h>
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "jit/backend.h"
@@ -91,6 +92,17 @@ class X64Backend final : public Backend {
     return vals_[s];
   }
   bool has_home(uint32_t s) const { return s < homes_.size() && homes_[s] >= 0; }
+  // s's value is in a temporary register of its own.
+  bool is_temp(uint32_t s) {
+    const Value& v = val(s);
+    return v.loc == Loc::Reg && regs_[v.reg].slot == s;
+  }
+  // s (an operand) names a local's home register (local.get without a move).
+  bool is_alias(uint32_t s) {
+    const Value& v = val(s);
+    return v.loc == Loc::Reg && !has_home(s) && regs_[v.reg].slot != s;
+  }
+  void detach_aliases(Reg home, uint32_t keep);
   void lock(uint32_t s);  // keeps s's register, if any, for this instruction
   void unmap(uint32_t s);
   void map(uint32_t s, Reg r);  // s's value is now in temporary r (dirty)
@@ -190,9 +202,10 @@ class X64Backend final : public Backend {
   std::vector<FunctionCode::Call> calls_;
   std::vector<rt::TrapSite> sites_;
 
-  std::vector<Value> vals_;
+  std::deque<Value> vals_;  // a deque: growing it keeps references to values valid
   RegState regs_[32];
   std::vector<uint32_t> dirty_consts_, clean_consts_;
+  std::vector<uint32_t> aliases_;  // operand slots that may name a home (see is_alias)
   uint32_t live_height_ = UINT32_MAX;
   uint32_t flags_slot_ = kNoSlot;
   x86::CondCode flags_cc_ = x86::CondCode::kE;
