@@ -4,11 +4,13 @@
 #ifdef _WIN32
 #include <io.h>
 #else
+#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -189,6 +191,8 @@ Outcome run_benchmark(Engine& engine, const std::string& wasm_path, const RunOpt
         } else {
           return fail(Outcome::Status::Failed, wasm_path + ": " + err->message);
         }
+      } else if (options.load_only) {
+        // Only compile and instantiate are measured; _start is not run.
       } else if (auto start = std::get<Instance>(inst).get_func("_start")) {
         auto r = start->call(store, {});
         if (auto* tr = std::get_if<Trap>(&r)) trap = std::move(*tr);
@@ -199,6 +203,14 @@ Outcome run_benchmark(Engine& engine, const std::string& wasm_path, const RunOpt
     }
     t.instantiate_s = secs(t_start - t_inst);
     t.total_s = secs(t_done - t0);
+    if (options.load_only && !trap) {
+      if (options.verbose) {
+        std::fprintf(stderr, "wrun-bench: %s load %d: compile %.3f ms, instantiate %.3f ms\n",
+                     wasm_path.c_str(), run + 1, t.compile_s * 1e3, t.instantiate_s * 1e3);
+      }
+      outcome.runs.push_back(t);
+      continue;
+    }
     if (trap && !(trap->kind == TrapKind::Exit && trap->exit_code == 0)) {
       std::string msg;
       if (trap->kind == TrapKind::Exit) {
@@ -244,18 +256,21 @@ Outcome run_benchmark(Engine& engine, const std::string& wasm_path, const RunOpt
   return outcome;
 }
 
-Outcome run_baseline(const std::string& command, const std::string& wasm_path, int runs) {
+std::string shell_quote(const std::string& s) {
+  // Single quotes protect everything; a quote inside is spelled '\''.
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+Outcome run_baseline(const std::string& command, const std::string& wasm_path, int runs,
+                     bool load_only) {
   const fs::path wasm(wasm_path);
   std::error_code ec;
   if (!fs::is_regular_file(wasm, ec)) return fail(Outcome::Status::Missing, "no file " + wasm_path);
-  // Single quotes protect the paths; a quote inside one is spelled '\''.
-  auto quote = [](const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  const std::string shell = "cd " + quote(wasm.parent_path().string()) + " && " + command + " " +
-                            quote(wasm.filename().string()) + " <" + kNullDevice;
+  const std::string shell = "cd " + shell_quote(wasm.parent_path().string()) + " && " + command +
+                            " " + shell_quote(wasm.filename().string()) + " <" + kNullDevice;
+  const char* required = load_only ? "compile-ns" : "start-end-ns";
   Outcome outcome;
   for (int run = 0; run < runs; ++run) {
     std::FILE* p = open_pipe(shell.c_str());
@@ -270,18 +285,57 @@ Outcome run_baseline(const std::string& command, const std::string& wasm_path, i
       if (at == std::string::npos) return std::nullopt;
       return std::strtod(out.c_str() + at + key.size() + 1, nullptr) * 1e-9;
     };
-    std::optional<double> measured = field("start-end-ns");
+    std::optional<double> measured = field(required);
     if (status != 0 || !measured) {
-      return fail(Outcome::Status::Failed,
-                  "baseline command failed (status " + std::to_string(status) +
-                      (measured ? "" : ", no start-end-ns=N in its output") + "): " + shell);
+      std::string why = "status " + std::to_string(status);
+#ifndef _WIN32
+      if (WIFEXITED(status)) why = "exit status " + std::to_string(WEXITSTATUS(status));
+      if (WIFSIGNALED(status)) why = "killed by signal " + std::to_string(WTERMSIG(status));
+      // The shell's own status for a program it cannot find or run (node not installed...).
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 127) why = "command not found";
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 126) why = "command not executable";
+#endif
+      if (!measured && status == 0) why += std::string(", no ") + required + "=N in its output";
+      return fail(Outcome::Status::Failed, "baseline command failed (" + why + "): " + shell);
     }
     Timing t;
-    t.measured_s = *measured;
+    t.measured_s = field("start-end-ns").value_or(0);
     t.compile_s = field("compile-ns").value_or(0);
     t.instantiate_s = field("instantiate-ns").value_or(0);
     outcome.runs.push_back(t);
+    if (size_t at = out.rfind("version="); at != std::string::npos) {
+      size_t from = at + 8;
+      outcome.version = out.substr(from, out.find_first_of(" \t\r\n", from) - from);
+    }
   }
+  return outcome;
+}
+
+Outcome run_process(const std::string& command, const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return fail(Outcome::Status::Missing, "no folder " + dir);
+#ifdef _WIN32
+  const std::string shell = "cd /d " + shell_quote(dir) + " && " + command + " <NUL >NUL 2>&1";
+#else
+  // exec: the shell becomes the program rather than waiting for it.
+  const std::string shell =
+      "cd " + shell_quote(dir) + " && exec " + command + " </dev/null >/dev/null 2>&1";
+#endif
+  const auto t0 = Clock::now();
+  const int status = std::system(shell.c_str());
+  Timing t;
+  t.total_s = secs(Clock::now() - t0);
+  if (status != 0) {
+    std::string why = "status " + std::to_string(status);
+#ifndef _WIN32
+    if (WIFEXITED(status)) why = "exit status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) why = "killed by signal " + std::to_string(WTERMSIG(status));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) why = "command not found";
+#endif
+    return fail(Outcome::Status::Failed, "failed (" + why + "): " + shell);
+  }
+  Outcome outcome;
+  outcome.runs.push_back(t);
   return outcome;
 }
 

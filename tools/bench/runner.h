@@ -23,6 +23,7 @@ struct Outcome {
   std::string message;  // why it failed or is unsupported (may span lines)
   std::vector<Timing> runs;
   bool markers = true;  // bench.start/bench.end were called (else measured = all of _start)
+  std::string version;  // what a baseline command said it is ("version=..."), if anything
 };
 
 const char* status_name(Outcome::Status s);
@@ -30,13 +31,24 @@ const char* status_name(Outcome::Status s);
 struct RunOptions {
   int runs = 3;
   bool check_output = true;
-  bool verbose = false;  // print each run's guest output path and timings to stderr
+  bool verbose = false;    // print each run's guest output path and timings to stderr
+  bool load_only = false;  // compile and instantiate only: no _start, no output to check
 };
 
 Outcome run_benchmark(Engine& engine, const std::string& wasm_path, const RunOptions& options);
 
-// --baseline: runs `command WASM` in the benchmark's folder `runs` times; the command prints
-// "start-end-ns=N" (and optionally "compile-ns=N", "instantiate-ns=N") on its stdout.
-Outcome run_baseline(const std::string& command, const std::string& wasm_path, int runs);
+// --baseline and --compare: runs `command WASM` in the benchmark's folder `runs` times; the
+// command prints "start-end-ns=N" (and optionally "compile-ns=N", "instantiate-ns=N",
+// "version=TEXT") on its stdout. With load_only (--load-compare) it must print "compile-ns=N"
+// instead of "start-end-ns=N".
+Outcome run_baseline(const std::string& command, const std::string& wasm_path, int runs,
+                     bool load_only = false);
+
+// --startup: runs `command` (a shell command) in `dir` once, output discarded, and returns
+// its whole time from before the shell starts to after it exits, in Timing::total_s.
+Outcome run_process(const std::string& command, const std::string& dir);
+
+// The shell spelling of `s` as one word.
+std::string shell_quote(const std::string& s);
 
 }  // namespace wrun::bench

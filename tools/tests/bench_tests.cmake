@@ -37,6 +37,50 @@ wrun_bench_test(jit 0 "bench-fixture/good/hello|1 ok, 0 failed|engine jit" --eng
 wrun_bench_test(escaped-backtrace 1 "trap: unreachable|at \\x1bcred\\x07\\xe2\\x80\\xae"
                 --runs 1 ${CMAKE_CURRENT_SOURCE_DIR}/tests/control_names.wasm)
 
+# Comparison mode (tools/bench/compare.cc). Commands stand in for node: `echo` prints fixed
+# timings, so ratios and geometric means are exact and nothing here needs node.
+wrun_bench_test(help-compare 0 "--compare|--ratio-to|--set|--load|--startup" --help)
+wrun_bench_test(compare-missing-node 2
+                "--compare v8: cannot run \"no-such-node-for-wrun-bench\": not found on PATH"
+                --compare "v8=no-such-node-for-wrun-bench --liftoff x.mjs" ${bench_good})
+wrun_bench_test(compare-missing-program-path 2 "cannot run \"/no/such/node\": no such executable file"
+                --load-compare "v8=/no/such/node x.mjs --load-only" --load ${bench_good}/hello.wasm)
+wrun_bench_test(compare-bad-spec 2 "--compare: \"node x.mjs\" is not NAME=COMMAND"
+                --compare "node x.mjs" ${bench_good})
+wrun_bench_test(compare-bad-ratio-to 2 "--ratio-to v8: no such column (there are wrun-jit, wrun-interp)"
+                --engine jit,interp --ratio-to v8 ${bench_good})
+# A target right after --engine is a target, not another engine.
+wrun_bench_test(engine-then-target 0 "bench-fixture/good/hello|1 ok, 0 failed|engine jit"
+                --runs 1 --engine jit ${bench_good})
+wrun_bench_test(compare-engines 0 "wrun-jit  wrun-interp  ratio|geomean, all (1)|median of 2 runs|machine: |load average"
+                --engine jit,interp --runs 2 ${bench_good})
+wrun_bench_test(compare-failing-command 1
+                "bad|FAILED|left out of wrun-interp's geomeans (1 of 1)|on bad: FAILED: baseline command failed (exit status 1)"
+                --runs 1 --compare "bad=false" ${bench_good})
+# wrun's startup row runs the real wrun binary with the stub bench module wrun-bench writes.
+wrun_bench_test(compare-load-startup 0 "load: |wrun-interp|v8-fake|2.000   1.00|startup: |sh "
+                --load ${bench_good}/hello.wasm --load-runs 2
+                --load-compare "v8-fake=echo compile-ns=2000000 instantiate-ns=1000000"
+                --startup ${bench_good}/hello.wasm --startup-runs 2)
+add_test(NAME tools/bench/compare-ratios
+         COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:wrun-bench>
+                 "-DARGS=--runs|2|--compare|one=echo start-end-ns=1000000 version=fake-1|--compare|three=echo start-end-ns=3000000|--ratio-to|one|${bench_good}"
+                 -DEXPECT_EXIT=0 "-DEXPECT_OUTPUT=[fake-1]"
+                 "-DEXPECT_STDOUT_MATCH=hello +[0-9.]+ +[0-9.]+ +1\\.000 +3\\.000 +3\\.00\n.*geomean, all \\(1\\) +[0-9.]+ +3\\.00\n"
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/check_run.cmake)
+set_tests_properties(tools/bench/compare-ratios PROPERTIES LABELS bench-cli TIMEOUT 300)
+
+# A .set file: paths relative to the Sightglass folder (here the fixtures' folder), with tags.
+set(bench_fixture ${CMAKE_CURRENT_BINARY_DIR}/bench-fixture)
+file(WRITE ${bench_fixture}/tiny.set "# a test set\ngood/hello.wasm long\nbad/hello.wasm\n")
+file(WRITE ${bench_fixture}/broken.set "good/hello.wasm\ngood/hello.wat long\n")
+wrun_bench_test(set-tags 1
+                "good/hello|long|bad/hello|FAILED|geomean, all (2)|geomean, long (1)|set ${bench_fixture}/tiny.set"
+                --runs 1 --engine jit,interp --sightglass ${bench_fixture} --set ${bench_fixture}/tiny.set)
+wrun_bench_test(set-broken 2 "--set ${bench_fixture}/broken.set: ${bench_fixture}/broken.set:2: \"good/hello.wat\" is not a .wasm path"
+                --set ${bench_fixture}/broken.set)
+wrun_bench_test(set-missing 2 "--set no-such-set: no set file no-such-set" --set no-such-set)
+
 set(sightglass ${WRUN_SHARED_DIR}/bench/sightglass)
 if(EXISTS ${sightglass}/noop/benchmark.wasm)
   wrun_bench_test(sightglass-noop 0 "noop/benchmark|1 ok, 0 failed" --runs 1 --sightglass ${sightglass} noop)
