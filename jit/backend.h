@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "decoder/opcodes.h"
+#include "jit/runtime_calls.h"
 #include "runtime/code_registry.h"
 #include "runtime/instance_context.h"
 #include "validator/func_walker.h"
@@ -98,6 +99,20 @@ class Backend {
 
   virtual void global_get(uint32_t global, ValType type, uint32_t dst) = 0;
   virtual void global_set(uint32_t global, ValType type, uint32_t src) = 0;
+
+  // The reference and table instructions compiled inline: ref.is_null (of a), ref.func
+  // (`index` the function), table.get (the i32 index a), table.set (index a, reference b) and
+  // table.size, `index` the table. table.get/set check the index against the table's size
+  // ("out of bounds table access" at module offset `offset`).
+  virtual bool reference(Op op, uint32_t index, uint32_t dst, uint32_t a, uint32_t b,
+                         uint32_t offset) = 0;
+  // Calls a runtime helper of the RuntimeFn shape (runtime_calls.h: the bulk memory and table
+  // instructions) with imm0, imm1 and the address of the frame slots at `args`, whose operands
+  // it reads from there and to whose first slot it may write a result: the frontend keeps the
+  // operands live (they must be in the frame) and a result is read back from the frame. The
+  // helper returns 1 with a trap pending, which unwinds this frame (stopped at `offset`).
+  virtual void call_runtime(RuntimeFn fn, uint32_t imm0, uint32_t imm1, uint32_t args,
+                            uint32_t offset) = 0;
 
   // Calls function `func` of the instance with its arguments (and then its results) at `args`.
   virtual void call(uint32_t func, uint32_t args, uint32_t offset) = 0;

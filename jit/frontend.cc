@@ -250,66 +250,41 @@ class Frontend {
   void on_store_lane(Op op, A&&...) {
     missing(op);
   }
-  template <class... A>
-  void on_memory_init(A&&...) {
-    missing("memory.init");
+
+  // --- References and tables: inline --------------------------------------------------------
+  void on_ref_null(uint32_t dst) {
+    live();
+    b_.constant(dst, 0);
   }
-  template <class... A>
-  void on_data_drop(A&&...) {
-    missing("data.drop");
+  void on_ref_is_null(uint32_t dst, uint32_t ref) { reference(Op::RefIsNull, 0, dst, ref, 0); }
+  void on_ref_func(uint32_t func, uint32_t dst) { reference(Op::RefFunc, func, dst, 0, 0); }
+  void on_table_get(uint32_t table, uint32_t dst, uint32_t index) {
+    reference(Op::TableGet, table, dst, index, 0);
   }
-  template <class... A>
-  void on_memory_copy(A&&...) {
-    missing("memory.copy");
+  void on_table_set(uint32_t table, uint32_t index, uint32_t ref) {
+    reference(Op::TableSet, table, 0, index, ref);
   }
-  template <class... A>
-  void on_memory_fill(A&&...) {
-    missing("memory.fill");
+  void on_table_size(uint32_t table, uint32_t dst) { reference(Op::TableSize, table, dst, 0, 0); }
+
+  // --- Bulk memory and tables: runtime helpers (runtime_calls.h) -----------------------------
+  // Each reads its operands (n from `args` on) in the frame: they stay live until the call.
+  void on_memory_copy(uint32_t dst_memory, uint32_t src_memory, uint32_t args) {
+    runtime(&memory_copy, dst_memory, src_memory, args, 3);
   }
-  template <class... A>
-  void on_table_get(A&&...) {
-    missing("table.get");
+  void on_memory_fill(uint32_t memory, uint32_t args) { runtime(&memory_fill, memory, 0, args, 3); }
+  void on_memory_init(uint32_t segment, uint32_t memory, uint32_t args) {
+    runtime(&memory_init, segment, memory, args, 3);
   }
-  template <class... A>
-  void on_table_set(A&&...) {
-    missing("table.set");
+  void on_data_drop(uint32_t segment) { runtime(&data_drop, segment, 0, w_->slot_height(), 0); }
+  void on_table_grow(uint32_t table, uint32_t args) { runtime(&table_grow, table, 0, args, 2); }
+  void on_table_fill(uint32_t table, uint32_t args) { runtime(&table_fill, table, 0, args, 3); }
+  void on_table_copy(uint32_t dst_table, uint32_t src_table, uint32_t args) {
+    runtime(&table_copy, dst_table, src_table, args, 3);
   }
-  template <class... A>
-  void on_table_size(A&&...) {
-    missing("table.size");
+  void on_table_init(uint32_t segment, uint32_t table, uint32_t args) {
+    runtime(&table_init, segment, table, args, 3);
   }
-  template <class... A>
-  void on_table_grow(A&&...) {
-    missing("table.grow");
-  }
-  template <class... A>
-  void on_table_fill(A&&...) {
-    missing("table.fill");
-  }
-  template <class... A>
-  void on_table_copy(A&&...) {
-    missing("table.copy");
-  }
-  template <class... A>
-  void on_table_init(A&&...) {
-    missing("table.init");
-  }
-  template <class... A>
-  void on_elem_drop(A&&...) {
-    missing("elem.drop");
-  }
-  template <class... A>
-  void on_ref_null(A&&...) {
-    missing("ref.null");
-  }
-  template <class... A>
-  void on_ref_is_null(A&&...) {
-    missing("ref.is_null");
-  }
-  template <class... A>
-  void on_ref_func(A&&...) {
-    missing("ref.func");
-  }
+  void on_elem_drop(uint32_t segment) { runtime(&elem_drop, segment, 0, w_->slot_height(), 0); }
 
  private:
   struct Frame {
@@ -352,6 +327,14 @@ class Frontend {
   }
   void live_results(const CtrlFrame& cf) {
     b_.live_below(cf.slot_height + static_cast<uint32_t>(slots_of(cf.results)));
+  }
+  void reference(Op op, uint32_t index, uint32_t dst, uint32_t a, uint32_t b) {
+    live();
+    if (!b_.reference(op, index, dst, a, b, offset())) missing(op);
+  }
+  void runtime(RuntimeFn fn, uint32_t imm0, uint32_t imm1, uint32_t args, uint32_t num_args) {
+    b_.live_below(args + num_args);
+    b_.call_runtime(fn, imm0, imm1, args, offset());
   }
   void missing(Op op) { missing(std::string(op_name(op))); }
   void missing(const std::string& what) {

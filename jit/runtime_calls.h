@@ -1,7 +1,8 @@
 // The C++ functions generated code calls for what is not worth inlining (traps, polls, calls
-// through entries, memory.grow), and the thread's pending trap they leave behind. Each takes
-// the caller's instance context first and returns 0 or 1 as native_abi.h describes, unless
-// it says otherwise. Never throws: a trap is the only way out.
+// through entries, memory.grow, the bulk memory and table instructions), and the thread's
+// pending trap they leave behind. Each takes the caller's instance context first and returns
+// 0 or 1 as native_abi.h describes, unless it says otherwise. Never throws: a trap is the only
+// way out.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,31 @@ uint32_t call_indirect(uint8_t* ctx, uint32_t table, uint32_t type_index, uint32
 uint32_t call_ref(uint8_t* ctx, rt::FuncInst* func, rt::Slot* args);
 // memory.grow: the old size in pages, or -1.
 int32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t delta_pages);
+
+// The bulk memory and table instructions, all of one shape (Backend::call_runtime): two
+// immediates (indices of segments, memories or tables; 0 when unused) and `args`, the frame
+// slots of the instruction's operands in order, to whose first slot a result is written. The
+// spec's checks and traps are the interpreter's: a bulk operation first pays rt::bulk_fuel for
+// what it would write (out of fuel: a trap with nothing done), then checks its bounds, then
+// writes. A trap is left pending without the caller's frame, which the caller adds as it
+// unwinds (unwind_frame).
+using RuntimeFn = uint32_t (*)(uint8_t* ctx, uint32_t imm0, uint32_t imm1, rt::Slot* args);
+// memory.copy: args d, s, n.
+uint32_t memory_copy(uint8_t* ctx, uint32_t dst_memory, uint32_t src_memory, rt::Slot* args);
+// memory.fill: args d, byte value, n.
+uint32_t memory_fill(uint8_t* ctx, uint32_t memory, uint32_t, rt::Slot* args);
+// memory.init: args d, offset in the segment, n.
+uint32_t memory_init(uint8_t* ctx, uint32_t segment, uint32_t memory, rt::Slot* args);
+uint32_t data_drop(uint8_t* ctx, uint32_t segment, uint32_t, rt::Slot*);
+// table.grow: args init, n; the old size or -1 to args[0].
+uint32_t table_grow(uint8_t* ctx, uint32_t table, uint32_t, rt::Slot* args);
+// table.fill: args i, ref, n.
+uint32_t table_fill(uint8_t* ctx, uint32_t table, uint32_t, rt::Slot* args);
+// table.copy: args d, s, n.
+uint32_t table_copy(uint8_t* ctx, uint32_t dst_table, uint32_t src_table, rt::Slot* args);
+// table.init: args d, offset in the segment, n.
+uint32_t table_init(uint8_t* ctx, uint32_t segment, uint32_t table, rt::Slot* args);
+uint32_t elem_drop(uint8_t* ctx, uint32_t segment, uint32_t, rt::Slot*);
 
 // The trap a native call left pending on this thread (null when none), taken.
 std::optional<Trap> take_pending_trap();

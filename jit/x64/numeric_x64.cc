@@ -70,6 +70,7 @@ bool X64Backend::numeric(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t o
   }
   if (int_unary(op, dst, a)) return true;
   if (float_op(op, dst, a, b)) return true;
+  if (saturating_truncate(op, dst, a)) return true;
   return conversion(op, dst, a, offset);
 }
 

@@ -64,6 +64,10 @@ class X64Backend final : public Backend {
   void call(uint32_t func, uint32_t args, uint32_t offset) override;
   void call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
                      uint32_t offset) override;
+  bool reference(Op op, uint32_t index, uint32_t dst, uint32_t a, uint32_t b,
+                 uint32_t offset) override;
+  void call_runtime(RuntimeFn fn, uint32_t imm0, uint32_t imm1, uint32_t args,
+                    uint32_t offset) override;
   FunctionCode finish(uint32_t frame_slots) override;
 
  private:
@@ -151,6 +155,9 @@ class X64Backend final : public Backend {
   bool conversion(Op op, uint32_t dst, uint32_t a, uint32_t offset);
   void divide(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset);
   void checked_truncate(const x86::Gp& out, bool is_signed, bool wide, uint32_t offset);
+
+  // --- Saturating truncation, references, tables, runtime helpers (runtime_ops_x64.cc) -----
+  bool saturating_truncate(Op op, uint32_t dst, uint32_t a);
 
   struct TrapStub {
     asmjit::Label label;
