@@ -38,6 +38,38 @@ std::shared_ptr<DecodedModule> two_functions() {
   return r.module;
 }
 
+// (memory 1) (global (mut v128)) (type (func (param v128 v128 i32) (result v128)))
+// func 0: a SIMD body touching the value cache, memory, a global and select (compiled where the
+// CPU has SSE4.1):
+//   (global.set 0 (select (i32x4.add (i8x16.shuffle 0 17 ... (local.get 0) (local.get 1))
+//                                    (v128.load (local.get 2)))
+//                         (local.get 1) (v128.any_true (global.get 0))))
+//   (i64x2.splat (i64x2.extract_lane 1 (global.get 0)))
+std::shared_ptr<DecodedModule> simd_function() {
+  Bytes body = {0x00, 0x20, 0x00, 0x20, 0x01, 0xFD, 0x0D};
+  for (uint8_t i = 0; i < 16; ++i) body.push_back(i % 2 ? i + 16 : i);
+  body.insert(body.end(), {0x20, 0x02, 0xFD, 0x00, 0x04, 0x00,  // v128.load align=4
+                           0xFD, 0xAE, 0x01,                    // i32x4.add
+                           0x20, 0x01, 0x23, 0x00, 0xFD, 0x53,  // v128.any_true
+                           0x1B, 0x24, 0x00,                    // select, global.set
+                           0x23, 0x00, 0xFD, 0x1D, 0x01,        // i64x2.extract_lane 1
+                           0xFD, 0x12, 0x0B});                  // i64x2.splat
+  Bytes global = {0x01, 0x7B, 0x01, 0xFD, 0x0C};
+  global.insert(global.end(), 16, 0x00);
+  global.push_back(0x0B);
+  const Bytes bytes =
+      module({section(1, {0x01, 0x60, 0x03, 0x7B, 0x7B, 0x7F, 0x01, 0x7B}),
+              section(3, {0x01, 0x00}), section(5, {0x01, 0x00, 0x01}), section(6, global),
+              section(10, cat({{0x01}, uleb(body.size()), body}))});
+  DecodeResult r = decode_module(bytes);
+  EXPECT_TRUE(r.module) << r.error.to_string();
+  if (r.module) {
+    auto err = validate_module(*r.module);
+    EXPECT_FALSE(err) << err->message;
+  }
+  return r.module;
+}
+
 // The permissions ("r-xp", ...) of the mapping holding p, from /proc/self/maps.
 std::string permissions_of(const void* p) {
   std::ifstream maps("/proc/self/maps");
@@ -66,6 +98,18 @@ TEST(JitCompile, CompilesWhatItCanAndNamesTheRest) {
   ASSERT_EQ(code.interpreted.size(), 1u);
   EXPECT_EQ(code.interpreted[0].first, 1u);
   EXPECT_EQ(code.interpreted[0].second, "memory.fill");
+}
+
+TEST(JitCompile, CompilesSimdWhereTheCpuHasSse41) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+#if defined(__x86_64__)
+  if (!__builtin_cpu_supports("sse4.1")) GTEST_SKIP() << "no SSE4.1: SIMD stays interpreted";
+#endif
+  auto m = simd_function();
+  ASSERT_TRUE(m);
+  ModuleCode code = compile_module(*m, declared_func_refs(*m));
+  EXPECT_EQ(code.compiled, 1u);
+  EXPECT_TRUE(code.interpreted.empty()) << code.interpreted[0].second;
 }
 
 TEST(JitCompile, CodeIsExecutableNeverWritableAndRegisteredWhileItLives) {
