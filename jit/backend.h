@@ -10,6 +10,7 @@
 // the whole function to the interpreter, so coverage can grow one instruction at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -113,6 +114,31 @@ class Backend {
   // helper returns 1 with a trap pending, which unwinds this frame (stopped at `offset`).
   virtual void call_runtime(RuntimeFn fn, uint32_t imm0, uint32_t imm1, uint32_t args,
                             uint32_t offset) = 0;
+  // --- 128-bit SIMD: a v128 is two slots, its low half first. A backend without the vector
+  // instructions it needs refuses (false) every one of these but the moves: select, globals.
+  virtual bool simd_const(uint32_t dst, uint64_t lo, uint64_t hi) = 0;
+  // Every v128 instruction without immediates: unary ones read a, binary ones a and b,
+  // v128.bitselect a, b and the mask c; a splat reads a scalar, a shift its count from b;
+  // any_true, all_true and bitmask write an i32.
+  virtual bool simd_op(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c) = 0;
+  // extract_lane reads a; replace_lane reads a and the scalar in b.
+  virtual bool simd_lane(Op op, uint32_t lane, uint32_t dst, uint32_t a, uint32_t b) = 0;
+  // i8x16.shuffle: lanes 0-15 pick a's bytes, 16-31 b's.
+  virtual bool simd_shuffle(const std::array<uint8_t, 16>& lanes, uint32_t dst, uint32_t a,
+                            uint32_t b) = 0;
+  // v128.load and its extending, splatting and zero-filling forms; v128.store.
+  virtual bool simd_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) = 0;
+  virtual bool simd_store(Op op, const MemArg& m, uint32_t addr, uint32_t value,
+                          uint32_t offset) = 0;
+  // v128.loadN_lane (the v128 in vec with one lane from memory) and v128.storeN_lane.
+  virtual bool simd_load_lane(Op op, const MemArg& m, uint32_t lane, uint32_t dst, uint32_t addr,
+                              uint32_t vec, uint32_t offset) = 0;
+  virtual bool simd_store_lane(Op op, const MemArg& m, uint32_t lane, uint32_t addr, uint32_t vec,
+                               uint32_t offset) = 0;
+  // select, global.get and global.set of a v128 (copy() moves v128s already).
+  virtual void simd_select(uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) = 0;
+  virtual void simd_global_get(uint32_t global, uint32_t dst) = 0;
+  virtual void simd_global_set(uint32_t global, uint32_t src) = 0;
 
   // Calls function `func` of the instance with its arguments (and then its results) at `args`.
   virtual void call(uint32_t func, uint32_t args, uint32_t offset) = 0;

@@ -3,6 +3,7 @@
 #include "jit/frontend.h"
 
 #include <algorithm>
+#include <array>
 
 #include "validator/func_walker.h"
 
@@ -176,8 +177,10 @@ class Frontend {
   void on_drop(Operand) { live(); }
   void on_select(ValType t, uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) {
     live();
-    if (t == ValType::V128) return missing("v128 select");
-    b_.select(t, dst, a, b, cond);
+    if (t == ValType::V128)
+      b_.simd_select(dst, a, b, cond);
+    else
+      b_.select(t, dst, a, b, cond);
   }
   void on_local_get(uint32_t local, uint32_t dst) {
     live();
@@ -191,14 +194,18 @@ class Frontend {
   void on_global_get(uint32_t idx, uint32_t dst) {
     live();
     const ValType t = w_->module().global_types[idx].type;
-    if (t == ValType::V128) return missing("v128 global");
-    b_.global_get(idx, t, dst);
+    if (t == ValType::V128)
+      b_.simd_global_get(idx, dst);
+    else
+      b_.global_get(idx, t, dst);
   }
   void on_global_set(uint32_t idx, uint32_t src) {
     live();
     const ValType t = w_->module().global_types[idx].type;
-    if (t == ValType::V128) return missing("v128 global");
-    b_.global_set(idx, t, src);
+    if (t == ValType::V128)
+      b_.simd_global_set(idx, src);
+    else
+      b_.global_set(idx, t, src);
   }
   void on_const(Op, uint64_t bits, uint32_t dst) {
     live();
@@ -206,15 +213,23 @@ class Frontend {
   }
   void on_numeric(Op op, uint32_t dst, uint32_t a, uint32_t b) {
     live();
-    if (!b_.numeric(op, dst, a, b, offset())) missing(op);
+    const bool ok =
+        is_simd(op) ? b_.simd_op(op, dst, a, b, 0) : b_.numeric(op, dst, a, b, offset());
+    if (!ok) missing(op);
   }
   void on_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr) {
     live();
-    if (m.memory != 0 || !b_.load(op, m, dst, addr, offset())) missing(op);
+    if (m.memory != 0) return missing(op);
+    const bool ok = is_simd(op) ? b_.simd_load(op, m, dst, addr, offset())
+                                : b_.load(op, m, dst, addr, offset());
+    if (!ok) missing(op);
   }
   void on_store(Op op, const MemArg& m, uint32_t addr, uint32_t val) {
     live();
-    if (m.memory != 0 || !b_.store(op, m, addr, val, offset())) missing(op);
+    if (m.memory != 0) return missing(op);
+    const bool ok = is_simd(op) ? b_.simd_store(op, m, addr, val, offset())
+                                : b_.store(op, m, addr, val, offset());
+    if (!ok) missing(op);
   }
   void on_memory_size(uint32_t memory, uint32_t dst) {
     live();
@@ -225,30 +240,31 @@ class Frontend {
     b_.memory_grow(memory, dst, delta, offset());
   }
 
-  // --- Not compiled yet: the function stays with the interpreter ---------------------------
-  template <class... A>
-  void on_ternary(Op op, A&&...) {
-    missing(op);
+  // --- SIMD --------------------------------------------------------------------------------
+  void on_v128_const(uint64_t lo, uint64_t hi, uint32_t dst) {
+    live();
+    if (!b_.simd_const(dst, lo, hi)) missing("v128.const");
   }
-  template <class... A>
-  void on_v128_const(A&&...) {
-    missing("v128.const");
+  void on_ternary(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c) {
+    live();
+    if (!b_.simd_op(op, dst, a, b, c)) missing(op);
   }
-  template <class... A>
-  void on_lane(Op op, A&&...) {
-    missing(op);
+  void on_lane(Op op, uint32_t lane, uint32_t dst, uint32_t a, uint32_t b) {
+    live();
+    if (!b_.simd_lane(op, lane, dst, a, b)) missing(op);
   }
-  template <class... A>
-  void on_shuffle(A&&...) {
-    missing("i8x16.shuffle");
+  void on_shuffle(const std::array<uint8_t, 16>& lanes, uint32_t dst, uint32_t a, uint32_t b) {
+    live();
+    if (!b_.simd_shuffle(lanes, dst, a, b)) missing("i8x16.shuffle");
   }
-  template <class... A>
-  void on_load_lane(Op op, A&&...) {
-    missing(op);
+  void on_load_lane(Op op, const MemArg& m, uint32_t lane, uint32_t dst, uint32_t addr,
+                    uint32_t vec) {
+    live();
+    if (m.memory != 0 || !b_.simd_load_lane(op, m, lane, dst, addr, vec, offset())) missing(op);
   }
-  template <class... A>
-  void on_store_lane(Op op, A&&...) {
-    missing(op);
+  void on_store_lane(Op op, const MemArg& m, uint32_t lane, uint32_t addr, uint32_t vec) {
+    live();
+    if (m.memory != 0 || !b_.simd_store_lane(op, m, lane, addr, vec, offset())) missing(op);
   }
 
   // --- References and tables: inline --------------------------------------------------------
@@ -295,6 +311,7 @@ class Frontend {
   };
 
   uint32_t offset() const { return static_cast<uint32_t>(w_->instr_offset()); }
+  static bool is_simd(Op op) { return op_info(op).prefix == 0xFD; }
   Label target(uint32_t depth) const { return labels_[labels_.size() - 1 - depth].label; }
   static bool needs_move(const CtrlFrame& f, uint32_t src) {
     return f.label_slots() != 0 && src != f.slot_height;

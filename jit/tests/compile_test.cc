@@ -31,7 +31,7 @@ std::shared_ptr<DecodedModule> decode_valid(const Bytes& bytes) {
 
 // (memory 1) (type (func (param i32 i32) (result i32)))
 // func 0: local.get 0 + local.get 1                  (compiled)
-// func 1: drop (v128.const 0); local.get 0           (SIMD: left to the interpreter)
+// func 1: drop (v128.const 0); local.get 0           (SIMD: interpreted without SSE4.1)
 std::shared_ptr<DecodedModule> two_functions() {
   const Bytes add = {0x00, 0x20, 0x00, 0x20, 0x01, 0x6A, 0x0B};
   Bytes simd = {0x00, 0xFD, 0x0C};
@@ -84,6 +84,38 @@ std::shared_ptr<DecodedModule> bulk_and_references() {
   });
 }
 
+// (memory 1) (global (mut v128)) (type (func (param v128 v128 i32) (result v128)))
+// func 0: a SIMD body touching the value cache, memory, a global and select (compiled where the
+// CPU has SSE4.1):
+//   (global.set 0 (select (i32x4.add (i8x16.shuffle 0 17 ... (local.get 0) (local.get 1))
+//                                    (v128.load (local.get 2)))
+//                         (local.get 1) (v128.any_true (global.get 0))))
+//   (i64x2.splat (i64x2.extract_lane 1 (global.get 0)))
+std::shared_ptr<DecodedModule> simd_function() {
+  Bytes body = {0x00, 0x20, 0x00, 0x20, 0x01, 0xFD, 0x0D};
+  for (uint8_t i = 0; i < 16; ++i) body.push_back(i % 2 ? i + 16 : i);
+  body.insert(body.end(), {0x20, 0x02, 0xFD, 0x00, 0x04, 0x00,  // v128.load align=4
+                           0xFD, 0xAE, 0x01,                    // i32x4.add
+                           0x20, 0x01, 0x23, 0x00, 0xFD, 0x53,  // v128.any_true
+                           0x1B, 0x24, 0x00,                    // select, global.set
+                           0x23, 0x00, 0xFD, 0x1D, 0x01,        // i64x2.extract_lane 1
+                           0xFD, 0x12, 0x0B});                  // i64x2.splat
+  Bytes global = {0x01, 0x7B, 0x01, 0xFD, 0x0C};
+  global.insert(global.end(), 16, 0x00);
+  global.push_back(0x0B);
+  const Bytes bytes =
+      module({section(1, {0x01, 0x60, 0x03, 0x7B, 0x7B, 0x7F, 0x01, 0x7B}),
+              section(3, {0x01, 0x00}), section(5, {0x01, 0x00, 0x01}), section(6, global),
+              section(10, cat({{0x01}, uleb(body.size()), body}))});
+  DecodeResult r = decode_module(bytes);
+  EXPECT_TRUE(r.module) << r.error.to_string();
+  if (r.module) {
+    auto err = validate_module(*r.module);
+    EXPECT_FALSE(err) << err->message;
+  }
+  return r.module;
+}
+
 // The permissions ("r-xp", ...) of the mapping holding p, from /proc/self/maps.
 std::string permissions_of(const void* p) {
   std::ifstream maps("/proc/self/maps");
@@ -106,8 +138,14 @@ TEST(JitCompile, CompilesWhatItCanAndNamesTheRest) {
   ASSERT_TRUE(m);
   ModuleCode code = compile_module(*m, declared_func_refs(*m));
   ASSERT_EQ(code.native.size(), 2u);
-  EXPECT_EQ(code.compiled, 1u);
   EXPECT_NE(code.native[0], nullptr);
+  if (__builtin_cpu_supports("sse4.1")) {  // every 2.0 instruction compiles here
+    EXPECT_EQ(code.compiled, 2u);
+    EXPECT_NE(code.native[1], nullptr);
+    for (const auto& [func, what] : code.interpreted) ADD_FAILURE() << func << ": " << what;
+    return;
+  }
+  EXPECT_EQ(code.compiled, 1u);
   EXPECT_EQ(code.native[1], nullptr);
   ASSERT_EQ(code.interpreted.size(), 1u);
   EXPECT_EQ(code.interpreted[0].first, 1u);
@@ -121,6 +159,18 @@ TEST(JitCompile, CompilesBulkMemoryTablesReferencesAndSaturatingTruncations) {
   ModuleCode code = compile_module(*m, declared_func_refs(*m));
   EXPECT_EQ(code.compiled, 1u);
   for (const auto& [func, what] : code.interpreted) ADD_FAILURE() << func << ": " << what;
+}
+
+TEST(JitCompile, CompilesSimdWhereTheCpuHasSse41) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+#if defined(__x86_64__)
+  if (!__builtin_cpu_supports("sse4.1")) GTEST_SKIP() << "no SSE4.1: SIMD stays interpreted";
+#endif
+  auto m = simd_function();
+  ASSERT_TRUE(m);
+  ModuleCode code = compile_module(*m, declared_func_refs(*m));
+  EXPECT_EQ(code.compiled, 1u);
+  EXPECT_TRUE(code.interpreted.empty()) << code.interpreted[0].second;
 }
 
 TEST(JitCompile, CodeIsExecutableNeverWritableAndRegisteredWhileItLives) {

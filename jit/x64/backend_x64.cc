@@ -733,6 +733,7 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
       a_.embedDouble(c.value);
     }
   }
+  emit_v128_consts();
   if (code_.flatten() != asmjit::kErrorOk || code_.resolveUnresolvedLinks() != asmjit::kErrorOk ||
       code_.relocateToBase(0) != asmjit::kErrorOk)
     throw std::runtime_error("jit: cannot assemble function");

@@ -12,6 +12,7 @@
 //   At labels, branches and calls the live ones are written back (Backend::live_below says
 //   which are live), so every label sees one state: homes in their registers, the rest in
 //   the frame.
+// - v128 values are never cached: they stay in their two frame slots (simd_x64.cc).
 // - Fixed: rsp addresses the frame ([rsp] the argument array, slot i at [rsp + 8 + 8i]),
 //   r12 the instance context, r13 memory 0's base; r11 and xmm15 are scratch inside one
 //   instruction's code.
@@ -22,6 +23,7 @@
 
 #include <asmjit/x86.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -68,6 +70,20 @@ class X64Backend final : public Backend {
                  uint32_t offset) override;
   void call_runtime(RuntimeFn fn, uint32_t imm0, uint32_t imm1, uint32_t args,
                     uint32_t offset) override;
+  bool simd_const(uint32_t dst, uint64_t lo, uint64_t hi) override;
+  bool simd_op(Op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c) override;
+  bool simd_lane(Op op, uint32_t lane, uint32_t dst, uint32_t a, uint32_t b) override;
+  bool simd_shuffle(const std::array<uint8_t, 16>& lanes, uint32_t dst, uint32_t a,
+                    uint32_t b) override;
+  bool simd_load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) override;
+  bool simd_store(Op op, const MemArg& m, uint32_t addr, uint32_t value, uint32_t offset) override;
+  bool simd_load_lane(Op op, const MemArg& m, uint32_t lane, uint32_t dst, uint32_t addr,
+                      uint32_t vec, uint32_t offset) override;
+  bool simd_store_lane(Op op, const MemArg& m, uint32_t lane, uint32_t addr, uint32_t vec,
+                       uint32_t offset) override;
+  void simd_select(uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) override;
+  void simd_global_get(uint32_t global, uint32_t dst) override;
+  void simd_global_set(uint32_t global, uint32_t src) override;
   FunctionCode finish(uint32_t frame_slots) override;
 
  private:
@@ -158,6 +174,25 @@ class X64Backend final : public Backend {
 
   // --- Saturating truncation, references, tables, runtime helpers (runtime_ops_x64.cc) -----
   bool saturating_truncate(Op op, uint32_t dst, uint32_t a);
+  // --- 128-bit SIMD (simd_x64.cc) ----------------------------------------------------------
+  // v128 values are never cached: each instruction loads its v128 operands from their slots
+  // into scratch registers (temporaries it locks) and stores its v128 result back.
+  bool simd_ok();                // false (said once on stderr) without SSE4.1 and SSSE3
+  x86::Xmm simd_temp();          // a free xmm temporary, locked for this instruction
+  x86::Xmm simd_in(uint32_t s);  // a v128 operand in a fresh temporary
+  void simd_out(uint32_t dst, const x86::Xmm& x);
+  x86::Mem v128_const(uint64_t lo, uint64_t hi);  // 16 bytes in the constant pool (aligned)
+  x86::Mem v128_splat8(uint8_t v);
+  x86::Mem v128_splat16(uint16_t v);
+  x86::Mem v128_splat32(uint32_t v);
+  x86::Mem v128_splat64(uint64_t v) { return v128_const(v, v); }
+  bool simd_unary(Op op, uint32_t dst, uint32_t a);
+  bool simd_binary(Op op, uint32_t dst, uint32_t a, uint32_t b);
+  bool simd_float(Op op, uint32_t dst, uint32_t a, uint32_t b);
+  bool simd_shift(Op op, uint32_t dst, uint32_t a, uint32_t b);
+  bool simd_scalar(Op op, uint32_t dst, uint32_t a);      // splats, tests, bitmasks
+  void i64x2_gt_s(const x86::Xmm& x, const x86::Xmm& y);  // x = x > y (signed), lanewise
+  void emit_v128_consts();
 
   struct TrapStub {
     asmjit::Label label;
@@ -184,6 +219,10 @@ class X64Backend final : public Backend {
     asmjit::Label label;
     double value;
   };
+  struct V128Const {
+    asmjit::Label label;
+    uint64_t lo, hi;
+  };
 
   rt::ContextLayout layout_;
   uint32_t imported_;
@@ -207,6 +246,7 @@ class X64Backend final : public Backend {
   std::vector<F64Const> f64_consts_;
   std::vector<CallStub> call_stubs_;
   std::vector<FunctionCode::Call> calls_;
+  std::vector<V128Const> v128_consts_;
   std::vector<rt::TrapSite> sites_;
 
   std::deque<Value> vals_;  // a deque: growing it keeps references to values valid
