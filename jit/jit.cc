@@ -3,8 +3,6 @@
 #include "jit/jit.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 #include "jit/backend.h"
 #include "jit/code_memory.h"
@@ -96,14 +94,6 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
   for (const auto& [caller, call] : calls) {
     if (offsets[call.func - first] != UINT32_MAX)
       link_call(code, caller + call.at, offsets[call.func - first]);
-  }
-  if (const char* dump = std::getenv("WRUN_JIT_DUMP")) {  // DEBUG
-    FILE* f = std::fopen(dump, "wb");
-    std::fwrite(code.data(), 1, code.size(), f);
-    std::fclose(f);
-    for (auto& [off, fi] : jm->starts) std::fprintf(stderr, "func %u at %x\n", fi, off);
-    for (auto& [fi, why] : out.interpreted)
-      std::fprintf(stderr, "interp %u: %s\n", fi, why.c_str());
   }
   jm->memory = CodeMemory::create(code, sites, jm.get());
   for (size_t i = 0; i < defined; ++i) {
