@@ -24,6 +24,16 @@ constexpr Reg kXmmHomes[] = {24, 25, 26, 27, 28, 29, 30};  // xmm8-xmm14
 // Homes that must be saved and restored around every call go only to locals used this much
 // (a use inside a loop weighs 4).
 constexpr uint32_t kSavedHomeWeight = 4;
+
+// Where a FuncInst field lies, for generated code. Measured on an object: offsetof is only
+// conditionally supported on FuncInst (not standard-layout: it owns a unique_ptr), and
+// clang rejects it.
+template <class T>
+int32_t func_field(T rt::FuncInst::*field) {
+  static const rt::FuncInst probe;
+  return static_cast<int32_t>(reinterpret_cast<const char*>(&(probe.*field)) -
+                              reinterpret_cast<const char*>(&probe));
+}
 // Temporaries, in the order they are handed out: rax, rdx and rcx late, because division and
 // shifts want them; the caller-saved homes when no local has them.
 constexpr Reg kGpTemps[] = {9, 10, 0, 2, 1};
@@ -613,17 +623,14 @@ void X64Backend::call_indirect(uint32_t type, uint32_t table, uint32_t index, ui
   a_.test(x86::rax, x86::rax);
   a_.jz(trap_label(TrapKind::UninitializedElement, offset));
   a_.mov(x86::r11d, x86::dword_ptr(x86::r12, static_cast<int32_t>(layout_.type_id(type))));
-  a_.cmp(x86::r11d,
-         x86::dword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, type_id))));
+  a_.cmp(x86::r11d, x86::dword_ptr(x86::rax, func_field(&rt::FuncInst::type_id)));
   a_.jne(trap_label(TrapKind::IndirectCallTypeMismatch, offset));
   // Native code of this instance: called directly. Anything else: through the runtime.
   asmjit::Label other = a_.newLabel(), done = a_.newLabel();
   a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextInstance)));
-  a_.cmp(x86::r11,
-         x86::qword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, instance))));
+  a_.cmp(x86::r11, x86::qword_ptr(x86::rax, func_field(&rt::FuncInst::instance)));
   a_.jne(other);
-  a_.mov(x86::r11,
-         x86::qword_ptr(x86::rax, static_cast<int32_t>(offsetof(rt::FuncInst, native_entry))));
+  a_.mov(x86::r11, x86::qword_ptr(x86::rax, func_field(&rt::FuncInst::native_entry)));
   a_.test(x86::r11, x86::r11);
   a_.jz(other);
   a_.mov(x86::rdi, x86::r12);
