@@ -7,6 +7,7 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "decoder/limits.h"  // limits::kTableSize
@@ -39,11 +40,68 @@ Engine& fuzz_plain_engine() {
   return engine;
 }
 
+Engine& fuzz_jit_engine() {
+  static Engine engine([] {
+    EngineConfig c = fuzz_engine().config();
+    c.executor = EngineConfig::Executor::Jit;
+    return c;
+  }());
+  return engine;
+}
+
+// WRUN_FUZZ_VERBOSE=1 prints what happens to each module (instantiation, every call's outcome).
+bool verbose() {
+  static const bool v = std::getenv("WRUN_FUZZ_VERBOSE") != nullptr;
+  return v;
+}
+
 namespace {
 
-// A value as text for the transcript: its type and bits (references only as null or not:
-// their bits are addresses).
-std::string val_text(const Val& v) {
+// Names for the functions a funcref can point at: every function export of the run's
+// instances ("1:f" for export f of the first, "2:f" of the second). A reference's bits are an
+// address, which differs from run to run; which function it is must not.
+class FuncNames {
+ public:
+  void add(const Instance& instance, const char* prefix) {
+    for (auto& [name, ext] : instance.exports()) {
+      // The first name wins: a function exported twice, or again by the second instance,
+      // keeps the name it got first, the same in every run.
+      auto f = ext.func();
+      if (f && ids_.emplace(Val::funcref(&*f).raw(), names_.size()).second)
+        names_.push_back(prefix + name);
+    }
+  }
+  // A reference as a number that is the same in every run: an index into the names, or one of
+  // kNull, kExtern, kUnexported.
+  static constexpr uint64_t kNull = UINT64_MAX, kExtern = UINT64_MAX - 1,
+                            kUnexported = UINT64_MAX - 2;
+  uint64_t ref_id(const Val& ref) const {
+    if (ref.is_null_ref()) return kNull;
+    if (ref.type() != ValType::FuncRef) return kExtern;
+    auto it = ids_.find(ref.raw());
+    return it == ids_.end() ? kUnexported : it->second;
+  }
+  std::string ref_text(const Val& ref) const {
+    switch (const uint64_t id = ref_id(ref)) {
+      case kNull:
+        return "null";
+      case kExtern:
+        return "extern";
+      case kUnexported:
+        return "func(unexported)";
+      default:
+        return names_[id];
+    }
+  }
+
+ private:
+  std::unordered_map<uint64_t, uint64_t> ids_;  // reference bits -> index in names_
+  std::vector<std::string> names_;
+};
+
+// A value as text for the transcript: its type and bits (references as the function export
+// they point at: their bits are addresses).
+std::string val_text(const Val& v, const FuncNames& funcs) {
   char buf[64];
   switch (v.type()) {
     case ValType::I32: std::snprintf(buf, sizeof buf, "i32:%08x", static_cast<uint32_t>(v.i32())); break;
@@ -58,15 +116,10 @@ std::string val_text(const Val& v) {
       }
       return t;
     }
-    default: return v.is_null_ref() ? "ref:null" : "ref:nonnull";
+    default:
+      return "ref:" + funcs.ref_text(v);
   }
   return buf;
-}
-
-// WRUN_FUZZ_VERBOSE=1 prints what happens to each module (instantiation, every call's outcome).
-bool verbose() {
-  static const bool v = std::getenv("WRUN_FUZZ_VERBOSE") != nullptr;
-  return v;
 }
 
 // WRUN_FUZZ_SKIP=id,id,... turns off the checks with those ids, to keep fuzzing past a known,
@@ -81,6 +134,16 @@ bool skipped(std::string_view id) {
 
 void check_trap(const Trap& trap, const char* where) {
   if (trap.message.empty()) fail("trap with an empty message", where);
+}
+
+// A trap in the transcript: its kind, and its message where that is not the kind's own text
+// (host traps), so that two runs agree only on the same kind with the same message.
+Event trap_event(std::string prefix, const Trap& trap) {
+  Event e;
+  e.text = std::move(prefix) + " trap " + trap_kind_message(trap.kind);
+  if (trap.message != trap_kind_message(trap.kind)) e.text += ": " + trap.message;
+  e.executor_limit = trap.kind == TrapKind::OutOfFuel || trap.kind == TrapKind::StackExhausted;
+  return e;
 }
 
 // A trap's backtrace names functions of the module and offsets inside it; where the trap kind
@@ -124,7 +187,10 @@ void check_results(const FuncType& type, const std::vector<Val>& results) {
 }
 
 // What the stub host functions do besides returning zeros: every few calls one of them calls
-// back into the instance (host -> wasm -> host nesting) or traps, within a small budget.
+// back into the instance (host -> wasm -> host nesting) or traps, within a small budget. What
+// a stub does depends only on the store's count of host calls so far and on the calling
+// instance, so every executor's run of a module sees the same, up to the first fuel or stack
+// trap (a nested call's trap, those included, becomes the stub's).
 struct StubState {
   std::vector<std::string> export_funcs;  // names of the module's exported functions
   uint32_t host_calls = 0;
@@ -207,9 +273,10 @@ bool fits(const DecodedModule& ir, const Import& im, const Extern& e) {
 
 // Instantiates `module` in `store`. Each import is satisfied by an export of `provider` (an
 // instance of the same module, so calls, tables and memories cross instances) when one fits,
-// by a stub otherwise.
-std::optional<Instance> instantiate(Store& store, const Module& module, const DecodedModule& ir, StubState& state,
-                                    const RunLimits& limits, const Instance* provider) {
+// by a stub otherwise. `outcome` says why it failed (for the transcript).
+std::optional<Instance> instantiate(Store& store, const Module& module, const DecodedModule& ir,
+                                    StubState& state, const RunLimits& limits,
+                                    const Instance* provider, Event& outcome) {
   Linker linker(store);
   std::vector<std::pair<std::string, Extern>> provided;
   if (provider) provided = provider->exports();
@@ -226,6 +293,7 @@ std::optional<Instance> instantiate(Store& store, const Module& module, const De
     if (!ext) ext = make_import(store, ir, im, state, limits);
     if (!ext) {
       if (verbose()) std::fprintf(stderr, "  import %s.%s: no stub within the limits\n", im.module.c_str(), im.name.c_str());
+      outcome.text = "not instantiated: no stub within the limits for " + im.module + "." + im.name;
       return std::nullopt;
     }
     // Two imports with the same names and different types cannot both be satisfied by one
@@ -242,6 +310,9 @@ std::optional<Instance> instantiate(Store& store, const Module& module, const De
       if (!err->trap) fail("instantiation trap without a Trap");
       check_trap(*err->trap, "instantiation");
       check_backtrace(*err->trap, ir, "instantiation");
+      outcome = trap_event("not instantiated:", *err->trap);
+    } else {
+      outcome.text = "not instantiated: link error: " + err->message;
     }
     return std::nullopt;
   }
@@ -268,8 +339,27 @@ void check_table_total(const DecodedModule& ir, const Instance& instance) {
   }
 }
 
-void run_exports(Store& store, const Instance& instance, const DecodedModule& instance_ir, const RunLimits& limits,
-                 RunStats& stats) {
+// A table's size and elements: each one's function (FuncNames) when there are a few, a hash
+// of them all otherwise (a table can have millions of entries).
+std::string table_text(const Table& table, const FuncNames& funcs) {
+  constexpr uint64_t kListed = 64;
+  const uint64_t size = table.size();
+  std::string text = std::to_string(size) + " entries";
+  if (size <= kListed) {
+    for (uint64_t i = 0; i < size; ++i)
+      text += (i == 0 ? ": " : " ") + funcs.ref_text(*table.get(i));
+    return text;
+  }
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a over the elements' ids
+  for (uint64_t i = 0; i < size; ++i) {
+    const uint64_t id = funcs.ref_id(*table.get(i));
+    for (int b = 0; b < 64; b += 8) hash = (hash ^ ((id >> b) & 0xFF)) * 1099511628211ull;
+  }
+  return text + ", elements hash " + std::to_string(hash);
+}
+
+void run_exports(Store& store, const Instance& instance, const DecodedModule& instance_ir,
+                 const RunLimits& limits, const FuncNames& funcs, RunStats& stats) {
   for (auto& [name, ext] : instance.exports()) {
     switch (ext.kind()) {
       case ExternKind::Func: {
@@ -280,19 +370,20 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
         store.set_fuel(limits.fuel);
         ++stats.calls;
         auto r = f.call(store, args);
-        std::string line = "call " + name + ":";
+        Event event;
         if (auto* trap = std::get_if<Trap>(&r)) {
           check_trap(*trap, name.c_str());
           check_backtrace(*trap, instance_ir, name);
           ++stats.traps;
           if (verbose()) std::fprintf(stderr, "  call %s: trap: %s\n", name.c_str(), trap->message.c_str());
-          line += " trap " + trap->message;
+          event = trap_event("call " + name + ":", *trap);
         } else {
           check_results(f.type(), std::get<std::vector<Val>>(r));
           if (verbose()) std::fprintf(stderr, "  call %s: %zu result(s)\n", name.c_str(), std::get<std::vector<Val>>(r).size());
-          for (const Val& v : std::get<std::vector<Val>>(r)) line += " " + val_text(v);
+          event.text = "call " + name + ":";
+          for (const Val& v : std::get<std::vector<Val>>(r)) event.text += " " + val_text(v, funcs);
         }
-        stats.transcript.push_back(std::move(line));
+        stats.transcript.push_back(std::move(event));
         break;
       }
       case ExternKind::Memory: {
@@ -319,12 +410,12 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
     if (auto m = ext.memory()) {
       uint64_t hash = 1469598103934665603ull;  // FNV-1a
       for (uint64_t i = 0; i < m->size_bytes(); ++i) hash = (hash ^ m->data()[i]) * 1099511628211ull;
-      stats.transcript.push_back("memory " + name + ": " + std::to_string(m->size_bytes()) + " bytes, hash " +
-                                 std::to_string(hash));
+      stats.transcript.push_back({"memory " + name + ": " + std::to_string(m->size_bytes()) +
+                                  " bytes, hash " + std::to_string(hash)});
     } else if (auto g = ext.global()) {
-      stats.transcript.push_back("global " + name + ": " + val_text(g->get()));
+      stats.transcript.push_back({"global " + name + ": " + val_text(g->get(), funcs)});
     } else if (auto t = ext.table()) {
-      stats.transcript.push_back("table " + name + ": " + std::to_string(t->size()) + " entries");
+      stats.transcript.push_back({"table " + name + ": " + table_text(*t, funcs)});
     }
   }
   // Memories may have grown during the calls: check the limit again.
@@ -350,20 +441,26 @@ RunStats instantiate_and_run(std::span<const uint8_t> wasm, const Module& module
     if (e.kind == ExternKind::Func) state.export_funcs.push_back(e.name);
   }
 
-  auto first = instantiate(store, module, ir, state, limits, nullptr);
-  stats.transcript.push_back(first ? "instantiated" : "not instantiated");
+  FuncNames funcs;
+  Event outcome{"instantiated"};
+  auto first = instantiate(store, module, ir, state, limits, nullptr, outcome);
+  stats.transcript.push_back(std::move(outcome));
   if (!first) return stats;
   stats.instantiated = true;
-  run_exports(store, *first, ir, limits, stats);
+  funcs.add(*first, "1:");
+  run_exports(store, *first, ir, limits, funcs, stats);
   check_table_total(ir, *first);
 
   // A second instance in the same store that imports what it can from the first.
   if (ir.imports.empty()) return stats;
   if (verbose()) std::fprintf(stderr, "  second instance, importing from the first\n");
-  auto second = instantiate(store, module, ir, state, limits, &*first);
-  stats.transcript.push_back(second ? "second instantiated" : "second not instantiated");
+  outcome = Event{"instantiated"};
+  auto second = instantiate(store, module, ir, state, limits, &*first, outcome);
+  outcome.text = "second " + outcome.text;
+  stats.transcript.push_back(std::move(outcome));
   if (second) {
-    run_exports(store, *second, ir, limits, stats);
+    funcs.add(*second, "2:");
+    run_exports(store, *second, ir, limits, funcs, stats);
     check_table_total(ir, *second);
   }
   return stats;

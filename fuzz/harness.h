@@ -20,6 +20,12 @@ Engine& fuzz_engine();
 // The same limits, with the interpreter's plain lowering (EngineConfig::optimize_interp_code
 // off): running a module on both must give the same transcript.
 Engine& fuzz_plain_engine();
+// The same limits, run by the JIT (with the interpreter for what it does not compile): the
+// same transcript as the interpreter's, up to the first fuel or stack trap (Event).
+Engine& fuzz_jit_engine();
+
+// WRUN_FUZZ_VERBOSE is set: print what happens to each module.
+bool verbose();
 
 struct RunLimits {
   uint64_t fuel = 100'000;                    // per call (and for instantiation)
@@ -28,13 +34,23 @@ struct RunLimits {
   size_t max_calls = 64;                      // exported functions called per module (both instances)
 };
 
+// One line of a run's transcript.
+struct Event {
+  std::string text;
+  // The event is a trap of fuel running out or of the call stack filling up. Executors meter
+  // fuel and use the stack differently, so where those strike, and all that follows, may
+  // differ between executors (not between two lowerings of the interpreter).
+  bool executor_limit = false;
+};
+
 struct RunStats {
   bool instantiated = false;
   size_t calls = 0;
   size_t traps = 0;
-  // What happened, a line per event: instantiation, each call's results (as bits) or trap,
-  // and the exports' final state (memory contents hash, globals, table sizes).
-  std::vector<std::string> transcript;
+  // What happened, an event per line: each instantiation (or why it failed), each call's
+  // results (as bits; references as the export they are) or trap (kind and message), and the
+  // exports' final state (memory size and contents hash, globals, table sizes and elements).
+  std::vector<Event> transcript;
 };
 
 // Instantiates `module` in a fresh store, defining a stub for every import (host functions of
