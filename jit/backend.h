@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "decoder/opcodes.h"
@@ -27,6 +28,13 @@
 namespace wrun::jit {
 
 using Label = uint32_t;
+
+// Thrown by a backend that cannot compile a valid function (out of registers in one
+// instruction, an assembler error): a bug or limit of the backend, never of the module, so
+// the function is left to the interpreter (jit.cc) instead of failing the module.
+struct BackendLimit : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // One local as the prologue sees it: where it lives in the frame, and how much the body
 // uses it (uses inside loops count more), so that a backend can keep the heaviest locals in

@@ -322,8 +322,10 @@ class Frontend {
     const CtrlFrame& f = w_->ctrl(depth);
     b_.live_below(src + f.label_slots());
     if (needs_move(f, src)) {
+      const uint32_t live = src + f.label_slots();
       uint32_t dst = f.slot_height;
       for (ValType t : f.label_types()) {
+        b_.live_below(live);  // each copy is an instruction of its own (registers unlocked)
         b_.copy(dst, src, t);
         dst += slots_of(t);
         src += slots_of(t);

@@ -73,8 +73,12 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
     const auto func_index = static_cast<uint32_t>(first + i);
     auto backend = make_host_backend(layout, module.num_imported_funcs, !module.memories.empty());
     std::string missing;
-    std::optional<FunctionCode> fc =
-        compile_function(module, func_index, declared_refs, *backend, &missing);
+    std::optional<FunctionCode> fc;
+    try {
+      fc = compile_function(module, func_index, declared_refs, *backend, &missing);
+    } catch (const BackendLimit& e) {
+      missing = e.what();
+    }
     if (!fc) {
       out.interpreted.emplace_back(func_index, std::move(missing));
       continue;

@@ -44,6 +44,7 @@ X64Backend::X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_fu
                        bool has_memory)
     : layout_(layout), imported_(num_imported_funcs), has_memory_(has_memory) {
   code_.init(asmjit::Environment::host());
+  code_.setErrorHandler(&errors_);
   code_.attach(&a_);
   const asmjit::CpuFeatures& f = asmjit::CpuInfo::host().features();
   sse41_ = f.x86().hasSSE4_1();
@@ -741,9 +742,10 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     }
   }
   emit_v128_consts();
+  if (errors_.failed) throw BackendLimit(std::string("jit: ") + errors_.message);
   if (code_.flatten() != asmjit::kErrorOk || code_.resolveUnresolvedLinks() != asmjit::kErrorOk ||
       code_.relocateToBase(0) != asmjit::kErrorOk)
-    throw std::runtime_error("jit: cannot assemble function");
+    throw BackendLimit("jit: cannot assemble function");
   FunctionCode out;
   const asmjit::CodeBuffer& buf = code_.textSection()->buffer();
   out.bytes.assign(buf.data(), buf.data() + buf.size());

@@ -52,7 +52,7 @@ Reg X64Backend::alloc(bool want_xmm) {
   Reg best = 0xFF;
   for (Reg r : order)
     if (!regs_[r].locked && (best == 0xFF || regs_[r].slot < regs_[best].slot)) best = r;
-  if (best == 0xFF) throw std::logic_error("jit: out of registers");
+  if (best == 0xFF) throw BackendLimit("jit: out of registers in one instruction");
   const uint32_t s = regs_[best].slot;
   if (val(s).dirty) write_back(s);
   unmap(s);

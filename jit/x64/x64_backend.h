@@ -26,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "jit/backend.h"
@@ -224,10 +225,22 @@ class X64Backend final : public Backend {
     uint64_t lo, hi;
   };
 
+  // An instruction AsmJit refuses (a backend bug) must not leave silently wrong code: the
+  // first error is kept and finish() gives the function to the interpreter.
+  struct Errors : asmjit::ErrorHandler {
+    bool failed = false;
+    std::string message;
+    void handleError(asmjit::Error, const char* what, asmjit::BaseEmitter*) override {
+      if (!failed) message = what;
+      failed = true;
+    }
+  };
+
   rt::ContextLayout layout_;
   uint32_t imported_;
   bool has_memory_;
   bool sse41_ = false, lzcnt_ = false, bmi1_ = false, popcnt_ = false;
+  Errors errors_;
   asmjit::CodeHolder code_;
   x86::Assembler a_;
   std::vector<asmjit::Label> labels_;
