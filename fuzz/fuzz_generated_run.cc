@@ -37,7 +37,7 @@ std::string event_text(const std::vector<Event>& t, size_t i) {
   return i < t.size() ? t[i].text : "(nothing)";
 }
 
-// Modules whose JIT comparison stopped early at a fuel or stack trap, out of all compared.
+// Modules whose JIT comparison stopped early at a stack trap, out of all compared.
 size_t jit_modules_compared = 0, jit_modules_stopped_at_limit = 0;
 
 }  // namespace
@@ -51,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto module = Module::compile(fuzz::fuzz_engine(), wasm);
   if (!module) {
     fuzz::dump_module("wrun-fuzz-generated.wasm", wasm);
-    fuzz::fail("generated module does not compile (written to wrun-fuzz-generated.wasm)", module.error());
+    fuzz::fail("generated module does not compile (written to wrun-fuzz-generated.wasm)",
+               module.error());
   }
   if (auto error = Module::validate(wasm)) {
     fuzz::dump_module("wrun-fuzz-generated.wasm", wasm);
@@ -64,9 +65,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // behave the same, call by call, fuel and stack traps included (both charge fuel the same
   // way, and a function's frame has the same size in both).
   auto plain_module = Module::compile(fuzz::fuzz_plain_engine(), wasm);
-  if (!plain_module) fuzz::fail("generated module compiles only with the optimising lowering", plain_module.error());
+  if (!plain_module)
+    fuzz::fail("generated module compiles only with the optimising lowering", plain_module.error());
   if (fuzz::verbose()) std::fprintf(stderr, "interpreter, plain lowering:\n");
-  const fuzz::RunStats plain = fuzz::instantiate_and_run(wasm, *plain_module, {}, fuzz::fuzz_plain_engine());
+  const fuzz::RunStats plain =
+      fuzz::instantiate_and_run(wasm, *plain_module, {}, fuzz::fuzz_plain_engine());
   const size_t plain_diff = first_difference(optimized.transcript, plain.transcript);
   if (plain_diff < std::max(optimized.transcript.size(), plain.transcript.size())) {
     diverged(wasm, "optimised and plain lowering differ",
@@ -74,11 +77,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  "; plain: " + event_text(plain.transcript, plain_diff));
   }
 
-  // Differential check of the JIT against the interpreter. The JIT meters fuel its own way (a
-  // unit per function entry and loop header; nothing per local slot or for memory.grow) and
-  // recurses on the native stack, not in the interpreter's frame array, so fuel and stack run
-  // out at other points; from the first such trap on either side, the two runs may
-  // legitimately part ways, and the rest of the module is not compared.
+  // Differential check of the JIT against the interpreter. Both meter fuel alike, so fuel
+  // traps must match like any other; but the JIT recurses on the native stack, not in the
+  // interpreter's value stack, so the stack may fill at another depth: from the first such
+  // trap on either side the two runs may legitimately part ways, and the rest of the module
+  // is not compared.
   auto jit_module = Module::compile(fuzz::fuzz_jit_engine(), wasm);
   if (!jit_module)
     diverged(wasm, "generated module does not compile for the JIT", jit_module.error());
@@ -87,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fuzz::instantiate_and_run(wasm, *jit_module, {}, fuzz::fuzz_jit_engine());
   const auto& interp_events = optimized.transcript;
   const auto& jit_events = jit.transcript;
-  // The events compared: all, or those before the first fuel or stack trap on either side.
+  // The events compared: all, or those before the first stack trap on either side.
   size_t compared = std::max(interp_events.size(), jit_events.size());
   bool stopped_at_limit = false;
   for (size_t i = 0; i < std::min(interp_events.size(), jit_events.size()); ++i) {
@@ -109,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "JIT comparison stopped at event %zu of %zu (interpreter: %s; JIT: %s)\n",
                  compared + 1, interp_events.size(), interp_events[compared].text.c_str(),
                  jit_events[compared].text.c_str());
-    std::fprintf(stderr, "  at a fuel or stack trap, like %zu of %zu modules so far\n",
+    std::fprintf(stderr, "  at a stack trap, like %zu of %zu modules so far\n",
                  jit_modules_stopped_at_limit, jit_modules_compared);
   }
   return 0;

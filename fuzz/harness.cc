@@ -104,10 +104,18 @@ class FuncNames {
 std::string val_text(const Val& v, const FuncNames& funcs) {
   char buf[64];
   switch (v.type()) {
-    case ValType::I32: std::snprintf(buf, sizeof buf, "i32:%08x", static_cast<uint32_t>(v.i32())); break;
-    case ValType::I64: std::snprintf(buf, sizeof buf, "i64:%016llx", static_cast<unsigned long long>(v.i64())); break;
-    case ValType::F32: std::snprintf(buf, sizeof buf, "f32:%08x", v.f32_bits()); break;
-    case ValType::F64: std::snprintf(buf, sizeof buf, "f64:%016llx", static_cast<unsigned long long>(v.f64_bits())); break;
+    case ValType::I32:
+      std::snprintf(buf, sizeof buf, "i32:%08x", static_cast<uint32_t>(v.i32()));
+      break;
+    case ValType::I64:
+      std::snprintf(buf, sizeof buf, "i64:%016llx", static_cast<unsigned long long>(v.i64()));
+      break;
+    case ValType::F32:
+      std::snprintf(buf, sizeof buf, "f32:%08x", v.f32_bits());
+      break;
+    case ValType::F64:
+      std::snprintf(buf, sizeof buf, "f64:%016llx", static_cast<unsigned long long>(v.f64_bits()));
+      break;
     case ValType::V128: {
       std::string t = "v128:";
       for (uint8_t b : v.v128().bytes) {
@@ -142,7 +150,7 @@ Event trap_event(std::string prefix, const Trap& trap) {
   Event e;
   e.text = std::move(prefix) + " trap " + trap_kind_message(trap.kind);
   if (trap.message != trap_kind_message(trap.kind)) e.text += ": " + trap.message;
-  e.executor_limit = trap.kind == TrapKind::OutOfFuel || trap.kind == TrapKind::StackExhausted;
+  e.executor_limit = trap.kind == TrapKind::StackExhausted;
   return e;
 }
 
@@ -151,8 +159,10 @@ Event trap_event(std::string prefix, const Trap& trap) {
 void check_backtrace(const Trap& trap, const DecodedModule& ir, const std::string& where) {
   if (skipped("backtrace")) return;
   for (const Frame& f : trap.backtrace) {
-    if (f.func_index >= ir.funcs.size()) fail("backtrace names a function that does not exist", where);
-    if (f.code_offset >= ir.bytes.size()) fail("backtrace offset past the end of the module", where);
+    if (f.func_index >= ir.funcs.size())
+      fail("backtrace names a function that does not exist", where);
+    if (f.code_offset >= ir.bytes.size())
+      fail("backtrace offset past the end of the module", where);
   }
   if (trap.backtrace.empty() || trap.backtrace[0].code_offset == 0) return;
   const uint8_t op = ir.bytes[trap.backtrace[0].code_offset];
@@ -160,29 +170,47 @@ void check_backtrace(const Trap& trap, const DecodedModule& ir, const std::strin
   const bool prefixed = op == 0xFC || op == 0xFD;  // bulk memory/table, saturating, SIMD
   const bool trunc = (op >= 0xA8 && op <= 0xAB) || (op >= 0xAE && op <= 0xB1);
   switch (trap.kind) {
-    case TrapKind::Unreachable: fits = op == 0x00; break;
-    case TrapKind::IntegerDivideByZero: fits = (op >= 0x6D && op <= 0x70) || (op >= 0x7F && op <= 0x82); break;
-    case TrapKind::IntegerOverflow: fits = op == 0x6D || op == 0x7F || trunc; break;
-    case TrapKind::InvalidConversion: fits = trunc; break;
-    case TrapKind::MemoryOutOfBounds: fits = (op >= 0x28 && op <= 0x3E) || prefixed; break;
-    case TrapKind::TableOutOfBounds: fits = op == 0x25 || op == 0x26 || op == 0xFC; break;
+    case TrapKind::Unreachable:
+      fits = op == 0x00;
+      break;
+    case TrapKind::IntegerDivideByZero:
+      fits = (op >= 0x6D && op <= 0x70) || (op >= 0x7F && op <= 0x82);
+      break;
+    case TrapKind::IntegerOverflow:
+      fits = op == 0x6D || op == 0x7F || trunc;
+      break;
+    case TrapKind::InvalidConversion:
+      fits = trunc;
+      break;
+    case TrapKind::MemoryOutOfBounds:
+      fits = (op >= 0x28 && op <= 0x3E) || prefixed;
+      break;
+    case TrapKind::TableOutOfBounds:
+      fits = op == 0x25 || op == 0x26 || op == 0xFC;
+      break;
     case TrapKind::IndirectCallTypeMismatch:
     case TrapKind::UndefinedElement:
-    case TrapKind::UninitializedElement: fits = op == 0x11; break;
-    default: break;  // stack exhaustion, fuel, host traps: no single instruction
+    case TrapKind::UninitializedElement:
+      fits = op == 0x11;
+      break;
+    default:
+      break;  // stack exhaustion, fuel, host traps: no single instruction
   }
   if (!fits) {
     char detail[160];
-    std::snprintf(detail, sizeof detail, "%s: trap \"%s\" at offset %u, where the opcode byte is 0x%02x",
-                  where.c_str(), trap.message.c_str(), trap.backtrace[0].code_offset, op);
+    std::snprintf(detail, sizeof detail,
+                  "%s: trap \"%s\" at offset %u, where the opcode byte is 0x%02x", where.c_str(),
+                  trap.message.c_str(), trap.backtrace[0].code_offset, op);
     fail("trap offset does not point at an instruction that can cause it", detail);
   }
 }
 
 void check_results(const FuncType& type, const std::vector<Val>& results) {
-  if (results.size() != type.results.size()) fail("wrong number of results", func_type_to_string(type));
+  if (results.size() != type.results.size())
+    fail("wrong number of results", func_type_to_string(type));
   for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].type() != type.results[i]) fail("result of the wrong type", func_type_to_string(type));
+    if (results[i].type() != type.results[i])
+      fail("result of the wrong type", func_type_to_string(type));
   }
 }
 
@@ -222,8 +250,8 @@ HostCallback make_stub(StubState& state) {
 
 // A stub for one import; nullopt when the import type cannot be satisfied within the limits
 // (then the module is not instantiated).
-std::optional<Extern> make_import(Store& store, const DecodedModule& ir, const Import& im, StubState& state,
-                                  const RunLimits& limits) {
+std::optional<Extern> make_import(Store& store, const DecodedModule& ir, const Import& im,
+                                  StubState& state, const RunLimits& limits) {
   switch (im.kind) {
     case ExternKind::Func:
       if (im.func_type >= ir.types.size()) fail("import of an unknown type passed validation");
@@ -241,7 +269,8 @@ std::optional<Extern> make_import(Store& store, const DecodedModule& ir, const I
       return *memory;
     }
     case ExternKind::Global:
-      if (auto global = Global::create(store, im.global, Val::default_for(im.global.type))) return *global;
+      if (auto global = Global::create(store, im.global, Val::default_for(im.global.type)))
+        return *global;
       fail("a global of an imported type cannot be created");
   }
   fail("import of an unknown kind");
@@ -257,12 +286,14 @@ bool limits_fit(const Limits& have, const Limits& want) {
 bool fits(const DecodedModule& ir, const Import& im, const Extern& e) {
   if (e.kind() != im.kind) return false;
   switch (im.kind) {
-    case ExternKind::Func: return im.func_type < ir.types.size() && e.func()->type() == ir.types[im.func_type];
+    case ExternKind::Func:
+      return im.func_type < ir.types.size() && e.func()->type() == ir.types[im.func_type];
     case ExternKind::Table: {
       const TableType t = e.table()->type();
       return t.elem == im.table.elem && limits_fit(t.limits, im.table.limits);
     }
-    case ExternKind::Memory: return limits_fit(e.memory()->type().limits, im.memory.limits);
+    case ExternKind::Memory:
+      return limits_fit(e.memory()->type().limits, im.memory.limits);
     case ExternKind::Global: {
       const GlobalType g = e.global()->type();
       return g.type == im.global.type && g.mut == im.global.mut;
@@ -292,7 +323,9 @@ std::optional<Instance> instantiate(Store& store, const Module& module, const De
     }
     if (!ext) ext = make_import(store, ir, im, state, limits);
     if (!ext) {
-      if (verbose()) std::fprintf(stderr, "  import %s.%s: no stub within the limits\n", im.module.c_str(), im.name.c_str());
+      if (verbose())
+        std::fprintf(stderr, "  import %s.%s: no stub within the limits\n", im.module.c_str(),
+                     im.name.c_str());
       outcome.text = "not instantiated: no stub within the limits for " + im.module + "." + im.name;
       return std::nullopt;
     }
@@ -375,11 +408,14 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
           check_trap(*trap, name.c_str());
           check_backtrace(*trap, instance_ir, name);
           ++stats.traps;
-          if (verbose()) std::fprintf(stderr, "  call %s: trap: %s\n", name.c_str(), trap->message.c_str());
+          if (verbose())
+            std::fprintf(stderr, "  call %s: trap: %s\n", name.c_str(), trap->message.c_str());
           event = trap_event("call " + name + ":", *trap);
         } else {
           check_results(f.type(), std::get<std::vector<Val>>(r));
-          if (verbose()) std::fprintf(stderr, "  call %s: %zu result(s)\n", name.c_str(), std::get<std::vector<Val>>(r).size());
+          if (verbose())
+            std::fprintf(stderr, "  call %s: %zu result(s)\n", name.c_str(),
+                         std::get<std::vector<Val>>(r).size());
           event.text = "call " + name + ":";
           for (const Val& v : std::get<std::vector<Val>>(r)) event.text += " " + val_text(v, funcs);
         }
@@ -388,8 +424,10 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
       }
       case ExternKind::Memory: {
         Memory m = *ext.memory();
-        if (m.size_bytes() > limits.max_memory_bytes) fail("memory larger than the store's limit", name);
-        if (m.size_bytes() != m.size_pages() * kPageSize) fail("memory size is not whole pages", name);
+        if (m.size_bytes() > limits.max_memory_bytes)
+          fail("memory larger than the store's limit", name);
+        if (m.size_bytes() != m.size_pages() * kPageSize)
+          fail("memory size is not whole pages", name);
         break;
       }
       case ExternKind::Table: {
@@ -409,7 +447,8 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
   for (auto& [name, ext] : instance.exports()) {
     if (auto m = ext.memory()) {
       uint64_t hash = 1469598103934665603ull;  // FNV-1a
-      for (uint64_t i = 0; i < m->size_bytes(); ++i) hash = (hash ^ m->data()[i]) * 1099511628211ull;
+      for (uint64_t i = 0; i < m->size_bytes(); ++i)
+        hash = (hash ^ m->data()[i]) * 1099511628211ull;
       stats.transcript.push_back({"memory " + name + ": " + std::to_string(m->size_bytes()) +
                                   " bytes, hash " + std::to_string(hash)});
     } else if (auto g = ext.global()) {
@@ -428,8 +467,8 @@ void run_exports(Store& store, const Instance& instance, const DecodedModule& in
 
 }  // namespace
 
-RunStats instantiate_and_run(std::span<const uint8_t> wasm, const Module& module, const RunLimits& limits,
-                             Engine& engine) {
+RunStats instantiate_and_run(std::span<const uint8_t> wasm, const Module& module,
+                             const RunLimits& limits, Engine& engine) {
   RunStats stats;
   DecodeResult decoded = decode_module(wasm);
   if (!decoded.module) fail("a module that compiled does not decode", decoded.error.to_string());

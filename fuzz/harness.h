@@ -28,18 +28,19 @@ Engine& fuzz_jit_engine();
 bool verbose();
 
 struct RunLimits {
-  uint64_t fuel = 100'000;                    // per call (and for instantiation)
-  uint64_t max_memory_bytes = 64ull << 20;    // the store's limit on every memory
-  uint64_t max_table_entries = 1u << 20;      // stub tables larger than this are not created
-  size_t max_calls = 64;                      // exported functions called per module (both instances)
+  uint64_t fuel = 100'000;                  // per call (and for instantiation)
+  uint64_t max_memory_bytes = 64ull << 20;  // the store's limit on every memory
+  uint64_t max_table_entries = 1u << 20;    // stub tables larger than this are not created
+  size_t max_calls = 64;                    // exported functions called per module (both instances)
 };
 
 // One line of a run's transcript.
 struct Event {
   std::string text;
-  // The event is a trap of fuel running out or of the call stack filling up. Executors meter
-  // fuel and use the stack differently, so where those strike, and all that follows, may
-  // differ between executors (not between two lowerings of the interpreter).
+  // The event is a trap of the call stack filling up. Executors use the stack differently
+  // (the interpreter's value stack, the JIT's native one), so where it strikes, and all that
+  // follows, may differ between executors (not between two lowerings of the interpreter).
+  // Fuel is metered alike by both and compared like everything else.
   bool executor_limit = false;
 };
 
@@ -61,7 +62,7 @@ struct RunStats {
 // anything the engine reports must be well formed (non-empty messages, limits kept).
 // The module must have been compiled from `wasm` with `engine`; the harness decodes `wasm`
 // itself for what the API does not show (import types, the bytes a backtrace points at).
-RunStats instantiate_and_run(std::span<const uint8_t> wasm, const Module& module, const RunLimits& limits = {},
-                             Engine& engine = fuzz_engine());
+RunStats instantiate_and_run(std::span<const uint8_t> wasm, const Module& module,
+                             const RunLimits& limits = {}, Engine& engine = fuzz_engine());
 
 }  // namespace wrun::fuzz

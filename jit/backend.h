@@ -80,8 +80,9 @@ class Backend {
   virtual void prologue(const FrameShape& frame) = 0;
   // Copies result_slots slots from `src` to the argument array and returns normally.
   virtual void ret(uint32_t src) = 0;
-  // Checks the store's poll word (fuel, interrupts); `offset` is the wasm module offset.
-  virtual void poll(uint32_t offset) = 0;
+  // Checks the store's poll word (fuel, interrupts) and, when it is set, charges `units` of
+  // fuel (runtime_calls.h says how much what costs); `offset` is the wasm module offset.
+  virtual void poll(uint32_t offset, uint32_t units) = 0;
   virtual void trap(TrapKind kind, uint32_t offset) = 0;
 
   // Before each instruction: after it, only slots below `height` (and what it writes) are
@@ -104,7 +105,6 @@ class Backend {
   virtual bool load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) = 0;
   virtual bool store(Op op, const MemArg& m, uint32_t addr, uint32_t value, uint32_t offset) = 0;
   virtual void memory_size(uint32_t memory, uint32_t dst) = 0;
-  virtual void memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t offset) = 0;
 
   virtual void global_get(uint32_t global, ValType type, uint32_t dst) = 0;
   virtual void global_set(uint32_t global, ValType type, uint32_t src) = 0;

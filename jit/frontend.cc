@@ -73,8 +73,10 @@ class Frontend {
     for (uint32_t i = 0; i < w.num_locals(); ++i)
       f.locals.push_back(LocalInfo{w.local_slot(i), w.local_type(i), weights_[i]});
     b_.prologue(f);
+    // A call's fuel, as the interpreter charges it: 1, and 1 per 64 declared local slots.
     b_.poll(static_cast<uint32_t>(
-        w.module().code[w.func_index() - w.module().num_imported_funcs].body_offset));
+                w.module().code[w.func_index() - w.module().num_imported_funcs].body_offset),
+            1 + (f.local_slots - f.param_slots) / 64);
     labels_.push_back(Frame{b_.new_label(), 0, false});  // the function's own label
   }
   void finish(const Walker& w) {
@@ -91,9 +93,13 @@ class Frontend {
   }
   void on_loop(const CtrlFrame& cf) {
     live_params(cf);
-    Label start = b_.new_label();
+    // Back edges land on the poll (fuel and interrupts stop any loop, a unit per iteration as
+    // in the interpreter); entering the loop skips it.
+    Label start = b_.new_label(), body = b_.new_label();
+    b_.jump(body);
     b_.bind(start);
-    b_.poll(offset());  // back edges land here: fuel and interrupts stop any loop
+    b_.poll(offset(), 1);
+    b_.bind(body);
     labels_.push_back(Frame{start, 0, true});
   }
   void on_if(const CtrlFrame& cf, uint32_t cond) {
@@ -235,9 +241,8 @@ class Frontend {
     live();
     b_.memory_size(memory, dst);
   }
-  void on_memory_grow(uint32_t memory, uint32_t dst, uint32_t delta) {
-    live();
-    b_.memory_grow(memory, dst, delta, offset());
+  void on_memory_grow(uint32_t memory, uint32_t, uint32_t delta) {
+    runtime(&memory_grow, memory, 0, delta, 1);  // its result replaces the delta
   }
 
   // --- SIMD --------------------------------------------------------------------------------

@@ -77,6 +77,8 @@ uint32_t raise_trap(uint8_t* ctx, uint32_t kind, uint32_t func_index, uint32_t o
   return 1;
 }
 
+uint32_t raise_call_trap(uint8_t*, uint32_t kind) { return pend_kind(static_cast<TrapKind>(kind)); }
+
 uint32_t unwind_frame(uint8_t* ctx, uint32_t func_index, uint32_t offset) {
   if (!t_pending) t_pending.emplace(Trap::make(TrapKind::Host, "trap lost while unwinding"));
   try {
@@ -86,12 +88,15 @@ uint32_t unwind_frame(uint8_t* ctx, uint32_t func_index, uint32_t offset) {
   return 1;
 }
 
-uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset) {
+uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset, uint32_t units) {
   rt::Store& store = *instance_of(ctx).store;
+  const uint32_t credit = std::min(store.jit_entry_credit, units);
+  store.jit_entry_credit = 0;
   if (store.fuel_enabled) {
-    if (store.fuel == 0)
+    const uint64_t cost = units - credit;
+    if (store.fuel < cost)
       return raise_trap(ctx, static_cast<uint32_t>(TrapKind::OutOfFuel), func_index, offset);
-    --store.fuel;
+    store.fuel -= cost;
   }
   if (store.interrupt_requested.load(std::memory_order_relaxed))
     return raise_trap(ctx, static_cast<uint32_t>(TrapKind::Interrupted), func_index, offset);
@@ -101,6 +106,7 @@ uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset) {
 uint32_t call_function(uint8_t* ctx, uint32_t func_index, rt::Slot* args) {
   rt::Instance& inst = instance_of(ctx);
   rt::FuncInst* f = inst.funcs[func_index];
+  if (pay_bulk(*inst.store, 0)) return 1;  // one unit, as any call through an entry
   try {
     return pend(f->entry(*inst.store, f, &inst, args));
   } catch (...) {
@@ -126,6 +132,7 @@ uint32_t call_indirect(uint8_t* ctx, uint32_t table, uint32_t type_index, uint32
 
 uint32_t call_ref(uint8_t* ctx, rt::FuncInst* f, rt::Slot* args) {
   rt::Instance& inst = instance_of(ctx);
+  if (pay_bulk(*inst.store, 0)) return 1;  // one unit, as any call through an entry
   try {
     return pend(f->entry(*inst.store, f, &inst, args));
   } catch (...) {
@@ -133,9 +140,13 @@ uint32_t call_ref(uint8_t* ctx, rt::FuncInst* f, rt::Slot* args) {
   }
 }
 
-int32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t delta_pages) {
+uint32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t, rt::Slot* args) {
   rt::Instance& inst = instance_of(ctx);
-  return static_cast<int32_t>(inst.memories[memory]->grow(delta_pages));
+  const uint64_t delta = u32_arg(args[0]);
+  if (pay_bulk(*inst.store, delta * 65536)) return 1;
+  const int64_t old = inst.memories[memory]->grow(static_cast<uint32_t>(delta));
+  args[0] = static_cast<rt::Slot>(static_cast<uint32_t>(old));  // -1 on failure
+  return 0;
 }
 
 uint32_t memory_copy(uint8_t* ctx, uint32_t dst_memory, uint32_t src_memory, rt::Slot* args) {

@@ -19,10 +19,18 @@ namespace wrun::jit {
 
 // Records a new trap of `kind` raised by function func_index at module offset `offset`.
 uint32_t raise_trap(uint8_t* ctx, uint32_t kind, uint32_t func_index, uint32_t offset);
+// The same for a call its callee's prologue refused (stack or depth exhausted): no frame of
+// the callee, whose caller adds its own at the call, as the interpreter reports it.
+uint32_t raise_call_trap(uint8_t* ctx, uint32_t kind);
 // Adds the frame of function func_index (stopped at `offset`, a call) to the pending trap.
 uint32_t unwind_frame(uint8_t* ctx, uint32_t func_index, uint32_t offset);
-// Charges one unit of fuel and checks for an interrupt (Store::poll was set).
-uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset);
+// Charges `units` of fuel and checks for an interrupt (Store::poll was set). The metering is
+// the interpreter's, so that fuel runs out at the same point whatever executes: a loop's
+// back edge costs 1; a call costs 1 plus 1 per 64 declared local slots of the callee,
+// charged in its prologue (less Store::jit_entry_credit, the unit an entry from the host
+// does not pay); a call through an entry (host functions, other executors) pays 1 in
+// call_function/call_ref and the callee's entry the rest.
+uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset, uint32_t units);
 // Calls function func_index of the instance through its entry (imports, interpreted code).
 uint32_t call_function(uint8_t* ctx, uint32_t func_index, rt::Slot* args);
 // call_indirect: table bounds, null and type checks, then a call through the entry.
@@ -30,8 +38,6 @@ uint32_t call_indirect(uint8_t* ctx, uint32_t table, uint32_t type_index, uint32
                        rt::Slot* args);
 // Calls `func` (checked by the caller: call_indirect's target) through its entry.
 uint32_t call_ref(uint8_t* ctx, rt::FuncInst* func, rt::Slot* args);
-// memory.grow: the old size in pages, or -1.
-int32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t delta_pages);
 
 // The bulk memory and table instructions, all of one shape (Backend::call_runtime): two
 // immediates (indices of segments, memories or tables; 0 when unused) and `args`, the frame
@@ -42,6 +48,9 @@ int32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t delta_pages);
 // unwinds (unwind_frame).
 using RuntimeFn = uint32_t (*)(uint8_t* ctx, uint32_t imm0, uint32_t imm1, rt::Slot* args);
 // memory.copy: args d, s, n.
+// memory.grow (args[0] the delta in pages; the old size or -1 written there), paying
+// rt::bulk_fuel of the bytes it adds, as the interpreter does.
+uint32_t memory_grow(uint8_t* ctx, uint32_t memory, uint32_t, rt::Slot* args);
 uint32_t memory_copy(uint8_t* ctx, uint32_t dst_memory, uint32_t src_memory, rt::Slot* args);
 // memory.fill: args d, byte value, n.
 uint32_t memory_fill(uint8_t* ctx, uint32_t memory, uint32_t, rt::Slot* args);

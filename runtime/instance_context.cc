@@ -36,6 +36,8 @@ std::unique_ptr<InstanceContext> InstanceContext::create(Instance& inst, Counts 
   h.poll = &store.poll;
   h.fuel = &store.fuel;
   h.stack_limit = &store.stack_limit;
+  h.jit_depth = &store.jit_depth;
+  h.max_call_depth = store.config.max_call_depth;
   h.num_memories = counts.memories;
   h.num_tables = counts.tables;
   h.num_funcs = counts.funcs;
@@ -58,7 +60,8 @@ void InstanceContext::fill() {
     at<TableView>(layout_.table(i)) = TableView{t->elems.data(), t->elems.size()};
     t->views.reserve(t->views.size() + 1);
   }
-  for (uint32_t i = 0; i < h.num_globals; ++i) at<Slot*>(layout_.global(i)) = inst.globals.at(i)->value;
+  for (uint32_t i = 0; i < h.num_globals; ++i)
+    at<Slot*>(layout_.global(i)) = inst.globals.at(i)->value;
 }
 
 void InstanceContext::attach() {
@@ -75,8 +78,10 @@ void InstanceContext::attach() {
 InstanceContext::~InstanceContext() {
   if (!attached_) return;
   const ContextHeader& h = header();
-  for (uint32_t i = 0; i < h.num_memories; ++i) std::erase(instance_->memories[i]->views, &at<MemoryView>(layout_.memory(i)));
-  for (uint32_t i = 0; i < h.num_tables; ++i) std::erase(instance_->tables[i]->views, &at<TableView>(layout_.table(i)));
+  for (uint32_t i = 0; i < h.num_memories; ++i)
+    std::erase(instance_->memories[i]->views, &at<MemoryView>(layout_.memory(i)));
+  for (uint32_t i = 0; i < h.num_tables; ++i)
+    std::erase(instance_->tables[i]->views, &at<TableView>(layout_.table(i)));
 }
 
 }  // namespace wrun::rt

@@ -34,7 +34,8 @@ struct Store;
 // host functions): arguments in slots[0..], results written back to slots[0..] (slot.h), at
 // least max(param_slots, result_slots) long. `caller` is the instance whose code made the
 // call (null when called from the embedder).
-using ArrayCall = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller, Slot* slots);
+using ArrayCall = std::optional<Trap> (*)(Store& store, FuncInst* func, Instance* caller,
+                                          Slot* slots);
 
 // What only host functions have: their type (registered while they live), their store, and
 // whatever the embedder keeps for them (a subclass: engine/ holds its callback there).
@@ -52,7 +53,7 @@ struct FuncInst {
   uint32_t type_id = 0;
   uint32_t param_slots = 0;
   uint32_t result_slots = 0;
-  uint32_t index = 0;  // wasm functions: function index within its module
+  uint32_t index = 0;            // wasm functions: function index within its module
   Instance* instance = nullptr;  // wasm functions: the defining instance; null for host functions
   // How to call it, executor-neutral: the interpreter's entry for the functions it compiled,
   // the embedder's thunk for host functions. Never null.
@@ -103,7 +104,7 @@ struct Instance {
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
   std::span<const uint32_t> type_ids;  // canonical id of each module type index (the module's)
-  std::vector<std::vector<Slot>> elem_segments;  // resolved references; cleared by elem.drop
+  std::vector<std::vector<Slot>> elem_segments;         // resolved references; cleared by elem.drop
   std::vector<std::span<const uint8_t>> data_segments;  // emptied by data.drop
   std::vector<ExportEntry> exports;                     // in module order
   // Indices into exports sorted by name: every WASI call looks up "memory", so get_export
@@ -117,8 +118,8 @@ struct Instance {
 
 // What bounds the executors' stacks in one store (the embedder's EngineConfig).
 struct StoreConfig {
-  uint32_t max_call_depth = 20000;          // nested wasm calls before "call stack exhausted"
-  uint32_t value_stack_slots = 1u << 22;    // an interpreter's value stack, in slots
+  uint32_t max_call_depth = 20000;        // nested wasm calls before "call stack exhausted"
+  uint32_t value_stack_slots = 1u << 22;  // an interpreter's value stack, in slots
 };
 
 // Which entry of Store::executor_state belongs to which executor.
@@ -135,6 +136,11 @@ struct Store {
 
   // Execution state shared by nested activations (host -> wasm -> host -> wasm ...).
   uint32_t call_depth = 0;  // activations running now (an executor counts its entries)
+  // Frames of JIT code running now (its prologues count them against max_call_depth, as the
+  // interpreter counts its own frames), and the unit of fuel an entry from the host does not
+  // pay (the JIT's prologue charges a call's full fuel; see jit/runtime_calls.h).
+  uint32_t jit_depth = 0;
+  uint32_t jit_entry_credit = 0;
   bool fuel_enabled = false;
   uint64_t fuel = 0;
   std::atomic<bool> interrupt_requested{false};

@@ -1,6 +1,8 @@
 // Trap backtraces stay bounded: the innermost Trap::kInnerFrames and outermost
 // Trap::kOuterFrames frames are kept (across nested activations too), the rest only counted,
 // and long function names are cut.
+#include "runtime/backtrace.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,7 +10,6 @@
 
 #include "decoder/tests/wasm_builder.h"
 #include "engine/internal.h"
-#include "runtime/backtrace.h"
 
 namespace wrun {
 namespace {
@@ -89,24 +90,31 @@ Bytes self_recursion(const std::string& func_name) {
 
 TEST(Backtrace, StackExhaustionWithAHugeNameStaysSmall) {
   // Every one of the 20000 frames names the same 50 KB function: a gigabyte if each copied it.
+  // Both executors stop at max_call_depth frames and report each at its call.
   const std::string huge = "f" + std::string(50000, 'x');
-  Engine engine;
-  Store store(engine);
-  auto m = Module::compile(engine, self_recursion(huge));
-  ASSERT_TRUE(m.ok()) << m.error();
-  auto r = Linker(store).instantiate(*m);
-  ASSERT_TRUE(std::holds_alternative<Instance>(r));
-  auto res = std::get<Instance>(r).get_func("run")->call(store, {});
-  ASSERT_TRUE(std::holds_alternative<Trap>(res));
-  const Trap& t = std::get<Trap>(res);
-  EXPECT_EQ(t.kind, TrapKind::StackExhausted);
-  ASSERT_EQ(t.backtrace.size(), Trap::kInnerFrames + Trap::kOuterFrames);
-  EXPECT_EQ(t.backtrace.size() + t.frames_omitted, engine.config().max_call_depth);
-  for (const Frame& f : t.backtrace) {
-    EXPECT_EQ(f.func_index, 0u);
-    EXPECT_LE(f.func_name.size(), Trap::kMaxFrameName);
-    EXPECT_EQ(f.func_name.substr(0, 10), huge.substr(0, 10));
-    EXPECT_NE(f.code_offset, 0u);
+  for (EngineConfig::Executor executor :
+       {EngineConfig::Executor::Interpreter, EngineConfig::Executor::Jit}) {
+    SCOPED_TRACE(executor == EngineConfig::Executor::Jit ? "jit" : "interpreter");
+    EngineConfig config;
+    config.executor = executor;
+    Engine engine(config);
+    Store store(engine);
+    auto m = Module::compile(engine, self_recursion(huge));
+    ASSERT_TRUE(m.ok()) << m.error();
+    auto r = Linker(store).instantiate(*m);
+    ASSERT_TRUE(std::holds_alternative<Instance>(r));
+    auto res = std::get<Instance>(r).get_func("run")->call(store, {});
+    ASSERT_TRUE(std::holds_alternative<Trap>(res));
+    const Trap& t = std::get<Trap>(res);
+    EXPECT_EQ(t.kind, TrapKind::StackExhausted);
+    ASSERT_EQ(t.backtrace.size(), Trap::kInnerFrames + Trap::kOuterFrames);
+    EXPECT_EQ(t.backtrace.size() + t.frames_omitted, engine.config().max_call_depth);
+    for (const Frame& f : t.backtrace) {
+      EXPECT_EQ(f.func_index, 0u);
+      EXPECT_LE(f.func_name.size(), Trap::kMaxFrameName);
+      EXPECT_EQ(f.func_name.substr(0, 10), huge.substr(0, 10));
+      EXPECT_NE(f.code_offset, 0u);
+    }
   }
 }
 

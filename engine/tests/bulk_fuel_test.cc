@@ -84,16 +84,11 @@ class BulkFuel : public ::testing::TestWithParam<Executor> {
     c.executor = GetParam();
     return c;
   }
-  // The JIT's memory.grow does not charge bulk fuel yet.
-  static bool covered(const BulkOp& op) {
-    return GetParam() == Executor::Interpreter || std::string_view(op.name) != "memory.grow";
-  }
 };
 
 TEST_P(BulkFuel, GrowsWithTheLength) {
   Engine engine(config());
   for (const BulkOp& op : kOps) {
-    if (!covered(op)) continue;
     BulkRun run(engine);
     const uint64_t base = run.used(op, 0);
     for (int32_t n : op.lengths) {
@@ -106,7 +101,6 @@ TEST_P(BulkFuel, GrowsWithTheLength) {
 TEST_P(BulkFuel, ShortBudgetTrapsBeforeTheOperation) {
   Engine engine(config());
   for (const BulkOp& op : kOps) {
-    if (!covered(op)) continue;
     SCOPED_TRACE(op.name);
     const uint64_t cost = BulkRun(engine).used(op, op.large);  // with the call's own charges
     const uint64_t extra = static_cast<uint64_t>(op.large) * op.bytes_per_item / 64;

@@ -53,8 +53,15 @@ Bytes call_module() {
   });
 }
 
-struct CallFuel : ::testing::Test {
-  Engine engine;
+// Both executors meter calls the same way (jit/runtime_calls.h says how the JIT does).
+using Executor = EngineConfig::Executor;
+struct CallFuel : ::testing::TestWithParam<Executor> {
+  static EngineConfig config() {
+    EngineConfig c;
+    c.executor = GetParam();
+    return c;
+  }
+  Engine engine{config()};
   Store store{engine};
   Linker linker{store};
   int h_calls = 0;
@@ -93,12 +100,12 @@ struct CallFuel : ::testing::Test {
   }
 };
 
-TEST_F(CallFuel, HostCallsCostOneUnitEach) {
+TEST_P(CallFuel, HostCallsCostOneUnitEach) {
   EXPECT_EQ(used("chain"), 10u);
   EXPECT_EQ(h_calls, 10);
 }
 
-TEST_F(CallFuel, ALoopFreeChainOfHostCallsRunsOutOfFuel) {
+TEST_P(CallFuel, ALoopFreeChainOfHostCallsRunsOutOfFuel) {
   store.set_fuel(9);
   auto r = call("chain");
   ASSERT_TRUE(std::holds_alternative<Trap>(r));
@@ -107,7 +114,7 @@ TEST_F(CallFuel, ALoopFreeChainOfHostCallsRunsOutOfFuel) {
   EXPECT_EQ(store.fuel(), std::optional<uint64_t>(0));
 }
 
-TEST_F(CallFuel, InterruptFromAHostFunctionIsDeliveredAtTheNextHostCall) {
+TEST_P(CallFuel, InterruptFromAHostFunctionIsDeliveredAtTheNextHostCall) {
   auto r = call("stop_then_h");
   ASSERT_TRUE(std::holds_alternative<Trap>(r));
   EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::Interrupted);
@@ -117,14 +124,14 @@ TEST_F(CallFuel, InterruptFromAHostFunctionIsDeliveredAtTheNextHostCall) {
   EXPECT_EQ(h_calls, 10);
 }
 
-TEST_F(CallFuel, CallsPayForTheLocalsTheyZero) {
+TEST_P(CallFuel, CallsPayForTheLocalsTheyZero) {
   EXPECT_EQ(used("call_small"), 1u);  // 63 local slots: one unit, as any call
   EXPECT_EQ(used("call_big"), 101u);  // 6400 local slots: one unit and 100 more
   EXPECT_EQ(used("big"), 100u);       // entered from the host: the locals alone
   EXPECT_EQ(used("small"), 0u);
 }
 
-TEST_F(CallFuel, ABudgetThatCannotPayTrapsBeforeTheCall) {
+TEST_P(CallFuel, ABudgetThatCannotPayTrapsBeforeTheCall) {
   store.set_fuel(100);
   auto r = call("call_big");
   ASSERT_TRUE(std::holds_alternative<Trap>(r));
@@ -136,6 +143,12 @@ TEST_F(CallFuel, ABudgetThatCannotPayTrapsBeforeTheCall) {
   EXPECT_EQ(std::get<Trap>(r).kind, TrapKind::OutOfFuel);
   EXPECT_EQ(store.fuel(), std::optional<uint64_t>(99));
 }
+
+INSTANTIATE_TEST_SUITE_P(Executors, CallFuel,
+                         ::testing::Values(Executor::Interpreter, Executor::Jit),
+                         [](const ::testing::TestParamInfo<Executor>& info) {
+                           return info.param == Executor::Jit ? "Jit" : "Interpreter";
+                         });
 
 }  // namespace
 }  // namespace wrun

@@ -248,14 +248,16 @@ TEST_F(ScanLoop, PendingInterruptStops) {
 // State machines whose branches the interpreter threads through the switch they would reach
 // (interp/thread.h): the same results, traps and fuel as the plain lowering, which threads
 // nothing.
-// A module instantiated twice: lowered with every optimisation, and plainly (the reference).
+// A module instantiated twice on the interpreter (whose lowering these tests read): lowered
+// with every optimisation, and plainly (the reference).
 struct LoweringRun {
   Engine engine;
   Store store{engine};
   std::optional<Instance> inst;
   std::string listing;  // the lowered code of every function
   LoweringRun(bool optimize, const std::vector<uint8_t>& wasm)
-      : engine(EngineConfig{.optimize_interp_code = optimize}) {
+      : engine(EngineConfig{.optimize_interp_code = optimize,
+                            .executor = EngineConfig::Executor::Interpreter}) {
     auto m = Module::compile(engine, wasm);
     EXPECT_TRUE(m.ok()) << m.error();
     for (const rt::CompiledFunc& f : ApiAccess::compiled(*m)->funcs)

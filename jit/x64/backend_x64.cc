@@ -124,6 +124,13 @@ void X64Backend::prologue(const FrameShape& f) {
   a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextStackLimit)));
   a_.cmp(x86::rax, x86::qword_ptr(x86::r11));
   a_.jb(overflow_);
+  // So is a call past max_call_depth frames of JIT code (the interpreter's limit for its own).
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitDepth)));
+  a_.mov(x86::ecx, x86::dword_ptr(x86::r11));
+  a_.cmp(x86::ecx, x86::dword_ptr(x86::r12, static_cast<int32_t>(rt::kContextMaxCallDepth)));
+  a_.jae(overflow_);
+  a_.inc(x86::ecx);
+  a_.mov(x86::dword_ptr(x86::r11), x86::ecx);
   a_.mov(x86::rsp, x86::rax);
   a_.mov(x86::qword_ptr(x86::rsp), x86::rsi);
   if (has_memory_) {
@@ -214,14 +221,14 @@ void X64Backend::ret(uint32_t src) {
   reachable_ = false;
 }
 
-void X64Backend::poll(uint32_t offset) {
+void X64Backend::poll(uint32_t offset, uint32_t units) {
   settle();
   asmjit::Label stub = a_.newLabel(), back = a_.newLabel();
   a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextPoll)));
   a_.cmp(x86::dword_ptr(x86::r11), 0);
   a_.jne(stub);
   a_.bind(back);
-  polls_.push_back({stub, back, offset});
+  polls_.push_back({stub, back, offset, units});
 }
 
 void X64Backend::trap(TrapKind kind, uint32_t offset) {
@@ -499,22 +506,6 @@ void X64Backend::memory_size(uint32_t memory, uint32_t dst) {
   a_.shr(r, 16);
 }
 
-void X64Backend::memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t) {
-  lock(delta);
-  settle();
-  claim(2);
-  load_gp(x86::edx, delta, false);
-  flush(/*forget=*/false);
-  forget_all();
-  spill_homes_for_call();
-  a_.mov(x86::rdi, x86::r12);
-  a_.mov(x86::esi, imm(memory));
-  call_helper(reinterpret_cast<const void*>(&jit::memory_grow));
-  reload_homes_after_call();
-  a_.mov(x86::eax, x86::eax);
-  map(dst, 0);
-}
-
 // --- Globals ---------------------------------------------------------------------------------
 
 void X64Backend::global_get(uint32_t global, ValType type, uint32_t dst) {
@@ -686,6 +677,7 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     a_.mov(x86::rdi, x86::r12);
     a_.mov(x86::esi, imm(shape_.func_index));
     a_.mov(x86::edx, imm(p.offset));
+    a_.mov(x86::ecx, imm(p.units));
     call_helper(reinterpret_cast<const void*>(&poll_store));
     a_.test(x86::eax, x86::eax);
     a_.jnz(trap_exit_);
@@ -712,20 +704,22 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   a_.bind(trap_exit_);
   a_.mov(x86::eax, 1);
   a_.bind(epilogue_);
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitDepth)));
+  a_.dec(x86::dword_ptr(x86::r11));
   a_.add(x86::rsp, imm(0x7FFFFFF0));
   patch_frame(a_.offset() - 4);
   a_.bind(frameless_exit_);
   for (auto r = pushed_.rbegin(); r != pushed_.rend(); ++r) a_.pop(gp(*r));
   a_.ret();
-  // Out of native stack, before the frame exists: the call to the runtime needs rsp aligned.
+  // Out of native stack or call depth, before the frame exists (and before the depth was
+  // counted): the trap is the call's, reported at the caller's call site as the interpreter
+  // does. The call to the runtime needs rsp aligned.
   a_.bind(overflow_);
   const bool aligned = pushed_.size() % 2 == 1;
   if (!aligned) a_.sub(x86::rsp, 8);
   a_.mov(x86::rdi, x86::r12);
   a_.mov(x86::esi, imm(static_cast<uint32_t>(TrapKind::StackExhausted)));
-  a_.mov(x86::edx, imm(shape_.func_index));
-  a_.xor_(x86::ecx, x86::ecx);
-  call_helper(reinterpret_cast<const void*>(&raise_trap));
+  call_helper(reinterpret_cast<const void*>(&raise_call_trap));
   if (!aligned) a_.add(x86::rsp, 8);
   a_.mov(x86::eax, 1);
   a_.jmp(frameless_exit_);

@@ -48,7 +48,7 @@ class X64Backend final : public Backend {
   void bind(Label label) override;
   void prologue(const FrameShape& frame) override;
   void ret(uint32_t src) override;
-  void poll(uint32_t offset) override;
+  void poll(uint32_t offset, uint32_t units) override;
   void trap(TrapKind kind, uint32_t offset) override;
   void live_below(uint32_t height) override;
   void copy(uint32_t dst, uint32_t src, ValType type) override;
@@ -61,7 +61,6 @@ class X64Backend final : public Backend {
   bool load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint32_t offset) override;
   bool store(Op op, const MemArg& m, uint32_t addr, uint32_t value, uint32_t offset) override;
   void memory_size(uint32_t memory, uint32_t dst) override;
-  void memory_grow(uint32_t memory, uint32_t dst, uint32_t delta, uint32_t offset) override;
   void global_get(uint32_t global, ValType type, uint32_t dst) override;
   void global_set(uint32_t global, ValType type, uint32_t src) override;
   void call(uint32_t func, uint32_t args, uint32_t offset) override;
@@ -202,7 +201,7 @@ class X64Backend final : public Backend {
   };
   struct PollStub {
     asmjit::Label stub, back;
-    uint32_t offset;
+    uint32_t offset, units;
   };
   struct UnwindStub {
     asmjit::Label label;
