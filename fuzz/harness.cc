@@ -24,6 +24,7 @@ void fail(const char* what, const std::string& detail) {
 Engine& fuzz_engine() {
   static Engine engine([] {
     EngineConfig c;
+    c.executor = EngineConfig::Executor::Interpreter;  // the reference; fuzz_jit_engine() is the JIT
     c.max_call_depth = 4096;
     c.value_stack_slots = 1u << 17;  // 1 MiB
     return c;

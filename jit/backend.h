@@ -92,6 +92,9 @@ class Backend {
 
   // Copies one value of `type` (v128: two slots).
   virtual void copy(uint32_t dst, uint32_t src, ValType type) = 0;
+  // Moves `slots` slots of values of any types down the frame (dst < src) as one copy: for
+  // branches carrying many values, whose code must not grow with their number.
+  virtual void move_slots(uint32_t dst, uint32_t src, uint32_t slots) = 0;
   virtual void constant(uint32_t dst, uint64_t bits) = 0;
   virtual void jump(Label target) = 0;
   // Jumps to target when the i32 in `cond` is non-zero (or zero, when if_zero).

@@ -326,7 +326,10 @@ class Frontend {
   void branch_to(uint32_t depth, uint32_t src) {
     const CtrlFrame& f = w_->ctrl(depth);
     b_.live_below(src + f.label_slots());
-    if (needs_move(f, src)) {
+    if (needs_move(f, src) && f.label_slots() > 16) {
+      b_.move_slots(f.slot_height, src, f.label_slots());  // code independent of their number
+      b_.live_below(f.slot_height + f.label_slots());
+    } else if (needs_move(f, src)) {
       const uint32_t live = src + f.label_slots();
       uint32_t dst = f.slot_height;
       for (ValType t : f.label_types()) {

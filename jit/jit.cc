@@ -116,16 +116,17 @@ std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instanc
   auto* ctx = const_cast<uint8_t*>(func->instance->context->data());
   uint32_t status = 0;
   ++store.call_depth;
-  // The prologue charges a call's whole fuel; an entry from the host pays one unit less,
-  // as the interpreter's entry does (runtime_calls.h). A fault skips the epilogues that
-  // count JIT frames down, so the count is put back whatever happens.
+  // The prologue charges a call's whole fuel and stops for interrupts; an entry from the host
+  // pays one unit less and does not stop, as the interpreter's entry (runtime_calls.h). Its
+  // prologue polls only while the poll word is set. A fault skips the epilogues that count
+  // JIT frames down, so the count is put back whatever happens.
   const uint32_t jit_depth = store.jit_depth;
-  store.jit_entry_credit = store.fuel_enabled ? 1 : 0;
+  store.jit_host_entry = store.poll.load(std::memory_order_relaxed) != 0;
   const std::optional<rt::FaultInfo> fault =
       rt::run_guarded([&] { status = enter(ctx, slots, func->native_entry); });
   --store.call_depth;
   store.jit_depth = jit_depth;
-  store.jit_entry_credit = 0;
+  store.jit_host_entry = false;
   if (!fault) {
     if (status == 0) return std::nullopt;
     return take_pending_trap();

@@ -90,15 +90,15 @@ uint32_t unwind_frame(uint8_t* ctx, uint32_t func_index, uint32_t offset) {
 
 uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset, uint32_t units) {
   rt::Store& store = *instance_of(ctx).store;
-  const uint32_t credit = std::min(store.jit_entry_credit, units);
-  store.jit_entry_credit = 0;
+  const bool host_entry = store.jit_host_entry;
+  store.jit_host_entry = false;
   if (store.fuel_enabled) {
-    const uint64_t cost = units - credit;
+    const uint64_t cost = units - (host_entry ? 1 : 0);
     if (store.fuel < cost)
       return raise_trap(ctx, static_cast<uint32_t>(TrapKind::OutOfFuel), func_index, offset);
     store.fuel -= cost;
   }
-  if (store.interrupt_requested.load(std::memory_order_relaxed))
+  if (!host_entry && store.interrupt_requested.load(std::memory_order_relaxed))
     return raise_trap(ctx, static_cast<uint32_t>(TrapKind::Interrupted), func_index, offset);
   return 0;
 }

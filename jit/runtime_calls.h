@@ -27,9 +27,9 @@ uint32_t unwind_frame(uint8_t* ctx, uint32_t func_index, uint32_t offset);
 // Charges `units` of fuel and checks for an interrupt (Store::poll was set). The metering is
 // the interpreter's, so that fuel runs out at the same point whatever executes: a loop's
 // back edge costs 1; a call costs 1 plus 1 per 64 declared local slots of the callee,
-// charged in its prologue (less Store::jit_entry_credit, the unit an entry from the host
-// does not pay); a call through an entry (host functions, other executors) pays 1 in
-// call_function/call_ref and the callee's entry the rest.
+// charged in its prologue (an entry from the host, Store::jit_host_entry, pays one unit less
+// and does not stop for an interrupt); a call through an entry (host functions, other executors)
+// pays 1 in call_function/call_ref and the callee's entry the rest.
 uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset, uint32_t units);
 // Calls function func_index of the instance through its entry (imports, interpreted code).
 uint32_t call_function(uint8_t* ctx, uint32_t func_index, rt::Slot* args);

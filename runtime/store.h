@@ -137,10 +137,11 @@ struct Store {
   // Execution state shared by nested activations (host -> wasm -> host -> wasm ...).
   uint32_t call_depth = 0;  // activations running now (an executor counts its entries)
   // Frames of JIT code running now (its prologues count them against max_call_depth, as the
-  // interpreter counts its own frames), and the unit of fuel an entry from the host does not
-  // pay (the JIT's prologue charges a call's full fuel; see jit/runtime_calls.h).
+  // interpreter counts its own frames), and whether the next JIT prologue to poll is an entry
+  // from the host, which pays a unit less and does not stop for an interrupt, as the
+  // interpreter's entry (see jit/runtime_calls.h).
   uint32_t jit_depth = 0;
-  uint32_t jit_entry_credit = 0;
+  bool jit_host_entry = false;
   bool fuel_enabled = false;
   uint64_t fuel = 0;
   std::atomic<bool> interrupt_requested{false};

@@ -74,7 +74,7 @@ bool run_file(wrun::Engine& engine, const Options& options, const std::string& t
 int main(int argc, char** argv) {
   CLI::App app{"Runs WebAssembly spec test scripts (.wast) against wrun."};
   Options options;
-  std::string engine_name = "interp";
+  std::string engine_name = "jit";
   std::string tool = "wast2json";
   std::vector<std::string> files;
   app.add_option("--engine", engine_name, "Execution engine")
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   }
 
   wrun::EngineConfig engine_config;
-  if (engine_name == "jit") engine_config.executor = wrun::EngineConfig::Executor::Jit;
+  if (engine_name == "interp") engine_config.executor = wrun::EngineConfig::Executor::Interpreter;
   wrun::Engine engine(engine_config);
   Counts total;
   size_t broken_files = 0;

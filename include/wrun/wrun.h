@@ -149,11 +149,11 @@ struct EngineConfig {
   // false: the interpreter lowers code plainly, without its operand forwarding, fusions and
   // loop idioms (slower; for differential testing of those optimisations).
   bool optimize_interp_code = true;
-  // What runs the code: the interpreter, or the JIT (machine code; a function using an
-  // instruction the JIT does not compile yet runs on the interpreter). On a machine without
-  // a JIT backend, Jit means the interpreter.
+  // What runs the code: the JIT (machine code; a function the JIT does not compile runs on
+  // the interpreter), or the interpreter alone. Both meter fuel and call depth alike. On a
+  // machine without a JIT backend (anything but x86-64 today), Jit means the interpreter.
   enum class Executor : uint8_t { Interpreter, Jit };
-  Executor executor = Executor::Interpreter;
+  Executor executor = Executor::Jit;
 };
 
 class Engine {

@@ -191,7 +191,37 @@ void X64Backend::prologue(const FrameShape& f) {
   }
 }
 
+void X64Backend::copy_words(const x86::Mem& from, const x86::Mem& to, uint32_t n) {
+  a_.lea(x86::r10, from);
+  a_.lea(x86::r9, to);
+  a_.mov(x86::ecx, imm(n));
+  asmjit::Label loop = a_.newLabel();
+  a_.bind(loop);
+  a_.mov(x86::rax, x86::qword_ptr(x86::r10));
+  a_.mov(x86::qword_ptr(x86::r9), x86::rax);
+  a_.add(x86::r10, 8);
+  a_.add(x86::r9, 8);
+  a_.dec(x86::ecx);
+  a_.jnz(loop);
+}
+
+void X64Backend::move_slots(uint32_t dst, uint32_t src, uint32_t slots) {
+  settle();
+  flush(/*forget=*/true);  // the values into the frame; nothing cached (the loop's registers)
+  copy_words(slot_mem(src), slot_mem(dst), slots);
+}
+
 void X64Backend::ret(uint32_t src) {
+  if (shape_.result_slots > 16) {  // many results: one loop, not code per result
+    settle();
+    flush(/*forget=*/true);
+    a_.mov(x86::r11, x86::qword_ptr(x86::rsp));
+    copy_words(slot_mem(src), x86::qword_ptr(x86::r11), shape_.result_slots);
+    a_.xor_(x86::eax, x86::eax);
+    a_.jmp(epilogue_);
+    reachable_ = false;
+    return;
+  }
   for (uint32_t i = 0; i < shape_.result_slots; ++i) lock(src + i);
   settle();
   a_.mov(x86::r11, x86::qword_ptr(x86::rsp));

@@ -52,6 +52,7 @@ class X64Backend final : public Backend {
   void trap(TrapKind kind, uint32_t offset) override;
   void live_below(uint32_t height) override;
   void copy(uint32_t dst, uint32_t src, ValType type) override;
+  void move_slots(uint32_t dst, uint32_t src, uint32_t slots) override;
   void constant(uint32_t dst, uint64_t bits) override;
   void jump(Label target) override;
   void branch(uint32_t cond, bool if_zero, Label target) override;
@@ -155,6 +156,9 @@ class X64Backend final : public Backend {
 
   // --- Code helpers (backend_x64.cc) -------------------------------------------------------
   void call_helper(const void* fn);
+  // A loop copying n 8-byte words from [from] to [to] (pointers in r10 and r9 once loaded);
+  // uses rax, rcx, r9, r10: nothing may be cached in them.
+  void copy_words(const x86::Mem& from, const x86::Mem& to, uint32_t n);
   void spill_homes_for_call();
   void reload_homes_after_call();
   asmjit::Label trap_label(TrapKind kind, uint32_t offset);

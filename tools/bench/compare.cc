@@ -667,7 +667,7 @@ int run_comparison(const CompareSettings& s) {
   for (size_t i = 0; i < cmp.columns.size(); ++i) {
     if (cmp.columns[i].engine.empty()) continue;
     EngineConfig config;
-    if (cmp.columns[i].engine == "jit") config.executor = EngineConfig::Executor::Jit;
+    if (cmp.columns[i].engine == "interp") config.executor = EngineConfig::Executor::Interpreter;
     engines[i] = std::make_unique<Engine>(config);
   }
   RunOptions once;

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   CLI::App app{"wrun-bench: runs Sightglass-style benchmarks on wrun and prints their timings."};
   int runs = 3, load_runs = 10, startup_runs = 20;
   std::string sightglass_dir, baseline, ratio_to, wrun_path;
-  std::vector<std::string> engine_names = {"interp"}, suites, targets, sets, compares,
+  std::vector<std::string> engine_names = {"jit"}, suites, targets, sets, compares,
                            load_compares, loads, startups;
   bool no_check = false, verbose = false, csv = false;
   app.set_version_flag("--version", std::string("wrun-bench ") + WRUN_VERSION);
@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
   const std::string engine_name = engine_names.front();
   list = wrun::bench::resolve_targets(targets, sightglass_dir);
   wrun::EngineConfig engine_config;
-  if (engine_name == "jit") engine_config.executor = wrun::EngineConfig::Executor::Jit;
+  if (engine_name == "interp") engine_config.executor = wrun::EngineConfig::Executor::Interpreter;
   wrun::Engine engine(engine_config);
   wrun::bench::RunOptions options;
   options.runs = runs;

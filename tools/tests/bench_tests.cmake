@@ -55,10 +55,10 @@ wrun_bench_test(engine-then-target 0 "bench-fixture/good/hello|1 ok, 0 failed|en
 wrun_bench_test(compare-engines 0 "wrun-jit  wrun-interp  ratio|geomean, all (1)|median of 2 runs|machine: |load average"
                 --engine jit,interp --runs 2 ${bench_good})
 wrun_bench_test(compare-failing-command 1
-                "bad|FAILED|left out of wrun-interp's geomeans (1 of 1)|on bad: FAILED: baseline command failed (exit status 1)"
+                "bad|FAILED|left out of wrun-jit's geomeans (1 of 1)|on bad: FAILED: baseline command failed (exit status 1)"
                 --runs 1 --compare "bad=false" ${bench_good})
 # wrun's startup row runs the real wrun binary with the stub bench module wrun-bench writes.
-wrun_bench_test(compare-load-startup 0 "load: |wrun-interp|v8-fake|2.000   1.00|startup: |sh "
+wrun_bench_test(compare-load-startup 0 "load: |wrun-jit|v8-fake|2.000   1.00|startup: |sh "
                 --load ${bench_good}/hello.wasm --load-runs 2
                 --load-compare "v8-fake=echo compile-ns=2000000 instantiate-ns=1000000"
                 --startup ${bench_good}/hello.wasm --startup-runs 2)

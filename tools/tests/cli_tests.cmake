@@ -87,6 +87,7 @@ wrun_cli_test(help 0 "Exit status:|--dir|--env|--invoke|--preload|--fuel|--timeo
 wrun_cli_test(no-args 2 "module is required")
 wrun_cli_test(bad-engine 2 "--engine" --engine=wasm3 ${fib})
 wrun_cli_test(jit-fib 0 "6765" --engine=jit --invoke fib ${fib} 20)
+wrun_cli_test(interp-fib 0 "6765" --engine=interp --invoke fib ${fib} 20)
 wrun_cli_test(unknown-export 2 "no function named \"fob\"" --invoke fob ${fib} 1)
 wrun_cli_test(arg-count 2 "takes 1 argument(s), got 2" --invoke fib ${fib} 1 2)
 wrun_cli_test(arg-syntax 2 "\"forty\" is not a valid i32" --invoke fib ${fib} forty)

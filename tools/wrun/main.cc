@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
 #endif
   CLI::App app{"wrun: runs a WebAssembly module (WASI preview1 available to it)."};
-  std::string invoke, engine_name = "interp", path, fuel_text, timeout_text, max_memory_text;
+  std::string invoke, engine_name = "jit", path, fuel_text, timeout_text, max_memory_text;
   std::vector<std::string> args, dirs, dirs_ro, envs, preloads;
   app.set_version_flag("--version", std::string("wrun ") + WRUN_VERSION);
   app.add_option("--invoke", invoke, "Call this export with ARGS instead of _start")
@@ -288,7 +288,7 @@ int main(int argc, char** argv) {
   if (!ctx) return fail(kUsage, ctx.error());
 
   wrun::EngineConfig engine_config;
-  if (engine_name == "jit") engine_config.executor = wrun::EngineConfig::Executor::Jit;
+  if (engine_name == "interp") engine_config.executor = wrun::EngineConfig::Executor::Interpreter;
   wrun::Engine engine(engine_config);
   wrun::Store store(engine);
   if (fuel) store.set_fuel(*fuel);
