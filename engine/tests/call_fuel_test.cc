@@ -76,7 +76,7 @@ struct CallFuel : ::testing::TestWithParam<Executor> {
         }));
     linker.define(
         "env", "stop",
-        Func::host(store, FuncType{}, [this](Caller& caller, std::span<const Val>, std::span<Val>) {
+        Func::host(store, FuncType{}, [](Caller& caller, std::span<const Val>, std::span<Val>) {
           caller.store().interrupt();
           return std::optional<Trap>();
         }));
