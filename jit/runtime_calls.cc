@@ -114,22 +114,6 @@ uint32_t call_function(uint8_t* ctx, uint32_t func_index, rt::Slot* args) {
   }
 }
 
-uint32_t call_indirect(uint8_t* ctx, uint32_t table, uint32_t type_index, uint32_t elem,
-                       rt::Slot* args) {
-  rt::Instance& inst = instance_of(ctx);
-  const rt::TableInst& t = *inst.tables[table];
-  if (elem >= t.elems.size()) return pend(Trap::make(TrapKind::UndefinedElement));
-  auto* f = reinterpret_cast<rt::FuncInst*>(t.elems[elem]);
-  if (!f) return pend(Trap::make(TrapKind::UninitializedElement));
-  if (f->type_id != inst.type_ids[type_index])
-    return pend(Trap::make(TrapKind::IndirectCallTypeMismatch));
-  try {
-    return pend(f->entry(*inst.store, f, &inst, args));
-  } catch (...) {
-    return pend(Trap::make(TrapKind::Host, "exception in a called function"));
-  }
-}
-
 uint32_t call_ref(uint8_t* ctx, rt::FuncInst* f, rt::Slot* args) {
   rt::Instance& inst = instance_of(ctx);
   if (pay_bulk(*inst.store, 0)) return 1;  // one unit, as any call through an entry

@@ -28,14 +28,11 @@ uint32_t unwind_frame(uint8_t* ctx, uint32_t func_index, uint32_t offset);
 // the interpreter's, so that fuel runs out at the same point whatever executes: a loop's
 // back edge costs 1; a call costs 1 plus 1 per 64 declared local slots of the callee,
 // charged in its prologue (an entry from the host, Store::jit_host_entry, pays one unit less
-// and does not stop for an interrupt); a call through an entry (host functions, other executors)
-// pays 1 in call_function/call_ref and the callee's entry the rest.
+// and does not stop for an interrupt); a call through an entry (host functions, other
+// executors) pays 1 in call_function/call_ref and the callee's entry the rest.
 uint32_t poll_store(uint8_t* ctx, uint32_t func_index, uint32_t offset, uint32_t units);
 // Calls function func_index of the instance through its entry (imports, interpreted code).
 uint32_t call_function(uint8_t* ctx, uint32_t func_index, rt::Slot* args);
-// call_indirect: table bounds, null and type checks, then a call through the entry.
-uint32_t call_indirect(uint8_t* ctx, uint32_t table, uint32_t type_index, uint32_t elem,
-                       rt::Slot* args);
 // Calls `func` (checked by the caller: call_indirect's target) through its entry.
 uint32_t call_ref(uint8_t* ctx, rt::FuncInst* func, rt::Slot* args);
 
