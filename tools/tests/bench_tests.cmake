@@ -52,7 +52,7 @@ wrun_bench_test(compare-bad-ratio-to 2 "--ratio-to v8: no such column (there are
 # A target right after --engine is a target, not another engine.
 wrun_bench_test(engine-then-target 0 "bench-fixture/good/hello|1 ok, 0 failed|engine jit"
                 --runs 1 --engine jit ${bench_good})
-wrun_bench_test(compare-engines 0 "wrun-jit  wrun-interp  ratio|geomean, all (1)|median of 2 runs|machine: |load average"
+wrun_bench_test(compare-engines 0 "wrun-jit  wrun-interp|ratio|geomean, all (1)|median of 2 runs|machine: |load average"
                 --engine jit,interp --runs 2 ${bench_good})
 wrun_bench_test(compare-failing-command 1
                 "bad|FAILED|left out of wrun-jit's geomeans (1 of 1)|on bad: FAILED: baseline command failed (exit status 1)"
