@@ -273,26 +273,34 @@ void X64Backend::jump(Label target) {
   reachable_ = false;
 }
 
-void X64Backend::branch(uint32_t cond, bool if_zero, Label target) {
-  lock(cond);
-  x86::CondCode cc = x86::CondCode::kNE;
+x86::CondCode X64Backend::condition(uint32_t cond, std::optional<bool>* constant) {
   if (cond == flags_slot_) {  // a compare right before: its flags decide
-    cc = flags_cc_;
     flags_slot_ = kNoSlot;
     val(cond) = Value{};
+    return flags_cc_;
+  }
+  settle();
+  const Value& v = val(cond);
+  if (v.loc == Loc::Const) {
+    *constant = static_cast<uint32_t>(v.bits) != 0;
+    return x86::CondCode::kNE;
+  }
+  if (v.loc == Loc::Mem) {
+    a_.cmp(slot_mem(cond, 4), 0);
   } else {
-    settle();
-    const Value& v = val(cond);
-    if (v.loc == Loc::Const) {
-      if ((static_cast<uint32_t>(v.bits) != 0) != if_zero) jump(target);
-      return;
-    }
-    if (v.loc == Loc::Mem) {
-      a_.cmp(slot_mem(cond, 4), 0);
-    } else {
-      const x86::Gp r = in_gp(cond, false);
-      a_.test(r, r);
-    }
+    const x86::Gp r = in_gp(cond, false);
+    a_.test(r, r);
+  }
+  return x86::CondCode::kNE;
+}
+
+void X64Backend::branch(uint32_t cond, bool if_zero, Label target) {
+  lock(cond);
+  std::optional<bool> constant;
+  x86::CondCode cc = condition(cond, &constant);
+  if (constant) {
+    if (*constant != if_zero) jump(target);
+    return;
   }
   if (if_zero) cc = x86::negateCond(cc);
   flush(/*forget=*/false);  // moves only: the flags survive
@@ -321,24 +329,11 @@ void X64Backend::select(ValType type, uint32_t dst, uint32_t a, uint32_t b, uint
   lock(a);
   lock(b);
   lock(cond);
-  x86::CondCode cc = x86::CondCode::kNE;  // "take a"
-  if (cond == flags_slot_) {
-    cc = flags_cc_;
-    flags_slot_ = kNoSlot;
-    val(cond) = Value{};
-  } else {
-    settle();
-    const Value& v = val(cond);
-    if (v.loc == Loc::Const) {
-      if (static_cast<uint32_t>(v.bits) == 0) copy(dst, b, type);
-      return;  // dst == a
-    }
-    if (v.loc == Loc::Mem) {
-      a_.cmp(slot_mem(cond, 4), 0);
-    } else {
-      const x86::Gp r = in_gp(cond, false);
-      a_.test(r, r);
-    }
+  std::optional<bool> constant;
+  const x86::CondCode cc = condition(cond, &constant);  // "take a"
+  if (constant) {
+    if (!*constant) copy(dst, b, type);
+    return;  // dst == a
   }
   // Only moves from here to the conditional: the flags survive.
   const bool wide = type != ValType::I32 && type != ValType::F32;

@@ -138,24 +138,11 @@ bool X64Backend::simd_const(uint32_t dst, uint64_t lo, uint64_t hi) {
 
 void X64Backend::simd_select(uint32_t dst, uint32_t a, uint32_t b, uint32_t cond) {
   lock(cond);
-  CC cc = CC::kNE;  // "take a"
-  if (cond == flags_slot_) {
-    cc = flags_cc_;
-    flags_slot_ = kNoSlot;
-    val(cond) = Value{};
-  } else {
-    settle();
-    const Value& v = val(cond);
-    if (v.loc == Loc::Const) {
-      copy(dst, static_cast<uint32_t>(v.bits) != 0 ? a : b, ValType::V128);
-      return;
-    }
-    if (v.loc == Loc::Mem) {
-      a_.cmp(slot_mem(cond, 4), 0);
-    } else {
-      const x86::Gp r = in_gp(cond, false);
-      a_.test(r, r);
-    }
+  std::optional<bool> constant;
+  const CC cc = condition(cond, &constant);  // "take a"
+  if (constant) {
+    copy(dst, *constant ? a : b, ValType::V128);
+    return;
   }
   // Only moves from here to the branch: the flags survive.
   const x86::Xmm x = simd_in(a);

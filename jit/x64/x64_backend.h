@@ -26,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,10 @@ class X64Backend final : public Backend {
   x86::Gp take_gp(uint32_t a, uint32_t dst, bool wide);
   x86::Xmm take_xmm(uint32_t a, uint32_t dst, bool wide);
   void set_flags(uint32_t dst, x86::CondCode cc);
+  // The condition "the i32 in cond is non-zero", in the flags: a pending compare's own, or a
+  // test emitted here (a branch or select on it may emit only moves before using it). A
+  // constant emits nothing and sets *constant to its truth instead.
+  x86::CondCode condition(uint32_t cond, std::optional<bool>* constant);
   bool is_const(uint32_t s) { return val(s).loc == Loc::Const; }
   static bool fits_i32(uint64_t v) { return static_cast<int64_t>(v) == static_cast<int32_t>(v); }
 
