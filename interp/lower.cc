@@ -883,12 +883,12 @@ class Lowering {
     l.has_if_fixup = true;
   }
   struct FusedCompare {
-    Op op;
-    uint32_t a;
-    uint32_t b;  // a slot, or the immediate when is_imm (the mask when test)
-    bool is_imm;
-    bool eqz;   // i32.eqz a: branch when a == 0
-    bool test;  // a & b: branch when nonzero (zero when eqz is also set)
+    Op op{};
+    uint32_t a = 0;
+    uint32_t b = 0;  // a slot, or the immediate when is_imm (the mask when test)
+    bool is_imm = false;
+    bool eqz = false;   // i32.eqz a: branch when a == 0
+    bool test = false;  // a & b: branch when nonzero (zero when eqz is also set)
     // range: branch when (a + b) <u k (range_ge: >=u k).
     bool range = false;
     bool range_ge = false;
@@ -1569,7 +1569,7 @@ class Lowering {
     }
     if (!compare_info(last_.op).fusable || last_.id != (last_.compare_imm ? imm_id(last_.op) : id_of(last_.op)))
       return std::nullopt;
-    FusedCompare c;
+    FusedCompare c{};
     c.op = last_.op;
     std::memcpy(&c.a, buf_.data() + last_.instr + 12, 4);
     std::memcpy(&c.b, buf_.data() + last_.instr + 16, 4);
