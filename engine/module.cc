@@ -55,7 +55,7 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   jit::ModuleCode native;
   if (engine.config().executor == EngineConfig::Executor::Jit && jit::available()) {
     try {
-      native = jit::compile_module(*ir, declared_refs);
+      native = jit::compile_module(*ir, declared_refs, engine.config().compile_threads);
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
     } catch (const std::exception& e) {
@@ -81,8 +81,8 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
       continue;
     }
     try {
-      codes->push_back(
-          interp::compile_function(*ir, func_index, declared_refs, engine.config().optimize_interp_code));
+      codes->push_back(interp::compile_function(*ir, func_index, declared_refs,
+                                                engine.config().optimize_interp_code));
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
     } catch (const std::exception& e) {

@@ -3,6 +3,11 @@
 #include "jit/jit.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "jit/backend.h"
 #include "jit/code_memory.h"
@@ -53,7 +58,89 @@ bool available() {
 #endif
 }
 
-ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs) {
+namespace {
+
+// One function's outcome: its code, or why the interpreter keeps it.
+struct FunctionResult {
+  std::optional<FunctionCode> code;
+  std::string missing;
+};
+
+FunctionResult compile_one(const DecodedModule& module, uint32_t func_index,
+                           const std::vector<bool>& declared_refs,
+                           const rt::ContextLayout& layout) {
+  FunctionResult r;
+  auto backend = make_host_backend(layout, module.num_imported_funcs, !module.memories.empty());
+  try {
+    r.code = compile_function(module, func_index, declared_refs, *backend, &r.missing);
+  } catch (const BackendLimit& e) {
+    r.missing = e.what();
+  }
+  return r;
+}
+
+// Below this much body code, threads cost more than they save (starting one is tens of
+// microseconds; a small module compiles in about that).
+constexpr size_t kParallelBodyBytes = 64 * 1024;
+
+unsigned pick_threads(const DecodedModule& module, unsigned requested) {
+  if (requested != 0) return requested;
+  size_t body_bytes = 0;
+  for (const FuncBody& body : module.code) body_bytes += body.body_size;
+  if (body_bytes < kParallelBodyBytes) return 1;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Compiles every defined function, on `threads` threads taking functions in index order.
+// Each function's code depends only on the module, so the result is the same for any
+// thread count. An exception (invalid code, out of memory) is rethrown for the lowest
+// function index that raised one, as a serial compile would.
+std::vector<FunctionResult> compile_all(const DecodedModule& module,
+                                        const std::vector<bool>& declared_refs,
+                                        const rt::ContextLayout& layout, unsigned threads) {
+  const size_t first = module.num_imported_funcs;
+  const size_t defined = module.funcs.size() - first;
+  std::vector<FunctionResult> results(defined);
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  size_t error_at = SIZE_MAX;
+  std::atomic<size_t> stop_at{SIZE_MAX};  // no function after a failed one needs compiling
+  auto work = [&] {
+    for (;;) {
+      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= defined || i > stop_at.load(std::memory_order_relaxed)) return;
+      try {
+        results[i] = compile_one(module, static_cast<uint32_t>(first + i), declared_refs, layout);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (i < error_at) {
+          error_at = i;
+          error = std::current_exception();
+          stop_at.store(i, std::memory_order_relaxed);
+        }
+      }
+    }
+  };
+  threads = static_cast<unsigned>(std::min<size_t>(threads, defined));
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the others, and this one, do the work
+    }
+  }
+  work();
+  for (std::thread& h : helpers) h.join();
+  if (error) std::rethrow_exception(error);
+  return results;
+}
+
+}  // namespace
+
+ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs,
+                          unsigned threads) {
   ModuleCode out;
   const size_t first = module.num_imported_funcs;
   const size_t defined = module.funcs.size() - first;
@@ -63,36 +150,39 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
       static_cast<uint32_t>(module.memories.size()), static_cast<uint32_t>(module.tables.size()),
       static_cast<uint32_t>(module.funcs.size()), static_cast<uint32_t>(module.global_types.size()),
       static_cast<uint32_t>(module.types.size()));
+  std::vector<FunctionResult> results =
+      compile_all(module, declared_refs, layout, pick_threads(module, threads));
+
+  // Layout: functions in index order, 16-byte aligned; then direct calls are linked.
   auto jm = std::make_shared<JitModule>();
   jm->module = &module;
+  size_t total = 0;
+  for (const FunctionResult& r : results) {
+    if (r.code) total = ((total + 15) & ~size_t{15}) + r.code->bytes.size();
+  }
   std::vector<uint8_t> code;
+  code.reserve(total);
   std::vector<rt::TrapSite> sites;
   std::vector<uint32_t> offsets(defined, UINT32_MAX);
   std::vector<std::pair<uint32_t, FunctionCode::Call>> calls;  // (caller's start, call)
   for (size_t i = 0; i < defined; ++i) {
     const auto func_index = static_cast<uint32_t>(first + i);
-    auto backend = make_host_backend(layout, module.num_imported_funcs, !module.memories.empty());
-    std::string missing;
-    std::optional<FunctionCode> fc;
-    try {
-      fc = compile_function(module, func_index, declared_refs, *backend, &missing);
-    } catch (const BackendLimit& e) {
-      missing = e.what();
-    }
-    if (!fc) {
-      out.interpreted.emplace_back(func_index, std::move(missing));
+    FunctionResult& r = results[i];
+    if (!r.code) {
+      out.interpreted.emplace_back(func_index, std::move(r.missing));
       continue;
     }
     code.resize((code.size() + 15) & ~size_t{15}, 0xCC);  // int3 between functions
     const auto start = static_cast<uint32_t>(code.size());
-    code.insert(code.end(), fc->bytes.begin(), fc->bytes.end());
-    for (const FunctionCode::Call& c : fc->calls) calls.emplace_back(start, c);
-    for (rt::TrapSite s : fc->sites) {
+    code.insert(code.end(), r.code->bytes.begin(), r.code->bytes.end());
+    for (const FunctionCode::Call& c : r.code->calls) calls.emplace_back(start, c);
+    for (rt::TrapSite s : r.code->sites) {
       s.offset += start;
       sites.push_back(s);
     }
     offsets[i] = start;
     jm->starts.emplace_back(start, func_index);
+    r.code.reset();  // its bytes are in `code` now
   }
   if (jm->starts.empty()) return out;
   for (const auto& [caller, call] : calls) {
@@ -106,6 +196,7 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
       ++out.compiled;
     }
   }
+  out.code = std::span<const uint8_t>(jm->memory->begin(), jm->memory->size());
   out.owner = std::move(jm);
   return out;
 }

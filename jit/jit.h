@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,13 +24,17 @@ bool available();
 struct ModuleCode {
   std::vector<const void*> native;  // by defined function
   std::shared_ptr<const void> owner;
-  uint32_t compiled = 0;  // functions with native code
+  std::span<const uint8_t> code;  // all of it, functions at native[i]; owned by `owner`
+  uint32_t compiled = 0;          // functions with native code
   // The others, with the first instruction that kept each from the JIT.
   std::vector<std::pair<uint32_t, std::string>> interpreted;
 };
 // The module must outlive the code (CompiledModule keeps both). Throws DecodeError on invalid
-// code (validate_module must have accepted the module).
-ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs);
+// code (validate_module must have accepted the module). Functions compile on `threads`
+// threads (0: one per core for a module with enough code to pay for them, else one); the
+// code is the same for any number.
+ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs,
+                          unsigned threads = 0);
 
 // The array-call entry (rt::ArrayCall) of every function the JIT compiled: runs its native
 // code inside rt::run_guarded, so that a fault at one of its trap sites becomes the trap.

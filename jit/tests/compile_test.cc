@@ -3,12 +3,14 @@
 // lives).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "decoder/module.h"
+#include "decoder/reader.h"
 #include "decoder/tests/wasm_builder.h"
 #include "jit/jit.h"
 #include "runtime/code_registry.h"
@@ -187,6 +189,69 @@ TEST(JitCompile, CodeIsExecutableNeverWritableAndRegisteredWhileItLives) {
   code.owner.reset();
   EXPECT_FALSE(rt::lookup_code(entry, &found));
   EXPECT_NE(permissions_of(entry).substr(0, 3), "r-x");
+}
+
+// `count` functions (param i32) (result i32), function i returning `local.get 0 + i`, passed
+// on to function i + 1 by a direct call when there is one; the functions in `invalid` add
+// with only one operand on the stack.
+std::shared_ptr<DecodedModule> call_chain(uint32_t count, std::vector<uint32_t> invalid = {}) {
+  Bytes funcs = uleb(count), bodies = uleb(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    funcs.push_back(0x00);
+    const bool bad = std::find(invalid.begin(), invalid.end(), i) != invalid.end();
+    Bytes body = {0x00, 0x20, 0x00};                       // no locals; local.get 0
+    if (!bad) body = cat({body, {0x41}, uleb(i & 0x3F)});  // i32.const (a small positive)
+    body.push_back(0x6A);                                  // i32.add
+    if (i + 1 < count) body = cat({body, {0x10}, uleb(i + 1)});
+    body.push_back(0x0B);
+    bodies = cat({bodies, uleb(body.size()), body});
+  }
+  DecodeResult r = decode_module(module(
+      {section(1, {0x01, 0x60, 0x01, 0x7F, 0x01, 0x7F}), section(3, funcs), section(10, bodies)}));
+  EXPECT_TRUE(r.module) << r.error.to_string();
+  return r.module;
+}
+
+// Where each function starts, relative to the code's start (null where interpreted).
+std::vector<ptrdiff_t> offsets_of(const ModuleCode& code) {
+  std::vector<ptrdiff_t> out;
+  for (const void* p : code.native)
+    out.push_back(p ? static_cast<const uint8_t*>(p) - code.code.data() : -1);
+  return out;
+}
+
+TEST(JitCompile, ParallelCompilationMakesTheSameCode) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+  auto m = call_chain(400);
+  ASSERT_TRUE(m);
+  ModuleCode serial = compile_module(*m, declared_func_refs(*m), 1);
+  ASSERT_EQ(serial.compiled, 400u);
+  for (unsigned threads : {2u, 4u, 7u}) {
+    ModuleCode parallel = compile_module(*m, declared_func_refs(*m), threads);
+    EXPECT_EQ(parallel.compiled, 400u) << threads;
+    EXPECT_EQ(offsets_of(parallel), offsets_of(serial)) << threads;
+    ASSERT_EQ(parallel.code.size(), serial.code.size()) << threads;
+    EXPECT_TRUE(std::equal(parallel.code.begin(), parallel.code.end(), serial.code.begin()))
+        << threads << " threads made other bytes";
+  }
+}
+
+TEST(JitCompile, ParallelCompilationReportsTheFirstInvalidFunction) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+  auto m = call_chain(400, {123, 321});
+  ASSERT_TRUE(m);
+  const uint32_t expected = m->code[123].code_offset;
+  for (unsigned threads : {1u, 2u, 4u}) {
+    for (int round = 0; round < 5; ++round) {  // whichever thread gets there first
+      try {
+        compile_module(*m, declared_func_refs(*m), threads);
+        ADD_FAILURE() << "an invalid module compiled on " << threads << " threads";
+      } catch (const DecodeError& e) {
+        // The failing add is the instruction after local.get 0, in function 123.
+        EXPECT_EQ(e.error.offset, expected + 2) << threads << " threads: " << e.error.to_string();
+      }
+    }
+  }
 }
 
 }  // namespace
