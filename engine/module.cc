@@ -55,7 +55,9 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   jit::ModuleCode native;
   if (engine.config().executor == EngineConfig::Executor::Jit && jit::available()) {
     try {
-      native = jit::compile_module(*ir, declared_refs, engine.config().compile_threads);
+      native = jit::compile_module(
+          *ir, declared_refs,
+          jit::CompileOptions{engine.config().compile_threads, engine.config().perf_map});
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
     } catch (const std::exception& e) {
@@ -126,6 +128,49 @@ std::vector<ExportDesc> Module::exports() const {
   if (!compiled_ || !compiled_->ir) return out;
   for (const Export& ex : compiled_->ir->exports) out.push_back({ex.name, ex.kind});
   return out;
+}
+
+namespace {
+
+// The defined function `func` names: an index, an exported function's name, or a name in
+// the name section.
+std::optional<uint32_t> find_function(const DecodedModule& m, std::string_view func) {
+  if (!func.empty() && func.find_first_not_of("0123456789") == std::string_view::npos) {
+    uint64_t index = 0;
+    for (char c : func) {
+      index = index * 10 + static_cast<uint64_t>(c - '0');
+      if (index >= m.funcs.size()) return std::nullopt;
+    }
+    return static_cast<uint32_t>(index);
+  }
+  for (const Export& ex : m.exports) {
+    if (ex.kind == ExternKind::Func && ex.name == func) return ex.index;
+  }
+  for (const FuncName& n : m.func_names) {
+    if (m.func_name(n.func_index) == func) return n.func_index;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::string> Module::listing(std::string_view func) const {
+  if (!jit::available()) return Result<std::string>::failure("no JIT backend for this machine");
+  const DecodedModule& m = *compiled_->ir;
+  std::optional<uint32_t> only;
+  if (!func.empty()) {
+    only = find_function(m, func);
+    if (!only) return Result<std::string>::failure("no function " + escape_name(func));
+    if (*only < m.num_imported_funcs) {
+      return Result<std::string>::failure("function " + escape_name(func) +
+                                          " is imported: it has no code here");
+    }
+  }
+  try {
+    return jit::listing(m, declared_func_refs(m), only);
+  } catch (const std::exception& e) {
+    return Result<std::string>::failure(std::string("cannot compile module: ") + e.what());
+  }
 }
 
 }  // namespace wrun

@@ -7,7 +7,7 @@
 #   FUZZ_SECONDS=600 fuzz/smoke.sh BUILD_DIR
 #
 # Needs: clang, libclang-rt-14-dev (the libFuzzer and sanitizer runtimes), cmake, ninja-build,
-# libcli11-dev, libasmjit-dev, wabt (wast2json for the corpus), and ../shared/testsuite beside the checkout.
+# libcli11-dev, libasmjit-dev, libzydis-dev, wabt (wast2json for the corpus), and ../shared/testsuite beside the checkout.
 # A finding is left in BUILD_DIR/fuzz-artifacts/ (crash-*, leak-*, timeout-*, oom-*); see
 # fuzz/README.md to minimise it and turn it into a regression test.
 set -euo pipefail

@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "decoder/opcodes.h"
@@ -66,11 +67,26 @@ struct FunctionCode {
     uint32_t func;  // the callee's function index
   };
   std::vector<Call> calls;
+  // Where the out-of-line code (trap and call stubs, the shared exits) and then the data
+  // (jump tables, constants) start.
+  uint32_t stubs_at = 0;
+  uint32_t data_at = 0;
+  // Only when the frontend is asked for it (listings): where each wasm instruction's code
+  // starts, in order.
+  struct SourceMark {
+    uint32_t code;  // offset in bytes
+    uint32_t wasm;  // module offset of the instruction
+    Op op;
+  };
+  std::vector<SourceMark> marks;
 };
 
 class Backend {
  public:
   virtual ~Backend() = default;
+
+  // How many bytes of code the function has so far.
+  virtual uint32_t code_size() const = 0;
 
   virtual Label new_label() = 0;
   virtual void bind(Label label) = 0;
@@ -165,6 +181,11 @@ class Backend {
 
 // Points the direct call encoded at code[at] to code[target].
 void link_call(std::span<uint8_t> code, uint32_t at, uint32_t target);
+
+// The host ISA's disassembly of `code` (placed at `address`) as text, one instruction a line,
+// with each mark's wasm offset and instruction before the code it starts; the stubs and the
+// data are labelled as such. Empty where this build has no disassembler.
+std::string disassemble(const FunctionCode& code, uint64_t address);
 
 // The machine code C++ calls generated code through: `uint32_t enter(ctx, args, fn)` calls the
 // NativeFn fn, keeping every register the C convention says a callee keeps (generated

@@ -56,8 +56,12 @@ class LocalUses : public NullVisitor {
 class Frontend {
  public:
   using Walker = FuncWalker<Frontend>;
-  Frontend(Backend& b, const std::vector<uint32_t>& local_weights)
-      : b_(b), weights_(local_weights) {}
+  Frontend(Backend& b, const std::vector<uint32_t>& local_weights,
+           std::vector<FunctionCode::SourceMark>* marks)
+      : b_(b), weights_(local_weights), marks_(marks) {}
+  void on_instr(size_t offset, Op op) {
+    if (marks_) marks_->push_back({b_.code_size(), static_cast<uint32_t>(offset), op});
+  }
 
   bool ok() const { return missing_.empty(); }
   const std::string& missing() const { return missing_; }
@@ -370,6 +374,7 @@ class Frontend {
 
   Backend& b_;
   const std::vector<uint32_t>& weights_;
+  std::vector<FunctionCode::SourceMark>* marks_;
   const Walker* w_ = nullptr;
   std::vector<Frame> labels_;
   uint32_t frame_slots_ = 0;
@@ -380,17 +385,21 @@ class Frontend {
 
 std::optional<FunctionCode> compile_function(const DecodedModule& module, uint32_t func_index,
                                              const std::vector<bool>& declared_refs,
-                                             Backend& backend, std::string* missing) {
+                                             Backend& backend, std::string* missing,
+                                             bool mark_sources) {
   LocalUses uses;
   FuncWalker<LocalUses>(module, func_index, uses, declared_refs).run();
-  Frontend frontend(backend, uses.weights);
+  std::vector<FunctionCode::SourceMark> marks;
+  Frontend frontend(backend, uses.weights, mark_sources ? &marks : nullptr);
   FuncWalker<Frontend> walker(module, func_index, frontend, declared_refs);
   walker.run();
   if (!frontend.ok()) {
     if (missing) *missing = frontend.missing();
     return std::nullopt;
   }
-  return backend.finish(frontend.frame_slots());
+  FunctionCode code = backend.finish(frontend.frame_slots());
+  code.marks = std::move(marks);
+  return code;
 }
 
 }  // namespace wrun::jit

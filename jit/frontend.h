@@ -14,9 +14,10 @@ namespace wrun::jit {
 
 // Compiles defined function func_index with `backend` (fresh for each function). nullopt when
 // the body uses an instruction the JIT does not compile yet; `missing` then names it.
-// Throws DecodeError on invalid code.
+// mark_sources fills FunctionCode::marks. Throws DecodeError on invalid code.
 std::optional<FunctionCode> compile_function(const DecodedModule& module, uint32_t func_index,
                                              const std::vector<bool>& declared_refs,
-                                             Backend& backend, std::string* missing = nullptr);
+                                             Backend& backend, std::string* missing = nullptr,
+                                             bool mark_sources = false);
 
 }  // namespace wrun::jit

@@ -2,10 +2,17 @@
 // (jit.h).
 #include "jit/jit.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <thread>
 
@@ -17,6 +24,7 @@
 #include "runtime/backtrace.h"
 #include "runtime/fault_trap.h"
 #include "runtime/instance_context.h"
+#include "wrun/types.h"
 
 namespace wrun::jit {
 
@@ -67,12 +75,13 @@ struct FunctionResult {
 };
 
 FunctionResult compile_one(const DecodedModule& module, uint32_t func_index,
-                           const std::vector<bool>& declared_refs,
-                           const rt::ContextLayout& layout) {
+                           const std::vector<bool>& declared_refs, const rt::ContextLayout& layout,
+                           bool mark_sources) {
   FunctionResult r;
   auto backend = make_host_backend(layout, module.num_imported_funcs, !module.memories.empty());
   try {
-    r.code = compile_function(module, func_index, declared_refs, *backend, &r.missing);
+    r.code =
+        compile_function(module, func_index, declared_refs, *backend, &r.missing, mark_sources);
   } catch (const BackendLimit& e) {
     r.missing = e.what();
   }
@@ -97,7 +106,8 @@ unsigned pick_threads(const DecodedModule& module, unsigned requested) {
 // function index that raised one, as a serial compile would.
 std::vector<FunctionResult> compile_all(const DecodedModule& module,
                                         const std::vector<bool>& declared_refs,
-                                        const rt::ContextLayout& layout, unsigned threads) {
+                                        const rt::ContextLayout& layout, unsigned threads,
+                                        bool mark_sources) {
   const size_t first = module.num_imported_funcs;
   const size_t defined = module.funcs.size() - first;
   std::vector<FunctionResult> results(defined);
@@ -111,7 +121,8 @@ std::vector<FunctionResult> compile_all(const DecodedModule& module,
       const size_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= defined || i > stop_at.load(std::memory_order_relaxed)) return;
       try {
-        results[i] = compile_one(module, static_cast<uint32_t>(first + i), declared_refs, layout);
+        results[i] = compile_one(module, static_cast<uint32_t>(first + i), declared_refs, layout,
+                                 mark_sources);
       } catch (...) {
         std::lock_guard lock(error_mutex);
         if (i < error_at) {
@@ -137,67 +148,158 @@ std::vector<FunctionResult> compile_all(const DecodedModule& module,
   return results;
 }
 
+// The module's code as one block: functions in index order, 16-byte aligned, direct calls
+// linked. With mark_sources, each compiled function keeps its (linked) FunctionCode.
+struct Layout {
+  std::vector<uint8_t> code;
+  std::vector<rt::TrapSite> sites;
+  std::vector<uint32_t> offsets;                      // by defined function; UINT32_MAX: none
+  std::vector<std::pair<uint32_t, uint32_t>> starts;  // (code offset, function index)
+  std::vector<FunctionResult> results;
+};
+
+Layout lay_out(const DecodedModule& module, const std::vector<bool>& declared_refs,
+               unsigned threads, bool mark_sources) {
+  const size_t first = module.num_imported_funcs;
+  const size_t defined = module.funcs.size() - first;
+  const rt::ContextLayout context(
+      static_cast<uint32_t>(module.memories.size()), static_cast<uint32_t>(module.tables.size()),
+      static_cast<uint32_t>(module.funcs.size()), static_cast<uint32_t>(module.global_types.size()),
+      static_cast<uint32_t>(module.types.size()));
+  Layout out;
+  out.results =
+      compile_all(module, declared_refs, context, pick_threads(module, threads), mark_sources);
+  size_t total = 0;
+  for (const FunctionResult& r : out.results) {
+    if (r.code) total = ((total + 15) & ~size_t{15}) + r.code->bytes.size();
+  }
+  out.code.reserve(total);
+  out.offsets.assign(defined, UINT32_MAX);
+  std::vector<std::pair<uint32_t, FunctionCode::Call>> calls;  // (caller's start, call)
+  for (size_t i = 0; i < defined; ++i) {
+    FunctionResult& r = out.results[i];
+    if (!r.code) continue;
+    out.code.resize((out.code.size() + 15) & ~size_t{15}, 0xCC);  // int3 between functions
+    const auto start = static_cast<uint32_t>(out.code.size());
+    out.code.insert(out.code.end(), r.code->bytes.begin(), r.code->bytes.end());
+    for (const FunctionCode::Call& c : r.code->calls) calls.emplace_back(start, c);
+    for (rt::TrapSite s : r.code->sites) {
+      s.offset += start;
+      out.sites.push_back(s);
+    }
+    out.offsets[i] = start;
+    out.starts.emplace_back(start, static_cast<uint32_t>(first + i));
+    if (!mark_sources) r.code.reset();  // its bytes are in `code` now
+  }
+  for (const auto& [caller, call] : calls) {
+    if (out.offsets[call.func - first] != UINT32_MAX)
+      link_call(out.code, caller + call.at, out.offsets[call.func - first]);
+  }
+  if (mark_sources) {  // the listing shows the linked calls
+    for (size_t i = 0; i < defined; ++i) {
+      if (!out.results[i].code) continue;
+      std::vector<uint8_t>& bytes = out.results[i].code->bytes;
+      std::copy_n(out.code.begin() + out.offsets[i], bytes.size(), bytes.begin());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string perf_map_name(const DecodedModule& module, uint32_t func_index) {
+  const std::string_view name = module.func_name(func_index);
+  if (name.empty()) return "wasm-function[" + std::to_string(func_index) + "]";
+  std::string out = escape_name(name);
+  // One line a function: a name spanning lines would break the map.
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return out;
+}
+
+namespace {
+
+// perf's map for JIT code: "START SIZE NAME" lines (hex, no 0x) in /tmp/perf-PID.map. Each
+// module appends its lines in one write, so modules compiled at once do not interleave.
+void append_perf_map(const DecodedModule& module, const uint8_t* base, size_t size,
+                     const std::vector<std::pair<uint32_t, uint32_t>>& starts) {
+  std::string text;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const size_t end = i + 1 < starts.size() ? starts[i + 1].first : size;
+    char head[48];
+    std::snprintf(head, sizeof head, "%" PRIxPTR " %zx ",
+                  reinterpret_cast<uintptr_t>(base + starts[i].first), end - starts[i].first);
+    text += head;
+    text += perf_map_name(module, starts[i].second);
+    text += '\n';
+  }
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;  // profiling is best effort: the module runs all the same
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0 && errno != EINTR) break;
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  close(fd);
+}
+
 }  // namespace
 
 ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs,
-                          unsigned threads) {
+                          const CompileOptions& options) {
   ModuleCode out;
   const size_t first = module.num_imported_funcs;
   const size_t defined = module.funcs.size() - first;
   out.native.assign(defined, nullptr);
   if (!available()) return out;
-  const rt::ContextLayout layout(
-      static_cast<uint32_t>(module.memories.size()), static_cast<uint32_t>(module.tables.size()),
-      static_cast<uint32_t>(module.funcs.size()), static_cast<uint32_t>(module.global_types.size()),
-      static_cast<uint32_t>(module.types.size()));
-  std::vector<FunctionResult> results =
-      compile_all(module, declared_refs, layout, pick_threads(module, threads));
-
-  // Layout: functions in index order, 16-byte aligned; then direct calls are linked.
+  Layout layout = lay_out(module, declared_refs, options.threads, false);
+  for (size_t i = 0; i < defined; ++i) {
+    if (layout.offsets[i] == UINT32_MAX)
+      out.interpreted.emplace_back(static_cast<uint32_t>(first + i),
+                                   std::move(layout.results[i].missing));
+  }
+  if (layout.starts.empty()) return out;
   auto jm = std::make_shared<JitModule>();
   jm->module = &module;
-  size_t total = 0;
-  for (const FunctionResult& r : results) {
-    if (r.code) total = ((total + 15) & ~size_t{15}) + r.code->bytes.size();
-  }
-  std::vector<uint8_t> code;
-  code.reserve(total);
-  std::vector<rt::TrapSite> sites;
-  std::vector<uint32_t> offsets(defined, UINT32_MAX);
-  std::vector<std::pair<uint32_t, FunctionCode::Call>> calls;  // (caller's start, call)
+  jm->starts = std::move(layout.starts);
+  jm->memory = CodeMemory::create(layout.code, layout.sites, jm.get());
   for (size_t i = 0; i < defined; ++i) {
-    const auto func_index = static_cast<uint32_t>(first + i);
-    FunctionResult& r = results[i];
-    if (!r.code) {
-      out.interpreted.emplace_back(func_index, std::move(r.missing));
-      continue;
-    }
-    code.resize((code.size() + 15) & ~size_t{15}, 0xCC);  // int3 between functions
-    const auto start = static_cast<uint32_t>(code.size());
-    code.insert(code.end(), r.code->bytes.begin(), r.code->bytes.end());
-    for (const FunctionCode::Call& c : r.code->calls) calls.emplace_back(start, c);
-    for (rt::TrapSite s : r.code->sites) {
-      s.offset += start;
-      sites.push_back(s);
-    }
-    offsets[i] = start;
-    jm->starts.emplace_back(start, func_index);
-    r.code.reset();  // its bytes are in `code` now
-  }
-  if (jm->starts.empty()) return out;
-  for (const auto& [caller, call] : calls) {
-    if (offsets[call.func - first] != UINT32_MAX)
-      link_call(code, caller + call.at, offsets[call.func - first]);
-  }
-  jm->memory = CodeMemory::create(code, sites, jm.get());
-  for (size_t i = 0; i < defined; ++i) {
-    if (offsets[i] != UINT32_MAX) {
-      out.native[i] = jm->memory->begin() + offsets[i];
+    if (layout.offsets[i] != UINT32_MAX) {
+      out.native[i] = jm->memory->begin() + layout.offsets[i];
       ++out.compiled;
     }
   }
   out.code = std::span<const uint8_t>(jm->memory->begin(), jm->memory->size());
+  if (options.perf_map)
+    append_perf_map(module, jm->memory->begin(), jm->memory->size(), jm->starts);
   out.owner = std::move(jm);
+  return out;
+}
+
+std::string listing(const DecodedModule& module, const std::vector<bool>& declared_refs,
+                    std::optional<uint32_t> only) {
+  if (!available()) return {};
+  Layout layout = lay_out(module, declared_refs, 0, true);
+  const size_t first = module.num_imported_funcs;
+  std::string out;
+  for (size_t i = 0; i < layout.results.size(); ++i) {
+    const auto func_index = static_cast<uint32_t>(first + i);
+    if (only && *only != func_index) continue;
+    out += ";; function " + std::to_string(func_index);
+    const std::string_view name = module.func_name(func_index);
+    if (!name.empty()) out += " \"" + escape_name(name) + "\"";
+    const FunctionResult& r = layout.results[i];
+    if (!r.code) {
+      out += ": interpreted (the JIT does not compile " + r.missing + ")\n";
+      continue;
+    }
+    out += ": " + std::to_string(r.code->bytes.size()) + " bytes at offset " +
+           std::to_string(layout.offsets[i]) + " of the module's code\n";
+    out += disassemble(*r.code, layout.offsets[i]);
+  }
   return out;
 }
 

@@ -29,12 +29,30 @@ struct ModuleCode {
   // The others, with the first instruction that kept each from the JIT.
   std::vector<std::pair<uint32_t, std::string>> interpreted;
 };
+struct CompileOptions {
+  // Functions compile on this many threads (0: one per core for a module with enough code
+  // to pay for them, else one); the code is the same for any number.
+  unsigned threads = 0;
+  // Append a line per compiled function to /tmp/perf-PID.map, so that `perf report` names
+  // the JIT's code (the file is perf's; nothing removes it).
+  bool perf_map = false;
+};
 // The module must outlive the code (CompiledModule keeps both). Throws DecodeError on invalid
-// code (validate_module must have accepted the module). Functions compile on `threads`
-// threads (0: one per core for a module with enough code to pay for them, else one); the
-// code is the same for any number.
+// code (validate_module must have accepted the module).
 ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs,
-                          unsigned threads = 0);
+                          const CompileOptions& options = {});
+
+// The name a perf map gives function `func_index` of `module`: its name-section name, else
+// wasm-function[N].
+std::string perf_map_name(const DecodedModule& module, uint32_t func_index);
+
+// A listing of the module's code for people (wrun --emit-asm): each compiled function (or
+// only function `only`) disassembled, with the wasm offset and name of the instruction each
+// piece of code comes from; the others say what keeps them on the interpreter. Compiles
+// the module again to find where the instructions went; the code is the same as
+// compile_module's, at offsets from the start of the module's code.
+std::string listing(const DecodedModule& module, const std::vector<bool>& declared_refs,
+                    std::optional<uint32_t> only = std::nullopt);
 
 // The array-call entry (rt::ArrayCall) of every function the JIT compiled: runs its native
 // code inside rt::run_guarded, so that a fault at one of its trap sites becomes the trap.

@@ -191,6 +191,8 @@ struct EngineConfig {
   // Threads the JIT compiles a module's functions on: 0 picks one per core for modules with
   // enough code to pay for them (one otherwise). The code is the same for any count.
   uint32_t compile_threads = 0;
+  // Tell `perf` where the JIT's functions are: a line per function in /tmp/perf-PID.map.
+  bool perf_map = false;
 };
 
 class Engine {
@@ -226,6 +228,13 @@ class Module {
 
   std::vector<ImportDesc> imports() const;
   std::vector<ExportDesc> exports() const;
+
+  // For people reading what the JIT makes of the module (wrun --emit-asm): its machine code
+  // disassembled, each piece under the wasm offset and name of the instruction it comes
+  // from. Every defined function, or only `func`: a function index, an exported function's
+  // name or a name-section name. Fails for a function the module does not define, or on a
+  // machine without a JIT backend.
+  Result<std::string> listing(std::string_view func = {}) const;
 
  private:
   friend struct ApiAccess;

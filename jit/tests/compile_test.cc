@@ -2,9 +2,12 @@
 // memory looks like (executable, never writable, registered for the fault handler while it
 // lives).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -224,10 +227,10 @@ TEST(JitCompile, ParallelCompilationMakesTheSameCode) {
   if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
   auto m = call_chain(400);
   ASSERT_TRUE(m);
-  ModuleCode serial = compile_module(*m, declared_func_refs(*m), 1);
+  ModuleCode serial = compile_module(*m, declared_func_refs(*m), {.threads = 1});
   ASSERT_EQ(serial.compiled, 400u);
   for (unsigned threads : {2u, 4u, 7u}) {
-    ModuleCode parallel = compile_module(*m, declared_func_refs(*m), threads);
+    ModuleCode parallel = compile_module(*m, declared_func_refs(*m), {.threads = threads});
     EXPECT_EQ(parallel.compiled, 400u) << threads;
     EXPECT_EQ(offsets_of(parallel), offsets_of(serial)) << threads;
     ASSERT_EQ(parallel.code.size(), serial.code.size()) << threads;
@@ -244,7 +247,7 @@ TEST(JitCompile, ParallelCompilationReportsTheFirstInvalidFunction) {
   for (unsigned threads : {1u, 2u, 4u}) {
     for (int round = 0; round < 5; ++round) {  // whichever thread gets there first
       try {
-        compile_module(*m, declared_func_refs(*m), threads);
+        compile_module(*m, declared_func_refs(*m), {.threads = threads});
         ADD_FAILURE() << "an invalid module compiled on " << threads << " threads";
       } catch (const DecodeError& e) {
         // The failing add is the instruction after local.get 0, in function 123.
@@ -252,6 +255,53 @@ TEST(JitCompile, ParallelCompilationReportsTheFirstInvalidFunction) {
       }
     }
   }
+}
+
+TEST(JitCompile, PerfMapNamesEveryCompiledFunction) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+  auto m = call_chain(3);
+  ASSERT_TRUE(m);
+  const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+  std::remove(path.c_str());
+  ModuleCode code = compile_module(*m, declared_func_refs(*m), {.perf_map = true});
+  ASSERT_EQ(code.compiled, 3u);
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path << " was not written";
+  std::stringstream text;
+  text << in.rdbuf();
+  for (uint32_t i = 0; i < 3; ++i) {
+    char line[96];
+    const size_t size = (i + 1 < 3 ? static_cast<const uint8_t*>(code.native[i + 1])
+                                   : code.code.data() + code.code.size()) -
+                        static_cast<const uint8_t*>(code.native[i]);
+    std::snprintf(line, sizeof line, "%" PRIxPTR " %zx wasm-function[%u]\n",
+                  reinterpret_cast<uintptr_t>(code.native[i]), size, i);
+    EXPECT_NE(text.str().find(line), std::string::npos) << "no line " << line << " in\n"
+                                                        << text.str();
+  }
+  std::remove(path.c_str());
+}
+
+TEST(JitCompile, ListingsShowWhereEachInstructionWent) {
+  if (!available()) GTEST_SKIP() << "no JIT backend for this machine";
+  auto m = call_chain(2);
+  ASSERT_TRUE(m);
+  const std::string text = listing(*m, declared_func_refs(*m));
+  // Function 0's body starts at code_offset: local.get 0, i32.const, i32.add, call 1.
+  const uint32_t at = m->code[0].code_offset;
+  for (const auto& [offset, name] : {std::pair{at, "local.get"}, std::pair{at + 2, "i32.const"},
+                                     std::pair{at + 4, "i32.add"}, std::pair{at + 5, "call"}}) {
+    char mark[64];
+    std::snprintf(mark, sizeof mark, ";; wasm 0x%x: %s\n", offset, name);
+    EXPECT_NE(text.find(mark), std::string::npos) << "no " << mark << " in\n" << text;
+  }
+  EXPECT_NE(text.find(";; function 0: "), std::string::npos) << text;
+  EXPECT_NE(text.find(";; function 1: "), std::string::npos) << text;
+  EXPECT_NE(text.find(";; out-of-line"), std::string::npos) << text;
+  EXPECT_EQ(text.find("(bad)"), std::string::npos) << text;
+  const std::string only = listing(*m, declared_func_refs(*m), 1);
+  EXPECT_EQ(only.find(";; function 0: "), std::string::npos) << only;
+  EXPECT_NE(only.find(";; function 1: "), std::string::npos) << only;
 }
 
 }  // namespace

@@ -687,6 +687,7 @@ x86::Mem X64Backend::f64_const(double v) {
 }
 
 FunctionCode X64Backend::finish(uint32_t frame_slots) {
+  const auto stubs_at = static_cast<uint32_t>(a_.offset());
   // Direct calls before linking: the native convention's (ctx, args) become
   // call_function(ctx, func, args), tail-called (the return address is the caller's).
   for (const CallStub& c : call_stubs_) {
@@ -748,6 +749,7 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   if (!aligned) a_.add(x86::rsp, 8);
   a_.mov(x86::eax, 1);
   a_.jmp(frameless_exit_);
+  const auto data_at = static_cast<uint32_t>(a_.offset());
   for (const JumpTable& t : tables_) {
     a_.align(asmjit::AlignMode::kData, 4);
     a_.bind(t.label);
@@ -781,6 +783,8 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   }
   out.sites = std::move(sites_);
   out.calls = std::move(calls_);
+  out.stubs_at = stubs_at;
+  out.data_at = data_at;
   return out;
 }
 

@@ -45,6 +45,7 @@ class X64Backend final : public Backend {
  public:
   X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_funcs, bool has_memory);
 
+  uint32_t code_size() const override { return static_cast<uint32_t>(a_.offset()); }
   Label new_label() override;
   void bind(Label label) override;
   void prologue(const FrameShape& frame) override;

@@ -82,6 +82,18 @@ set(work ${CMAKE_CURRENT_BINARY_DIR}/cli-work)  # scratch directories, one per t
 # Basics, usage errors.
 wrun_cli_test(quick-start 0 "102334155" --invoke fib ${fib} 40)
 wrun_cli_test(fac 0 "2432902008176640000" --invoke fac ${fib} 20)
+
+# --emit-asm: the JIT's listing instead of a run (a start function that traps is not run).
+wrun_cli_check(emit-asm-one EXIT 0 OUTPUT ";; function 0 \"fib\": |;; wasm 0x3d: local.get|add "
+               ABSENT "\"fac\"" ARGS --emit-asm=fib ${fib})
+wrun_cli_check(emit-asm-by-index EXIT 0 OUTPUT ";; function 1 \"fac\": " ABSENT "\"fib\""
+               ARGS --emit-asm=1 ${fib})
+wrun_cli_check(emit-asm-all EXIT 0 OUTPUT ";; function 0 \"fib\": |;; function 1 \"fac\": "
+               ARGS --emit-asm ${fib})
+wrun_cli_check(emit-asm-no-run EXIT 0 OUTPUT ";; function 0 \"start\": |;; wasm 0x|unreachable"
+               ABSENT "trap" ARGS --emit-asm ${bin}/start_trap.wasm)
+wrun_cli_test(emit-asm-unknown 2 "wrun: --emit-asm: no function nosuch" --emit-asm=nosuch ${fib})
+wrun_cli_test(emit-asm-past-the-end 2 "wrun: --emit-asm: no function 2" --emit-asm=2 ${fib})
 wrun_cli_test(version 0 "wrun ${PROJECT_VERSION}" --version)
 wrun_cli_test(help 0 "Exit status:|--dir|--env|--invoke|--preload|--fuel|--timeout|--max-memory" --help)
 wrun_cli_test(no-args 2 "module is required")

@@ -63,6 +63,18 @@ int load_failure_exit(const wrun::tools::LoadFailure& f) {
   return f.kind == wrun::tools::LoadFailure::Kind::Unreadable ? kUnreadable : kInvalid;
 }
 
+// --emit-asm[=FUNC]: the listing on stdout instead of a run.
+int print_listing(wrun::Engine& engine, const std::string& path, const std::string& func) {
+  auto loaded = wrun::tools::load_module(engine, path);
+  if (auto* f = std::get_if<wrun::tools::LoadFailure>(&loaded))
+    return fail(load_failure_exit(*f), f->message);
+  const wrun::Module& module = std::get<wrun::tools::LoadedModule>(loaded).module;
+  wrun::Result<std::string> text = module.listing(func);
+  if (!text) return fail(kUsage, "--emit-asm: " + text.error());
+  std::fwrite(text.value().data(), 1, text.value().size(), stdout);
+  return kOk;
+}
+
 // Calls Store::interrupt() once `timeout` has passed unless cancelled first. Wasm code stops at
 // its next check. Compiling a module cannot be interrupted, nor can a guest blocked inside a
 // host call (a read from a terminal, a long sleep in poll_oneoff): the process exits with the
@@ -221,6 +233,17 @@ int main(int argc, char** argv) {
       ->type_name("DURATION");
   app.add_option("--max-memory", max_memory_text, "Limit each linear memory (e.g. 64K, 16M, 1G)")
       ->type_name("BYTES");
+  // A flag that takes a value only as --emit-asm=FUNC, so `--emit-asm module.wasm` still
+  // reads the module.
+  std::optional<std::string> emit_asm;
+  app.add_flag("--emit-asm{}", emit_asm,
+               "Print the JIT's machine code for every function (or only FUNC: an index, an "
+               "export or a name-section name) with the wasm offsets it comes from, instead of "
+               "running the module")
+      ->type_name("[=FUNC]");
+  bool perf_map = false;
+  app.add_flag("--perf-map", perf_map,
+               "Write /tmp/perf-PID.map so that perf report names the JIT's functions");
   app.add_option("module", path, "The .wasm file")->required()->type_name("MODULE.wasm");
   app.add_option("args", args, "The guest's arguments (--invoke: the function's)")
       ->type_name("ARGS");
@@ -289,7 +312,9 @@ int main(int argc, char** argv) {
 
   wrun::EngineConfig engine_config;
   if (engine_name == "interp") engine_config.executor = wrun::EngineConfig::Executor::Interpreter;
+  engine_config.perf_map = perf_map;
   wrun::Engine engine(engine_config);
+  if (emit_asm) return print_listing(engine, path, *emit_asm);
   wrun::Store store(engine);
   if (fuel) store.set_fuel(*fuel);
   if (max_memory) store.set_max_memory_bytes(*max_memory);
