@@ -55,9 +55,10 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   jit::ModuleCode native;
   if (engine.config().executor == EngineConfig::Executor::Jit && jit::available()) {
     try {
-      native = jit::compile_module(
-          *ir, declared_refs,
-          jit::CompileOptions{engine.config().compile_threads, engine.config().perf_map});
+      jit::CompileOptions options;
+      options.threads = engine.config().compile_threads;
+      options.perf_map = engine.config().perf_map;
+      native = jit::compile_module(*ir, declared_refs, options);
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
     } catch (const std::exception& e) {

@@ -159,7 +159,7 @@ struct Layout {
 };
 
 Layout lay_out(const DecodedModule& module, const std::vector<bool>& declared_refs,
-               unsigned threads, bool mark_sources) {
+               const CompileOptions& options, bool mark_sources) {
   const size_t first = module.num_imported_funcs;
   const size_t defined = module.funcs.size() - first;
   const rt::ContextLayout context(
@@ -167,8 +167,15 @@ Layout lay_out(const DecodedModule& module, const std::vector<bool>& declared_re
       static_cast<uint32_t>(module.funcs.size()), static_cast<uint32_t>(module.global_types.size()),
       static_cast<uint32_t>(module.types.size()));
   Layout out;
-  out.results =
-      compile_all(module, declared_refs, context, pick_threads(module, threads), mark_sources);
+  out.results = compile_all(module, declared_refs, context, pick_threads(module, options.threads),
+                            mark_sources);
+  if (options.interpret) {
+    for (size_t i = 0; i < defined; ++i) {
+      if (!options.interpret(static_cast<uint32_t>(first + i))) continue;
+      out.results[i].code.reset();
+      out.results[i].missing = "(left to the interpreter by request)";
+    }
+  }
   size_t total = 0;
   for (const FunctionResult& r : out.results) {
     if (r.code) total = ((total + 15) & ~size_t{15}) + r.code->bytes.size();
@@ -255,7 +262,7 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
   const size_t defined = module.funcs.size() - first;
   out.native.assign(defined, nullptr);
   if (!available()) return out;
-  Layout layout = lay_out(module, declared_refs, options.threads, false);
+  Layout layout = lay_out(module, declared_refs, options, false);
   for (size_t i = 0; i < defined; ++i) {
     if (layout.offsets[i] == UINT32_MAX)
       out.interpreted.emplace_back(static_cast<uint32_t>(first + i),
@@ -282,7 +289,7 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
 std::string listing(const DecodedModule& module, const std::vector<bool>& declared_refs,
                     std::optional<uint32_t> only) {
   if (!available()) return {};
-  Layout layout = lay_out(module, declared_refs, 0, true);
+  Layout layout = lay_out(module, declared_refs, {}, true);
   const size_t first = module.num_imported_funcs;
   std::string out;
   for (size_t i = 0; i < layout.results.size(); ++i) {

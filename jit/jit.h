@@ -2,6 +2,7 @@
 // through AsmJit, on the runtime layer's conventions (ARCHITECTURE.md). See jit/README.md.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,6 +37,9 @@ struct CompileOptions {
   // Append a line per compiled function to /tmp/perf-PID.map, so that `perf report` names
   // the JIT's code (the file is perf's; nothing removes it).
   bool perf_map = false;
+  // Functions to leave to the interpreter although the JIT could compile them (tests of
+  // calls between the executors; narrowing down a miscompiled function).
+  std::function<bool(uint32_t func_index)> interpret = nullptr;
 };
 // The module must outlive the code (CompiledModule keeps both). Throws DecodeError on invalid
 // code (validate_module must have accepted the module).
