@@ -53,6 +53,9 @@ struct FrameShape {
   uint32_t local_slots = 0;       // params + declared locals (declared ones start at zero)
   uint32_t result_slots = 0;      // copied out to the argument array on return
   std::vector<LocalInfo> locals;  // params first, in index order
+  // The calls the body makes, weighed as LocalInfo::weight weighs uses: a local kept in a
+  // register a call does not preserve is saved and restored around each of them.
+  uint32_t call_weight = 0;
 };
 
 // A function's code, position independent (it reaches helpers and other functions only

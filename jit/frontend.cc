@@ -41,14 +41,21 @@ class LocalUses : public NullVisitor {
   void on_local_get(uint32_t local, uint32_t) { use(local); }
   void on_local_set(uint32_t local, uint32_t) { use(local); }
   void on_local_tee(uint32_t local, uint32_t) { use(local); }
+  template <class... A>
+  void on_call(A&&...) {
+    calls = std::min(calls + weight(), 1u << 30);
+  }
+  template <class... A>
+  void on_call_indirect(A&&...) {
+    calls = std::min(calls + weight(), 1u << 30);
+  }
 
   std::vector<uint32_t> weights;
+  uint32_t calls = 0;  // the calls, weighed as the uses
 
  private:
-  void use(uint32_t local) {
-    const uint32_t w = 1u << (2 * std::min(depth_, 4u));
-    weights[local] = std::min(weights[local] + w, 1u << 30);
-  }
+  uint32_t weight() const { return 1u << (2 * std::min(depth_, 4u)); }
+  void use(uint32_t local) { weights[local] = std::min(weights[local] + weight(), 1u << 30); }
   std::vector<bool> loops_;
   uint32_t depth_ = 0;
 };
@@ -56,9 +63,8 @@ class LocalUses : public NullVisitor {
 class Frontend {
  public:
   using Walker = FuncWalker<Frontend>;
-  Frontend(Backend& b, const std::vector<uint32_t>& local_weights,
-           std::vector<FunctionCode::SourceMark>* marks)
-      : b_(b), weights_(local_weights), marks_(marks) {}
+  Frontend(Backend& b, const LocalUses& uses, std::vector<FunctionCode::SourceMark>* marks)
+      : b_(b), weights_(uses.weights), call_weight_(uses.calls), marks_(marks) {}
   void on_instr(size_t offset, Op op) {
     if (marks_) marks_->push_back({b_.code_size(), static_cast<uint32_t>(offset), op});
   }
@@ -73,6 +79,7 @@ class Frontend {
     f.param_slots = w.num_param_slots();
     f.local_slots = w.num_local_slots();
     f.result_slots = slots_of(w.func_type().results);
+    f.call_weight = call_weight_;
     f.locals.reserve(w.num_locals());
     for (uint32_t i = 0; i < w.num_locals(); ++i)
       f.locals.push_back(LocalInfo{w.local_slot(i), w.local_type(i), weights_[i]});
@@ -374,6 +381,7 @@ class Frontend {
 
   Backend& b_;
   const std::vector<uint32_t>& weights_;
+  uint32_t call_weight_;
   std::vector<FunctionCode::SourceMark>* marks_;
   const Walker* w_ = nullptr;
   std::vector<Frame> labels_;
@@ -390,7 +398,7 @@ std::optional<FunctionCode> compile_function(const DecodedModule& module, uint32
   LocalUses uses;
   FuncWalker<LocalUses>(module, func_index, uses, declared_refs).run();
   std::vector<FunctionCode::SourceMark> marks;
-  Frontend frontend(backend, uses.weights, mark_sources ? &marks : nullptr);
+  Frontend frontend(backend, uses, mark_sources ? &marks : nullptr);
   FuncWalker<Frontend> walker(module, func_index, frontend, declared_refs);
   walker.run();
   if (!frontend.ok()) {

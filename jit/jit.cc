@@ -320,12 +320,12 @@ std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instanc
   // pays one unit less and does not stop, as the interpreter's entry (runtime_calls.h). Its
   // prologue polls only while the poll word is set. A fault skips the epilogues that count
   // JIT frames down, so the count is put back whatever happens.
-  const uint32_t jit_depth = store.jit_depth;
+  const uint32_t jit_frames_left = store.jit_frames_left;
   store.jit_host_entry = store.poll.load(std::memory_order_relaxed) != 0;
   const std::optional<rt::FaultInfo> fault =
       rt::run_guarded([&] { status = enter(ctx, slots, func->native_entry); });
   --store.call_depth;
-  store.jit_depth = jit_depth;
+  store.jit_frames_left = jit_frames_left;
   store.jit_host_entry = false;
   if (!fault) {
     if (status == 0) return std::nullopt;

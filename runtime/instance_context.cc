@@ -36,8 +36,7 @@ std::unique_ptr<InstanceContext> InstanceContext::create(Instance& inst, Counts 
   h.poll = &store.poll;
   h.fuel = &store.fuel;
   h.stack_limit = &store.stack_limit;
-  h.jit_depth = &store.jit_depth;
-  h.max_call_depth = store.config.max_call_depth;
+  h.jit_frames_left = &store.jit_frames_left;
   h.num_memories = counts.memories;
   h.num_tables = counts.tables;
   h.num_funcs = counts.funcs;

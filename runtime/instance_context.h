@@ -5,8 +5,8 @@
 // executors that generate code do. See ARCHITECTURE.md, "The instance context".
 //
 // Layout (every field 8-byte aligned; offsets from ContextLayout, fixed per module):
-//   header                  ContextHeader: instance, poll word, fuel, stack limit, JIT depth, counts
-//   memories[num_memories]  MemoryView {base, bound}: kept current when the memory grows
+//   header                  ContextHeader: instance, poll word, fuel, stack limit, JIT depth,
+//   counts memories[num_memories]  MemoryView {base, bound}: kept current when the memory grows
 //   tables[num_tables]      TableView {base, size}: kept current when the table grows
 //   funcs[num_funcs]        FuncInst* by function index (imports first): call, ref.func
 //   globals[num_globals]    Slot* to each global's value (imported or defined alike)
@@ -51,9 +51,9 @@ struct ContextHeader {
   const std::atomic<uint32_t>* poll = nullptr;
   uint64_t* fuel = nullptr;
   const char* const* stack_limit = nullptr;
-  uint32_t* jit_depth = nullptr;  // Store::jit_depth
+  uint32_t* jit_frames_left = nullptr;  // Store::jit_frames_left
   uint32_t num_memories = 0, num_tables = 0, num_funcs = 0, num_globals = 0;
-  uint32_t num_types = 0, max_call_depth = 0;
+  uint32_t num_types = 0;
 };
 
 // Where each part lies for given counts: the offsets generated code uses as immediates.
@@ -73,8 +73,7 @@ inline constexpr size_t kContextInstance = offsetof(ContextHeader, instance);
 inline constexpr size_t kContextPoll = offsetof(ContextHeader, poll);
 inline constexpr size_t kContextFuel = offsetof(ContextHeader, fuel);
 inline constexpr size_t kContextStackLimit = offsetof(ContextHeader, stack_limit);
-inline constexpr size_t kContextJitDepth = offsetof(ContextHeader, jit_depth);
-inline constexpr size_t kContextMaxCallDepth = offsetof(ContextHeader, max_call_depth);
+inline constexpr size_t kContextJitFramesLeft = offsetof(ContextHeader, jit_frames_left);
 inline constexpr size_t kMemoryViewBase = offsetof(MemoryView, base);
 inline constexpr size_t kMemoryViewBound = offsetof(MemoryView, bound);
 inline constexpr size_t kTableViewBase = offsetof(TableView, base);

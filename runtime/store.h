@@ -126,7 +126,7 @@ struct StoreConfig {
 enum ExecutorIndex : size_t { kInterpExecutor = 0, kJitExecutor = 1, kMaxExecutors = 2 };
 
 struct Store {
-  explicit Store(const StoreConfig& c) : config(c) {}
+  explicit Store(const StoreConfig& c) : config(c), jit_frames_left(c.max_call_depth) {}
   const StoreConfig config;
   std::deque<FuncInst> funcs;  // in place: a deque never moves its elements when it grows
   std::deque<std::unique_ptr<TableInst>> tables;
@@ -136,11 +136,12 @@ struct Store {
 
   // Execution state shared by nested activations (host -> wasm -> host -> wasm ...).
   uint32_t call_depth = 0;  // activations running now (an executor counts its entries)
-  // Frames of JIT code running now (its prologues count them against max_call_depth, as the
-  // interpreter counts its own frames), and whether the next JIT prologue to poll is an entry
-  // from the host, which pays a unit less and does not stop for an interrupt, as the
-  // interpreter's entry (see jit/runtime_calls.h).
-  uint32_t jit_depth = 0;
+  // How many more frames of JIT code may start (its prologues count down from
+  // max_call_depth, as the interpreter counts its own frames up to it: one decrement and a
+  // borrow test per call), and whether the next JIT prologue to poll is an entry from the
+  // host, which pays a unit less and does not stop for an interrupt, as the interpreter's
+  // entry (see jit/runtime_calls.h).
+  uint32_t jit_frames_left;
   bool jit_host_entry = false;
   bool fuel_enabled = false;
   uint64_t fuel = 0;

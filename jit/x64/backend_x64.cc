@@ -21,8 +21,8 @@ namespace {
 constexpr Reg kCalleeSavedHomes[] = {3, 5, 14, 15};        // rbx, rbp, r14, r15
 constexpr Reg kCallerSavedHomes[] = {6, 7, 8};             // rsi, rdi, r8: also temporaries
 constexpr Reg kXmmHomes[] = {24, 25, 26, 27, 28, 29, 30};  // xmm8-xmm14
-// Homes that must be saved and restored around every call go only to locals used this much
-// (a use inside a loop weighs 4).
+// Homes that must be saved and restored around every call go only to locals used at least
+// this much (a use inside a loop weighs 4), and more than twice as much as the calls weigh.
 constexpr uint32_t kSavedHomeWeight = 4;
 
 // Where a FuncInst field lies, for generated code. Measured on an object: offsetof is only
@@ -55,6 +55,7 @@ X64Backend::X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_fu
   trap_exit_ = a_.newLabel();
   frameless_exit_ = a_.newLabel();
   overflow_ = a_.newLabel();
+  too_deep_ = a_.newLabel();
 }
 
 Label X64Backend::new_label() {
@@ -76,11 +77,15 @@ void X64Backend::bind(Label l) {
 void X64Backend::prologue(const FrameShape& f) {
   shape_ = f;
   homes_.assign(f.local_slots, -1);
+  // A home in a caller-saved register costs a store and a load per call: worth it only for
+  // a local used more than twice as often as the body calls.
+  const uint32_t saved_home_weight =
+      std::max(kSavedHomeWeight, std::min(f.call_weight, 1u << 30) * 2 + 1);
   std::vector<const LocalInfo*> ints, floats;
   for (const LocalInfo& l : f.locals) {
     if (l.weight == 0) continue;
     if (l.type == ValType::I32 || l.type == ValType::I64) ints.push_back(&l);
-    if ((l.type == ValType::F32 || l.type == ValType::F64) && l.weight >= kSavedHomeWeight)
+    if ((l.type == ValType::F32 || l.type == ValType::F64) && l.weight >= saved_home_weight)
       floats.push_back(&l);
   }
   auto heavier = [](const LocalInfo* x, const LocalInfo* y) { return x->weight > y->weight; };
@@ -101,7 +106,7 @@ void X64Backend::prologue(const FrameShape& f) {
   }
   gp_temps_.assign(std::begin(kGpTemps), std::end(kGpTemps));
   for (Reg r : kCallerSavedHomes) {
-    if (next < ints.size() && ints[next]->weight >= kSavedHomeWeight)
+    if (next < ints.size() && ints[next]->weight >= saved_home_weight)
       give_home(*ints[next++], r, true);
     else
       gp_temps_.insert(gp_temps_.begin(), r);
@@ -124,24 +129,28 @@ void X64Backend::prologue(const FrameShape& f) {
   a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextStackLimit)));
   a_.cmp(x86::rax, x86::qword_ptr(x86::r11));
   a_.jb(overflow_);
-  // So is a call past max_call_depth frames of JIT code (the interpreter's limit for its own).
-  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitDepth)));
-  a_.mov(x86::ecx, x86::dword_ptr(x86::r11));
-  a_.cmp(x86::ecx, x86::dword_ptr(x86::r12, static_cast<int32_t>(rt::kContextMaxCallDepth)));
-  a_.jae(overflow_);
-  a_.inc(x86::ecx);
-  a_.mov(x86::dword_ptr(x86::r11), x86::ecx);
+  // So is a call past max_call_depth frames of JIT code (the interpreter's limit for its own):
+  // the count of frames left borrows.
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitFramesLeft)));
+  a_.sub(x86::dword_ptr(x86::r11), 1);
+  a_.jb(too_deep_);
   a_.mov(x86::rsp, x86::rax);
   a_.mov(x86::qword_ptr(x86::rsp), x86::rsi);
   if (has_memory_) {
     a_.mov(x86::r13,
            x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(0) + rt::kMemoryViewBase)));
   }
-  if (f.local_slots > f.param_slots) {  // the frame copies of declared locals start at zero
+  // The frame copies of declared locals start at zero; a homed local's lives in its register
+  // (a caller-saved home is stored before anything reads its slot).
+  uint32_t unhomed = 0;
+  for (uint32_t s = f.param_slots; s < f.local_slots; ++s) unhomed += has_home(s) ? 0 : 1;
+  if (unhomed != 0) {
     a_.xor_(x86::eax, x86::eax);
     const uint32_t n = f.local_slots - f.param_slots;
     if (n <= 16) {
-      for (uint32_t i = 0; i < n; ++i) a_.mov(slot_mem(f.param_slots + i), x86::rax);
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!has_home(f.param_slots + i)) a_.mov(slot_mem(f.param_slots + i), x86::rax);
+      }
     } else {
       a_.lea(x86::r11, slot_mem(f.param_slots));
       a_.mov(x86::ecx, imm(n));
@@ -730,16 +739,18 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   a_.bind(trap_exit_);
   a_.mov(x86::eax, 1);
   a_.bind(epilogue_);
-  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitDepth)));
-  a_.dec(x86::dword_ptr(x86::r11));
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitFramesLeft)));
+  a_.inc(x86::dword_ptr(x86::r11));
   a_.add(x86::rsp, imm(0x7FFFFFF0));
   patch_frame(a_.offset() - 4);
   a_.bind(frameless_exit_);
   for (auto r = pushed_.rbegin(); r != pushed_.rend(); ++r) a_.pop(gp(*r));
   a_.ret();
-  // Out of native stack or call depth, before the frame exists (and before the depth was
-  // counted): the trap is the call's, reported at the caller's call site as the interpreter
-  // does. The call to the runtime needs rsp aligned.
+  // Out of native stack or call depth, before the frame exists: the trap is the call's,
+  // reported at the caller's call site as the interpreter does. Past the call depth, the
+  // count that borrowed is put back first. The call to the runtime needs rsp aligned.
+  a_.bind(too_deep_);
+  a_.inc(x86::dword_ptr(x86::r11));
   a_.bind(overflow_);
   const bool aligned = pushed_.size() % 2 == 1;
   if (!aligned) a_.sub(x86::rsp, 8);

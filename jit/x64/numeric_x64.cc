@@ -171,6 +171,14 @@ bool X64Backend::int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t
     default:
       break;
   }
+  if (op == Op::I64And && is_const(b) && val(b).bits == 0xFFFFFFFFu) {
+    // The low half, zero-extended (the mask fits no sign-extended immediate): a 32-bit move
+    // or load clears the upper half, so only a value taken over in place needs one.
+    const bool in_place = a == dst && is_temp(a);
+    const x86::Gp r = take_gp(a, dst, /*wide=*/false);
+    if (in_place) a_.mov(r, r);
+    return true;
+  }
   if (alu != x86::Inst::kIdNone) {
     const asmjit::Operand src = gp_src(b, wide);
     const x86::Gp r = take_gp(a, dst, wide);

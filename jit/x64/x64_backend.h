@@ -2,9 +2,10 @@
 // values in registers (a Liftoff-style value cache):
 //
 // - Homes: the most used i32/i64 locals live in rbx, rbp, r14, r15 (callee-saved, so calls
-//   keep them), then in rsi, rdi, r8 if used inside loops, and the most used f32/f64 locals
-//   in xmm8-xmm14, for the whole function; caller-saved homes are saved around calls. Other
-//   locals and the operand stack live in frame slots.
+//   keep them), then in rsi, rdi, r8 if used inside loops and more than twice as often as
+//   the body calls, and the most used f32/f64 locals (by the same rule) in xmm8-xmm14, for
+//   the whole function; caller-saved homes are saved around calls. Other locals and the
+//   operand stack live in frame slots.
 // - The cache: between control-flow points a slot's current value may be in a temporary
 //   register (r9, r10, rax, rdx, rcx and the unused homes; xmm0-xmm7), a local's home (after
 //   local.get, until the local changes), a constant not yet written, or the
@@ -253,7 +254,7 @@ class X64Backend final : public Backend {
   asmjit::CodeHolder code_;
   x86::Assembler a_;
   std::vector<asmjit::Label> labels_;
-  asmjit::Label epilogue_, trap_exit_, frameless_exit_, overflow_;
+  asmjit::Label epilogue_, trap_exit_, frameless_exit_, overflow_, too_deep_;
   FrameShape shape_;
   std::vector<size_t> frame_patches_;  // 32-bit fields that receive the frame's size
   std::vector<Reg> pushed_;            // callee-saved homes, in push order

@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
   CLI::App app{"wrun-bench: runs Sightglass-style benchmarks on wrun and prints their timings."};
   int runs = 3, load_runs = 10, startup_runs = 20;
   std::string sightglass_dir, baseline, ratio_to, wrun_path;
-  std::vector<std::string> engine_names = {"jit"}, suites, targets, sets, compares,
-                           load_compares, loads, startups;
+  std::vector<std::string> engine_names = {"jit"}, suites, targets, sets, compares, load_compares,
+                           loads, startups;
   bool no_check = false, verbose = false, csv = false;
   app.set_version_flag("--version", std::string("wrun-bench ") + WRUN_VERSION);
   app.add_option("--runs,-n", runs, "Runs per benchmark")
@@ -123,6 +123,10 @@ int main(int argc, char** argv) {
   app.add_flag("--no-check", no_check, "Do not compare output with *.stdout/stderr.expected");
   app.add_flag("--csv", csv, "Print comma-separated values instead of a table");
   app.add_flag("--verbose,-v", verbose, "Print each run's timings on stderr");
+  bool perf_map = false;
+  app.add_flag("--perf-map", perf_map,
+               "Write /tmp/perf-PID.map so that perf report names the JIT's functions (one "
+               "engine, no comparison)");
   app.add_option("targets", targets, "Benchmarks: .wasm files, folders, .suite files or names");
   app.footer(kFooter);
   try {
@@ -206,6 +210,7 @@ int main(int argc, char** argv) {
   list = wrun::bench::resolve_targets(targets, sightglass_dir);
   wrun::EngineConfig engine_config;
   if (engine_name == "interp") engine_config.executor = wrun::EngineConfig::Executor::Interpreter;
+  engine_config.perf_map = perf_map;
   wrun::Engine engine(engine_config);
   wrun::bench::RunOptions options;
   options.runs = runs;
