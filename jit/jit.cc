@@ -192,6 +192,7 @@ Layout lay_out(const DecodedModule& module, const std::vector<bool>& declared_re
     for (const FunctionCode::Call& c : r.code->calls) calls.emplace_back(start, c);
     for (rt::TrapSite s : r.code->sites) {
       s.offset += start;
+      if (s.landing != 0) s.landing += start;
       out.sites.push_back(s);
     }
     out.offsets[i] = start;
@@ -331,8 +332,9 @@ std::optional<Trap> array_call(rt::Store& store, rt::FuncInst* func, rt::Instanc
     if (status == 0) return std::nullopt;
     return take_pending_trap();
   }
-  // A fault at a trap site: the spec's trap, with the faulting function as its frame (the
-  // frames of its callers in this activation are not walked yet).
+  // A fault unwound at once (a trap site without a landing, where the handler cannot resume
+  // one, or a stack overflow): the spec's trap, with the faulting function as its only
+  // frame of this activation.
   take_pending_trap();
   std::optional<Trap> trap = rt::trap_from_fault(*fault);
   if (!trap) {

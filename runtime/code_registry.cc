@@ -116,6 +116,10 @@ CodeRegistration register_code(const void* begin, const void* end, const void* c
             [](const TrapSite& x, const TrapSite& y) { return x.offset < y.offset; });
   if (!record->sites.empty() && record->sites.back().offset >= e - b)
     throw std::invalid_argument("register_code: trap site outside the code range");
+  for (const TrapSite& s : record->sites) {
+    if (s.landing >= e - b)
+      throw std::invalid_argument("register_code: trap site landing outside the code range");
+  }
 
   Writer& w = writer();
   std::lock_guard lock(w.mutex);

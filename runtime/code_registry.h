@@ -13,6 +13,9 @@ struct TrapSite {
   uint32_t offset = 0;         // of the instruction's first byte, from the range's begin
   uint32_t reason = 0;         // executor-defined trap code
   uint32_t source_offset = 0;  // executor-defined, e.g. the wasm module offset
+  // Where the fault handler resumes the faulting code, from the range's begin, so that it
+  // unwinds its own frames (fault_handler.h); 0: the activation is unwound at once instead.
+  uint32_t landing = 0;
 };
 
 // What lookup_code found for a pc. The values are copies: they stay valid after the range is

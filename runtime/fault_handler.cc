@@ -78,6 +78,22 @@ const void* interrupted_sp(void* context) {
 #endif
 }
 
+// Resumes the interrupted code at `landing` with the landing registers set (fault_handler.h);
+// false where the context's layout is not known here.
+bool resume_at(void* context, const void* landing, uint32_t reason, uint32_t source_offset) {
+  [[maybe_unused]] auto* uc = static_cast<ucontext_t*>(context);
+#if defined(__linux__) && defined(__x86_64__)
+  static_assert(kLandingReasonRegister == 10 && kLandingSourceRegister == 11);
+  uc->uc_mcontext.gregs[REG_R10] = reason;
+  uc->uc_mcontext.gregs[REG_R11] = source_offset;
+  uc->uc_mcontext.gregs[REG_RIP] = reinterpret_cast<greg_t>(landing);
+  return true;
+#else
+  (void)landing, (void)reason, (void)source_offset;
+  return false;
+#endif
+}
+
 void restore_default(int sig) {
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
@@ -128,6 +144,12 @@ void handle_fault(int sig, siginfo_t* info, void* context) {
   // si_code > 0: raised by the processor, not sent by kill() to a thread that happened to
   // be in generated code.
   if (activation != nullptr && info->si_code > 0 && lookup_code(interrupted_pc(context), &found)) {
+    // A site with a landing goes on there: returning from the handler unblocks `sig` and
+    // leaves the activation in place.
+    if (found.has_site && found.site.landing != 0 &&
+        resume_at(context, static_cast<const uint8_t*>(found.begin) + found.site.landing,
+                  found.site.reason, found.site.source_offset))
+      return;
     FaultInfo& fault = activation->fault;
     fault.signal = sig;
     fault.code = info->si_code;

@@ -2,6 +2,11 @@
 // SIGILL turns a fault at a registered code address (code_registry.h), raised while the
 // thread runs inside run_guarded, into a return from run_guarded with a FaultInfo. Every
 // other fault goes on to the handler installed before this one. See runtime/README.md.
+//
+// A trap site with a landing is resumed instead, where the platform allows (Linux on x86-64):
+// the handler returns to the landing with the site's reason and source offset in the
+// landing registers below, and the code there raises the trap and returns through its
+// callers' frames, as for any other trap, so that each adds itself to the backtrace.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +31,9 @@ struct FaultInfo {
   // ran out of stack.
   bool stack_overflow = false;
 };
+
+// The x86-64 registers a landing finds the site's reason and source offset in: r10, r11.
+inline constexpr int kLandingReasonRegister = 10, kLandingSourceRegister = 11;
 
 // Installs the handler for the four signals, once for the process (later calls do nothing;
 // thread-safe). run_guarded calls it. The handlers in place before it are kept and chained

@@ -148,6 +148,34 @@ TEST(MixedExecutors, TrapsComeBackThroughEitherExecutor) {
   }
 }
 
+// Every frame between the trap and the host, whichever executor runs each and whether the
+// trap is a guard-page fault in JIT code or one raised by code: the same backtrace.
+TEST(MixedExecutors, BacktracesListEveryFrameOnEveryArrangement) {
+  if (!jit_here()) GTEST_SKIP() << "no JIT backend for this machine";
+  for (int32_t n : {0, 1, 4, 7}) {
+    std::vector<std::pair<uint32_t, uint32_t>> reference;  // (function, offset), innermost first
+    for (std::optional<Executor> e : {std::optional(Executor::Interpreter),
+                                      std::optional<Executor>(), std::optional(Executor::Jit)}) {
+      Arrangement run(e);
+      auto r = run.call("boom", n);
+      ASSERT_TRUE(std::holds_alternative<Trap>(r)) << n;
+      const Trap& t = std::get<Trap>(r);
+      ASSERT_EQ(t.backtrace.size(), static_cast<size_t>(n) + 1) << n;
+      std::vector<std::pair<uint32_t, uint32_t>> frames;
+      for (size_t i = 0; i < t.backtrace.size(); ++i) {
+        // boom is function 2, boom2 function 3; the outermost frame is boom.
+        EXPECT_EQ(t.backtrace[i].func_index, (n - i) % 2 == 0 ? 2u : 3u) << n << " frame " << i;
+        EXPECT_NE(t.backtrace[i].code_offset, 0u) << n << " frame " << i;
+        frames.emplace_back(t.backtrace[i].func_index, t.backtrace[i].code_offset);
+      }
+      if (reference.empty())
+        reference = frames;
+      else
+        EXPECT_EQ(frames, reference) << n;
+    }
+  }
+}
+
 TEST(MixedExecutors, FuelIsTheSameOnEveryArrangement) {
   if (!jit_here()) GTEST_SKIP() << "no JIT backend for this machine";
   std::optional<uint64_t> reference;

@@ -56,6 +56,7 @@ X64Backend::X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_fu
   frameless_exit_ = a_.newLabel();
   overflow_ = a_.newLabel();
   too_deep_ = a_.newLabel();
+  fault_landing_ = a_.newLabel();
 }
 
 Label X64Backend::new_label() {
@@ -728,6 +729,19 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     call_helper(reinterpret_cast<const void*>(&raise_trap));
     a_.jmp(trap_exit_);
   }
+  if (!sites_.empty()) {
+    // Where the fault handler resumes a faulting memory access (runtime/fault_handler.h):
+    // with the frame as it was, so the trap leaves through the epilogue and the callers'
+    // unwinding like any other, each adding its frame to the backtrace.
+    static_assert(rt::kLandingReasonRegister == 10 && rt::kLandingSourceRegister == 11);
+    a_.bind(fault_landing_);
+    a_.mov(x86::rdi, x86::r12);
+    a_.mov(x86::esi, x86::r10d);
+    a_.mov(x86::edx, imm(shape_.func_index));
+    a_.mov(x86::ecx, x86::r11d);
+    call_helper(reinterpret_cast<const void*>(&raise_trap));
+    a_.jmp(trap_exit_);
+  }
   for (const UnwindStub& u : unwinds_) {
     a_.bind(u.label);
     a_.mov(x86::rdi, x86::r12);
@@ -791,6 +805,10 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     std::memcpy(&field, out.bytes.data() + at, 4);
     field = field < 0 ? -frame : frame;
     std::memcpy(out.bytes.data() + at, &field, 4);
+  }
+  if (!sites_.empty()) {
+    const auto landing = static_cast<uint32_t>(code_.labelOffsetFromBase(fault_landing_));
+    for (rt::TrapSite& site : sites_) site.landing = landing;
   }
   out.sites = std::move(sites_);
   out.calls = std::move(calls_);

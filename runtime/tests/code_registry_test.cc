@@ -76,6 +76,9 @@ TEST(CodeRegistry, RejectsBadRanges) {
   const TrapSite outside{100, 0, 0};
   EXPECT_THROW(register_code(g_code + 300, g_code + 400, nullptr, {&outside, 1}),
                std::invalid_argument);
+  const TrapSite landing_outside{10, 0, 0, 100};
+  EXPECT_THROW(register_code(g_code + 300, g_code + 400, nullptr, {&landing_outside, 1}),
+               std::invalid_argument);
   // Nothing of the failed attempts stayed registered.
   CodeLookup found;
   EXPECT_FALSE(lookup_code(g_code + 300, &found));
