@@ -297,7 +297,7 @@ x86::CondCode X64Backend::condition(uint32_t cond, std::optional<bool>* constant
   }
   if (v.loc == Loc::Mem) {
     a_.cmp(slot_mem(cond, 4), 0);
-  } else {
+  } else if (!zero_flag_of(cond, false)) {
     const x86::Gp r = in_gp(cond, false);
     a_.test(r, r);
   }

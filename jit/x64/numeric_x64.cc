@@ -179,10 +179,30 @@ bool X64Backend::int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t
     if (in_place) a_.mov(r, r);
     return true;
   }
+  if ((alu == x86::Inst::kIdAdd || alu == x86::Inst::kIdSub) && is_const(b) &&
+      !(a == dst && is_temp(a)) && val(a).loc == Loc::Reg && !is_xmm(val(a).reg)) {
+    // x + c into a new register, keeping x (a home, or a value still used): one lea.
+    const int64_t c = wide ? static_cast<int64_t>(val(b).bits)
+                           : int64_t{static_cast<int32_t>(static_cast<uint32_t>(val(b).bits))};
+    const int64_t disp = alu == x86::Inst::kIdSub ? -c : c;
+    if (c != INT64_MIN && fits_i32(static_cast<uint64_t>(disp))) {
+      const Reg src = val(a).reg;
+      const Reg r = alloc(false);
+      const size_t start = a_.offset();
+      a_.lea(wide ? gp(r) : x86::Gp(x86::gpd(r)), x86::ptr(gp(src), static_cast<int32_t>(disp)));
+      map(dst, r);
+      lea_ = LastLea{dst, start, a_.offset(), src, static_cast<int32_t>(disp), wide};
+      return true;
+    }
+  }
   if (alu != x86::Inst::kIdNone) {
     const asmjit::Operand src = gp_src(b, wide);
     const x86::Gp r = take_gp(a, dst, wide);
     a_.emit(alu, r, src);
+    zf_slot_ = dst;
+    zf_reg_ = static_cast<Reg>(r.id());
+    zf_wide_ = wide;
+    zf_end_ = a_.offset();
     return true;
   }
   switch (op) {
@@ -350,11 +370,13 @@ bool X64Backend::int_unary(Op op, uint32_t dst, uint32_t a) {
     case Op::I32Eqz:
     case Op::I64Eqz: {
       const bool wide = op == Op::I64Eqz;
-      const asmjit::Operand src = gp_src(a, wide, /*allow_imm=*/false);
-      if (src.isMem())
-        a_.emit(x86::Inst::kIdCmp, src, imm(0));
-      else
-        a_.test(src.as<x86::Gp>(), src.as<x86::Gp>());
+      if (!zero_flag_of(a, wide)) {
+        const asmjit::Operand src = gp_src(a, wide, /*allow_imm=*/false);
+        if (src.isMem())
+          a_.emit(x86::Inst::kIdCmp, src, imm(0));
+        else
+          a_.test(src.as<x86::Gp>(), src.as<x86::Gp>());
+      }
       set_flags(dst, CC::kE);
       return true;
     }

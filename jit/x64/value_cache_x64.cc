@@ -355,6 +355,20 @@ void X64Backend::set_flags(uint32_t dst, x86::CondCode cc) {
   flags_cc_ = cc;
 }
 
+bool X64Backend::retarget_lea(uint32_t src, Reg home) {
+  // Only the instruction just emitted, whose result nothing else reads (a local.set, not a
+  // tee), can be rewritten in place: nothing jumps into it and nothing came after it.
+  if (lea_.slot != src || lea_.end != a_.offset() || !is_temp(src) || src < live_height_ ||
+      val(src).reg == home)
+    return false;
+  a_.setOffset(lea_.start);
+  const x86::Mem sum = x86::ptr(gp(lea_.base), lea_.disp);
+  a_.lea(lea_.wide ? gp(home) : x86::Gp(x86::gpd(home)), sum);
+  unmap(src);
+  lea_ = LastLea{};
+  return true;
+}
+
 void X64Backend::copy(uint32_t dst, uint32_t src, ValType type) {
   if (dst == src) return;
   settle();
@@ -372,6 +386,7 @@ void X64Backend::copy(uint32_t dst, uint32_t src, ValType type) {
   if (has_home(dst)) {
     const Reg h = static_cast<Reg>(homes_[dst]);
     detach_aliases(h, src);
+    if (!is_xmm(h) && retarget_lea(src, h)) return;
     if (is_xmm(h))
       load_xmm(xmm(h), src, wide);
     else

@@ -134,6 +134,12 @@ class X64Backend final : public Backend {
   void claim(Reg r);  // frees r for this instruction's own use
   void write_back(uint32_t s);
   void settle();  // materializes a pending compare
+  // Whether ZF already tells if s (in a register) is zero, in `wide` bits: a test can go.
+  bool zero_flag_of(uint32_t s, bool wide) {
+    const Value& v = val(s);
+    return zf_slot_ == s && zf_wide_ == wide && zf_end_ == a_.offset() && v.loc == Loc::Reg &&
+           v.reg == zf_reg_;
+  }
   // Writes every live cached value back to its slot; with forget, the cache is then empty.
   // Emits moves only (flags survive).
   void flush(bool forget);
@@ -279,6 +285,22 @@ class X64Backend final : public Backend {
   uint32_t live_height_ = UINT32_MAX;
   uint32_t flags_slot_ = kNoSlot;
   x86::CondCode flags_cc_ = x86::CondCode::kE;
+  // The add/sub/and/or/xor that just wrote zf_reg_ left ZF telling whether the result is
+  // zero; valid while no code has been emitted after it (zf_end_, its end offset).
+  uint32_t zf_slot_ = kNoSlot;
+  Reg zf_reg_ = 0;
+  bool zf_wide_ = false;
+  size_t zf_end_ = SIZE_MAX;
+  // The `lea` that just computed slot lea_slot_ (x + c): a local.set of it into a home can
+  // rewrite it to target the home (retarget_lea), saving the move.
+  struct LastLea {
+    uint32_t slot = kNoSlot;
+    size_t start = 0, end = SIZE_MAX;
+    Reg base = 0;
+    int32_t disp = 0;
+    bool wide = false;
+  } lea_;
+  bool retarget_lea(uint32_t src, Reg home);
   bool reachable_ = true;
 };
 
