@@ -61,10 +61,18 @@ X64Backend::X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_fu
 
 Label X64Backend::new_label() {
   labels_.push_back(a_.newLabel());
+  jumped_to_.push_back(false);
   return static_cast<Label>(labels_.size() - 1);
 }
 
 void X64Backend::bind(Label l) {
+  // A label nothing has jumped to is reached only by falling through (the frontend binds a
+  // label that later jumps reach, a loop's start, where the code before cannot fall in): the
+  // cache stays as it is.
+  if (reachable_ && !jumped_to_[l]) {
+    a_.bind(labels_[l]);
+    return;
+  }
   // Every way into a label arrives with the cache written back: homes hold their locals,
   // everything else is in the frame.
   if (reachable_)
@@ -279,6 +287,7 @@ void X64Backend::trap(TrapKind kind, uint32_t offset) {
 
 void X64Backend::jump(Label target) {
   flush(/*forget=*/false);
+  jumped_to_[target] = true;
   a_.jmp(labels_[target]);
   reachable_ = false;
 }
@@ -314,6 +323,7 @@ void X64Backend::branch(uint32_t cond, bool if_zero, Label target) {
   }
   if (if_zero) cc = x86::negateCond(cc);
   flush(/*forget=*/false);  // moves only: the flags survive
+  jumped_to_[target] = true;
   a_.j(cc, labels_[target]);
 }
 
@@ -323,6 +333,8 @@ void X64Backend::branch_table(uint32_t index, std::span<const Label> targets, La
   const x86::Gp r = in_gp(index, false);  // may be a home: read, never written
   flush(/*forget=*/false);
   a_.cmp(r, imm(static_cast<uint32_t>(targets.size())));
+  jumped_to_[fallback] = true;
+  for (Label t : targets) jumped_to_[t] = true;
   a_.jae(labels_[fallback]);
   // Everything live is in the frame now: any temporary will do as scratch.
   const x86::Gp t = r.id() == x86::Gp::kIdAx ? x86::rcx : x86::rax;

@@ -260,6 +260,7 @@ class X64Backend final : public Backend {
   asmjit::CodeHolder code_;
   x86::Assembler a_;
   std::vector<asmjit::Label> labels_;
+  std::vector<bool> jumped_to_;  // by label: some jump to it has been emitted
   asmjit::Label epilogue_, trap_exit_, frameless_exit_, overflow_, too_deep_, fault_landing_;
   FrameShape shape_;
   std::vector<size_t> frame_patches_;  // 32-bit fields that receive the frame's size
