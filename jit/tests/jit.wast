@@ -670,6 +670,18 @@
     (i32.eqz (i32.wrap_i64 (i64.and (local.get 0) (i64.const 0x7fffffffffffffff)))))
   (func (export "i64-eqz-after-add") (param i64) (result i32)
     (i64.eqz (i64.add (local.get 0) (i64.const 0x100000000))))
+  (func (export "tee-then-overwrite") (param i32) (result i32)
+    (local $x i32)
+    (local.set $x (local.get 0))
+    (local.tee $x (i32.add (local.get $x) (i32.const 1)))  ;; stays on the stack
+    (local.set $x (i32.const 100))                          ;; the local changes under it
+    (i32.add (local.get $x)))                               ;; (x + 1) + 100
+  (func (export "tee64-in-place") (param i64) (result i64)
+    (local $x i64)
+    (local.set $x (local.get 0))
+    (if (result i64) (i64.eqz (local.tee $x (i64.sub (local.get $x) (i64.const 1))))
+      (then (i64.const -1))
+      (else (local.get $x))))
   (func (export "count-down") (param i32) (result i32)
     (local $n i32)
     (loop $l
@@ -694,3 +706,6 @@
 (assert_return (invoke "i64-eqz-after-add" (i64.const 0xffffffff00000000)) (i32.const 1))
 (assert_return (invoke "i64-eqz-after-add" (i64.const 0xffffffff)) (i32.const 0))
 (assert_return (invoke "count-down" (i32.const 5)) (i32.const 5))
+(assert_return (invoke "tee-then-overwrite" (i32.const 7)) (i32.const 108))
+(assert_return (invoke "tee64-in-place" (i64.const 1)) (i64.const -1))
+(assert_return (invoke "tee64-in-place" (i64.const 0x100000001)) (i64.const 0x100000000))

@@ -356,16 +356,35 @@ void X64Backend::set_flags(uint32_t dst, x86::CondCode cc) {
 }
 
 bool X64Backend::retarget_lea(uint32_t src, Reg home) {
-  // Only the instruction just emitted, whose result nothing else reads (a local.set, not a
-  // tee), can be rewritten in place: nothing jumps into it and nothing came after it.
-  if (lea_.slot != src || lea_.end != a_.offset() || !is_temp(src) || src < live_height_ ||
-      val(src).reg == home)
+  // Only the instruction just emitted can be rewritten in place: nothing jumps into it and
+  // nothing came after it.
+  if (lea_.slot != src || lea_.end != a_.offset() || !is_temp(src) || val(src).reg == home)
     return false;
   a_.setOffset(lea_.start);
-  const x86::Mem sum = x86::ptr(gp(lea_.base), lea_.disp);
-  a_.lea(lea_.wide ? gp(home) : x86::Gp(x86::gpd(home)), sum);
+  const bool wide = lea_.wide;
+  const x86::Gp h = wide ? gp(home) : x86::Gp(x86::gpd(home));
+  const bool in_place = lea_.base == home;
+  if (in_place) {  // x = x + c: an add, whose ZF a following br_if can use
+    a_.add(h, asmjit::imm(lea_.disp));
+  } else {
+    a_.lea(h, x86::ptr(gp(lea_.base), lea_.disp));
+  }
+  const bool tee = src < live_height_;
   unmap(src);
   lea_ = LastLea{};
+  if (tee) {  // the value stays on the stack: as local.get, it names the home
+    Value& v = val(src);
+    v.loc = Loc::Reg;
+    v.reg = home;
+    v.dirty = true;
+    aliases_.push_back(src);
+    if (in_place) {
+      zf_slot_ = src;
+      zf_reg_ = home;
+      zf_wide_ = wide;
+      zf_end_ = a_.offset();
+    }
+  }
   return true;
 }
 
