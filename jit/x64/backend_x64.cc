@@ -429,7 +429,7 @@ bool X64Backend::load(Op op, const MemArg& m, uint32_t dst, uint32_t addr, uint3
   const bool fp = op == Op::F32Load || op == Op::F64Load;
   // The result's register first: nothing may be allocated once address() has used r11.
   const Reg r = alloc(fp);
-  regs_[r].locked = true;
+  set_locked(r, true);
   x86::Mem at = address(addr, m.offset);
   at.setSize(size);
   memory_site(offset);

@@ -259,7 +259,7 @@ bool X64Backend::int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t
         claim(1);
         load_gp(x86::ecx, b, false);
       }
-      regs_[1].locked = true;
+      set_locked(1, true);
       const x86::Gp r = take_gp(a, dst, wide);
       a_.emit(id, r, x86::cl);
       return true;
@@ -786,7 +786,7 @@ bool X64Backend::conversion(Op op, uint32_t dst, uint32_t a, uint32_t offset) {
       const bool f32 = op == Op::F32ConvertI64U;
       const x86::Gp src = in_gp(a, true);
       const Reg t = alloc(false);
-      regs_[t].locked = true;
+      set_locked(t, true);
       const x86::Xmm r = def_xmm(dst);
       asmjit::Label big = a_.newLabel(), done = a_.newLabel();
       a_.xorps(r, r);

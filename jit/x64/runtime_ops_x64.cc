@@ -129,7 +129,7 @@ bool X64Backend::reference(Op op, uint32_t index, uint32_t dst, uint32_t a, uint
       settle();
       const x86::Gp i = in_gp(a, false).r64();  // zero-extended: an unsigned index
       const Reg r = alloc(false);
-      regs_[r].locked = true;
+      set_locked(r, true);
       a_.cmp(i, x86::qword_ptr(x86::r12, table_size));
       a_.jae(trap_label(TrapKind::TableOutOfBounds, offset));
       a_.mov(x86::r11, x86::qword_ptr(x86::r12, table_base));

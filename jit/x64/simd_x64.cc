@@ -61,7 +61,7 @@ bool X64Backend::simd_ok() {
 
 x86::Xmm X64Backend::simd_temp() {
   const Reg r = alloc(true);
-  regs_[r].locked = true;
+  set_locked(r, true);
   return xmm(r);
 }
 

@@ -14,7 +14,7 @@ constexpr Reg kXmmTemps[] = {16, 17, 18, 19, 20, 21, 22, 23};
 
 void X64Backend::lock(uint32_t s) {
   const Value& v = val(s);
-  if (v.loc == Loc::Reg && !has_home(s)) regs_[v.reg].locked = true;
+  if (v.loc == Loc::Reg && !has_home(s)) set_locked(v.reg, true);
 }
 
 void X64Backend::unmap(uint32_t s) {
@@ -29,7 +29,7 @@ void X64Backend::unmap(uint32_t s) {
 void X64Backend::map(uint32_t s, Reg r) {
   unmap(s);
   regs_[r].slot = s;
-  regs_[r].locked = true;
+  set_locked(r, true);
   Value& v = val(s);
   v.loc = Loc::Reg;
   v.reg = r;
@@ -40,10 +40,10 @@ Reg X64Backend::alloc(bool want_xmm) {
   const std::span<const Reg> order =
       want_xmm ? std::span<const Reg>(kXmmTemps) : std::span<const Reg>(gp_temps_);
   for (Reg r : order)
-    if (regs_[r].slot == kNoSlot && !regs_[r].locked) return r;
+    if (regs_[r].slot == kNoSlot && !is_locked(r)) return r;
   // A value nothing reads again costs nothing to drop.
   for (Reg r : order) {
-    if (!regs_[r].locked && regs_[r].slot >= live_height_) {
+    if (!is_locked(r) && regs_[r].slot >= live_height_) {
       unmap(regs_[r].slot);
       return r;
     }
@@ -51,7 +51,7 @@ Reg X64Backend::alloc(bool want_xmm) {
   // Otherwise the deepest value on the stack goes back to its slot.
   Reg best = 0xFF;
   for (Reg r : order)
-    if (!regs_[r].locked && (best == 0xFF || regs_[r].slot < regs_[best].slot)) best = r;
+    if (!is_locked(r) && (best == 0xFF || regs_[r].slot < regs_[best].slot)) best = r;
   if (best == 0xFF) throw BackendLimit("jit: out of registers in one instruction");
   const uint32_t s = regs_[best].slot;
   if (val(s).dirty) write_back(s);
@@ -62,8 +62,8 @@ Reg X64Backend::alloc(bool want_xmm) {
 void X64Backend::claim(Reg r) {
   const uint32_t s = regs_[r].slot;
   if (s != kNoSlot) {
-    const bool was_locked = regs_[r].locked;
-    regs_[r].locked = true;  // not the register the value moves to
+    const bool was_locked = is_locked(r);
+    set_locked(r, true);  // not the register the value moves to
     if (!was_locked && s >= live_height_) {
       unmap(s);
     } else {
@@ -73,12 +73,12 @@ void X64Backend::claim(Reg r) {
       else
         a_.mov(gp(to), gp(r));
       regs_[to].slot = s;
-      regs_[to].locked = was_locked;
+      set_locked(to, was_locked);
       val(s).reg = to;
       regs_[r].slot = kNoSlot;
     }
   }
-  regs_[r].locked = true;
+  set_locked(r, true);
 }
 
 void X64Backend::write_back(uint32_t s) {
@@ -171,7 +171,7 @@ void X64Backend::detach_aliases(Reg home, uint32_t keep) {
     else
       a_.mov(gp(r), gp(home));
     regs_[r].slot = s;
-    regs_[r].locked = true;
+    set_locked(r, true);
     v.reg = r;
   }
   aliases_.resize(out);
@@ -179,7 +179,7 @@ void X64Backend::detach_aliases(Reg home, uint32_t keep) {
 
 void X64Backend::live_below(uint32_t height) {
   live_height_ = height;
-  for (RegState& rs : regs_) rs.locked = false;
+  locked_ = 0;
 }
 
 void X64Backend::load_gp(const x86::Gp& r, uint32_t s, bool wide) {
@@ -264,7 +264,7 @@ x86::Gp X64Backend::in_gp(uint32_t s, bool wide) {
     map(s, r);
     val(s).dirty = false;  // a copy of the slot
   } else {
-    regs_[r].locked = true;  // a scratch copy; the value stays where it is
+    set_locked(r, true);  // a scratch copy; the value stays where it is
   }
   return wide ? gp(r) : x86::Gp(x86::gpd(r));
 }
@@ -283,7 +283,7 @@ x86::Xmm X64Backend::in_xmm(uint32_t s, bool wide) {
     map(s, r);
     val(s).dirty = false;
   } else {
-    regs_[r].locked = true;
+    set_locked(r, true);
   }
   return xmm(r);
 }
@@ -324,7 +324,7 @@ x86::Gp X64Backend::take_gp(uint32_t a, uint32_t dst, bool wide) {
   Value& v = val(a);
   if (a == dst && is_temp(a) && !is_xmm(v.reg)) {
     v.dirty = true;
-    regs_[v.reg].locked = true;
+    set_locked(v.reg, true);
     return wide ? gp(v.reg) : x86::Gp(x86::gpd(v.reg));
   }
   const Reg r = alloc(false);
@@ -339,7 +339,7 @@ x86::Xmm X64Backend::take_xmm(uint32_t a, uint32_t dst, bool wide) {
   Value& v = val(a);
   if (a == dst && is_temp(a) && is_xmm(v.reg)) {
     v.dirty = true;
-    regs_[v.reg].locked = true;
+    set_locked(v.reg, true);
     return xmm(v.reg);
   }
   const Reg r = alloc(true);

@@ -26,7 +26,7 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,8 +101,14 @@ class X64Backend final : public Backend {
   };
   struct RegState {
     uint32_t slot = kNoSlot;  // the slot whose value it holds (a temporary), or none
-    bool locked = false;      // an operand or result of the instruction being emitted
   };
+  // Registers that are an operand or result of the instruction being emitted (one bit each;
+  // every instruction starts with none).
+  uint32_t locked_ = 0;
+  bool is_locked(Reg r) const { return (locked_ >> r) & 1; }
+  void set_locked(Reg r, bool locked) {
+    locked_ = locked ? locked_ | (1u << r) : locked_ & ~(1u << r);
+  }
 
   static bool is_xmm(Reg r) { return r >= kXmmBase; }
   static x86::Gp gp(Reg r) { return x86::gpq(r); }
@@ -112,8 +118,12 @@ class X64Backend final : public Backend {
   }
 
   Value& val(uint32_t s) {
-    if (s >= vals_.size()) vals_.resize(s + 1);
-    return vals_[s];
+    const uint32_t chunk = s / kValueChunk;
+    if (chunk >= vals_.size()) grow_values(chunk);
+    return vals_[chunk][s % kValueChunk];
+  }
+  void grow_values(uint32_t chunk) {
+    while (vals_.size() <= chunk) vals_.push_back(std::make_unique<Value[]>(kValueChunk));
   }
   bool has_home(uint32_t s) const { return s < homes_.size() && homes_[s] >= 0; }
   // s's value is in a temporary register of its own.
@@ -279,7 +289,10 @@ class X64Backend final : public Backend {
   std::vector<V128Const> v128_consts_;
   std::vector<rt::TrapSite> sites_;
 
-  std::deque<Value> vals_;  // a deque: growing it keeps references to values valid
+  // By slot, in chunks: growing keeps references to values valid, and finding one is a
+  // shift and a mask (this runs several times per instruction compiled).
+  static constexpr uint32_t kValueChunk = 256;
+  std::vector<std::unique_ptr<Value[]>> vals_;
   RegState regs_[32];
   std::vector<uint32_t> dirty_consts_, clean_consts_;
   std::vector<uint32_t> aliases_;  // operand slots that may name a home (see is_alias)
