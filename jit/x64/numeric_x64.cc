@@ -184,8 +184,10 @@ bool X64Backend::int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t
     // x + c into a new register, keeping x (a home, or a value still used): one lea.
     const int64_t c = wide ? static_cast<int64_t>(val(b).bits)
                            : int64_t{static_cast<int32_t>(static_cast<uint32_t>(val(b).bits))};
-    const int64_t disp = alu == x86::Inst::kIdSub ? -c : c;
-    if (c != INT64_MIN && fits_i32(static_cast<uint64_t>(disp))) {
+    // -c in unsigned arithmetic: INT64_MIN negates to itself and then fits no displacement.
+    const uint64_t disp =
+        alu == x86::Inst::kIdSub ? 0 - static_cast<uint64_t>(c) : static_cast<uint64_t>(c);
+    if (fits_i32(disp)) {
       const Reg src = val(a).reg;
       const Reg r = alloc(false);
       const size_t start = a_.offset();
