@@ -15,18 +15,12 @@ static_assert(std::size(kOpInfo) == kOpCount);
 
 constexpr ValType letter_type(char c) {
   switch (c) {
-    case 'i':
-      return ValType::I32;
-    case 'l':
-      return ValType::I64;
-    case 'f':
-      return ValType::F32;
-    case 'd':
-      return ValType::F64;
-    case 'V':
-      return ValType::V128;
-    default:
-      return ValType::Bot;
+    case 'i': return ValType::I32;
+    case 'l': return ValType::I64;
+    case 'f': return ValType::F32;
+    case 'd': return ValType::F64;
+    case 'V': return ValType::V128;
+    default: return ValType::Bot;
   }
 }
 
@@ -78,7 +72,9 @@ constexpr SigTable kSigTable;
 }  // namespace
 
 constinit const int16_t* const kSingleByteOps = kByteTables.single.data();
+
 const OpInfo& op_info(Op op) { return kOpInfo[static_cast<size_t>(op)]; }
+
 SigInfo sig_info(Sig sig) { return kSigTable.infos[static_cast<size_t>(sig)]; }
 
 std::optional<Op> op_from_prefixed(uint8_t prefix, uint32_t code) {
@@ -91,55 +87,26 @@ std::optional<Op> op_from_prefixed(uint8_t prefix, uint32_t code) {
 
 uint32_t mem_access_bytes(Op op) {
   switch (op) {
-    case Op::I32Load8S:
-    case Op::I32Load8U:
-    case Op::I64Load8S:
-    case Op::I64Load8U:
-    case Op::I32Store8:
-    case Op::I64Store8:
-    case Op::V128Load8Splat:
-    case Op::V128Load8Lane:
-    case Op::V128Store8Lane:
+    case Op::I32Load8S: case Op::I32Load8U: case Op::I64Load8S: case Op::I64Load8U:
+    case Op::I32Store8: case Op::I64Store8:
+    case Op::V128Load8Splat: case Op::V128Load8Lane: case Op::V128Store8Lane:
       return 1;
-    case Op::I32Load16S:
-    case Op::I32Load16U:
-    case Op::I64Load16S:
-    case Op::I64Load16U:
-    case Op::I32Store16:
-    case Op::I64Store16:
-    case Op::V128Load16Splat:
-    case Op::V128Load16Lane:
-    case Op::V128Store16Lane:
+    case Op::I32Load16S: case Op::I32Load16U: case Op::I64Load16S: case Op::I64Load16U:
+    case Op::I32Store16: case Op::I64Store16:
+    case Op::V128Load16Splat: case Op::V128Load16Lane: case Op::V128Store16Lane:
       return 2;
-    case Op::I32Load:
-    case Op::F32Load:
-    case Op::I64Load32S:
-    case Op::I64Load32U:
-    case Op::I32Store:
-    case Op::F32Store:
-    case Op::I64Store32:
-    case Op::V128Load32Splat:
-    case Op::V128Load32Lane:
-    case Op::V128Store32Lane:
+    case Op::I32Load: case Op::F32Load: case Op::I64Load32S: case Op::I64Load32U:
+    case Op::I32Store: case Op::F32Store: case Op::I64Store32:
+    case Op::V128Load32Splat: case Op::V128Load32Lane: case Op::V128Store32Lane:
     case Op::V128Load32Zero:
       return 4;
-    case Op::I64Load:
-    case Op::F64Load:
-    case Op::I64Store:
-    case Op::F64Store:
-    case Op::V128Load8x8S:
-    case Op::V128Load8x8U:
-    case Op::V128Load16x4S:
-    case Op::V128Load16x4U:
-    case Op::V128Load32x2S:
-    case Op::V128Load32x2U:
-    case Op::V128Load64Splat:
-    case Op::V128Load64Lane:
-    case Op::V128Store64Lane:
+    case Op::I64Load: case Op::F64Load: case Op::I64Store: case Op::F64Store:
+    case Op::V128Load8x8S: case Op::V128Load8x8U: case Op::V128Load16x4S:
+    case Op::V128Load16x4U: case Op::V128Load32x2S: case Op::V128Load32x2U:
+    case Op::V128Load64Splat: case Op::V128Load64Lane: case Op::V128Store64Lane:
     case Op::V128Load64Zero:
       return 8;
-    case Op::V128Load:
-    case Op::V128Store:
+    case Op::V128Load: case Op::V128Store:
       return 16;
     default:
       return 0;

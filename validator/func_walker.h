@@ -75,102 +75,54 @@ struct CtrlFrame {
 
 // A visitor that ignores everything: plain validation.
 struct NullVisitor {
-  template <class W>
-  void begin(const W&) {}
-  template <class W>
-  void finish(const W&) {}
-  template <class... A>
-  void on_unreachable(A&&...) {}
-  template <class... A>
-  void on_block(A&&...) {}
-  template <class... A>
-  void on_loop(A&&...) {}
-  template <class... A>
-  void on_if(A&&...) {}
-  template <class... A>
-  void on_else(A&&...) {}
-  template <class... A>
-  void on_end(A&&...) {}
-  template <class... A>
-  void on_br(A&&...) {}
-  template <class... A>
-  void on_br_if(A&&...) {}
-  template <class... A>
-  void on_br_table(A&&...) {}
-  template <class... A>
-  void on_return(A&&...) {}
-  template <class... A>
-  void on_call(A&&...) {}
-  template <class... A>
-  void on_call_indirect(A&&...) {}
-  template <class... A>
-  void on_drop(A&&...) {}
-  template <class... A>
-  void on_select(A&&...) {}
-  template <class... A>
-  void on_local_get(A&&...) {}
-  template <class... A>
-  void on_local_set(A&&...) {}
-  template <class... A>
-  void on_local_tee(A&&...) {}
-  template <class... A>
-  void on_global_get(A&&...) {}
-  template <class... A>
-  void on_global_set(A&&...) {}
-  template <class... A>
-  void on_const(A&&...) {}
-  template <class... A>
-  void on_numeric(A&&...) {}
-  template <class... A>
-  void on_ternary(A&&...) {}
-  template <class... A>
-  void on_v128_const(A&&...) {}
-  template <class... A>
-  void on_lane(A&&...) {}
-  template <class... A>
-  void on_shuffle(A&&...) {}
-  template <class... A>
-  void on_load_lane(A&&...) {}
-  template <class... A>
-  void on_store_lane(A&&...) {}
-  template <class... A>
-  void on_load(A&&...) {}
-  template <class... A>
-  void on_store(A&&...) {}
-  template <class... A>
-  void on_memory_size(A&&...) {}
-  template <class... A>
-  void on_memory_grow(A&&...) {}
-  template <class... A>
-  void on_memory_init(A&&...) {}
-  template <class... A>
-  void on_data_drop(A&&...) {}
-  template <class... A>
-  void on_memory_copy(A&&...) {}
-  template <class... A>
-  void on_memory_fill(A&&...) {}
-  template <class... A>
-  void on_table_get(A&&...) {}
-  template <class... A>
-  void on_table_set(A&&...) {}
-  template <class... A>
-  void on_table_size(A&&...) {}
-  template <class... A>
-  void on_table_grow(A&&...) {}
-  template <class... A>
-  void on_table_fill(A&&...) {}
-  template <class... A>
-  void on_table_copy(A&&...) {}
-  template <class... A>
-  void on_table_init(A&&...) {}
-  template <class... A>
-  void on_elem_drop(A&&...) {}
-  template <class... A>
-  void on_ref_null(A&&...) {}
-  template <class... A>
-  void on_ref_is_null(A&&...) {}
-  template <class... A>
-  void on_ref_func(A&&...) {}
+  template <class W> void begin(const W&) {}
+  template <class W> void finish(const W&) {}
+  template <class... A> void on_unreachable(A&&...) {}
+  template <class... A> void on_block(A&&...) {}
+  template <class... A> void on_loop(A&&...) {}
+  template <class... A> void on_if(A&&...) {}
+  template <class... A> void on_else(A&&...) {}
+  template <class... A> void on_end(A&&...) {}
+  template <class... A> void on_br(A&&...) {}
+  template <class... A> void on_br_if(A&&...) {}
+  template <class... A> void on_br_table(A&&...) {}
+  template <class... A> void on_return(A&&...) {}
+  template <class... A> void on_call(A&&...) {}
+  template <class... A> void on_call_indirect(A&&...) {}
+  template <class... A> void on_drop(A&&...) {}
+  template <class... A> void on_select(A&&...) {}
+  template <class... A> void on_local_get(A&&...) {}
+  template <class... A> void on_local_set(A&&...) {}
+  template <class... A> void on_local_tee(A&&...) {}
+  template <class... A> void on_global_get(A&&...) {}
+  template <class... A> void on_global_set(A&&...) {}
+  template <class... A> void on_const(A&&...) {}
+  template <class... A> void on_numeric(A&&...) {}
+  template <class... A> void on_ternary(A&&...) {}
+  template <class... A> void on_v128_const(A&&...) {}
+  template <class... A> void on_lane(A&&...) {}
+  template <class... A> void on_shuffle(A&&...) {}
+  template <class... A> void on_load_lane(A&&...) {}
+  template <class... A> void on_store_lane(A&&...) {}
+  template <class... A> void on_load(A&&...) {}
+  template <class... A> void on_store(A&&...) {}
+  template <class... A> void on_memory_size(A&&...) {}
+  template <class... A> void on_memory_grow(A&&...) {}
+  template <class... A> void on_memory_init(A&&...) {}
+  template <class... A> void on_data_drop(A&&...) {}
+  template <class... A> void on_memory_copy(A&&...) {}
+  template <class... A> void on_memory_fill(A&&...) {}
+  template <class... A> void on_table_get(A&&...) {}
+  template <class... A> void on_table_set(A&&...) {}
+  template <class... A> void on_table_size(A&&...) {}
+  template <class... A> void on_table_grow(A&&...) {}
+  template <class... A> void on_table_fill(A&&...) {}
+  template <class... A> void on_table_copy(A&&...) {}
+  template <class... A> void on_table_init(A&&...) {}
+  template <class... A> void on_elem_drop(A&&...) {}
+  template <class... A> void on_ref_null(A&&...) {}
+  template <class... A> void on_ref_is_null(A&&...) {}
+  template <class... A> void on_ref_func(A&&...) {}
 };
 
 template <class Visitor>
@@ -323,8 +275,7 @@ class FuncWalker {
   void check_data(uint32_t idx) {
     // A missing data count section is a binary-format error, but an index with no segment at
     // all is reported as such first (the reference interpreter's order).
-    if (!m_.data_count && idx >= m_.datas.size())
-      fail("unknown data segment " + std::to_string(idx));
+    if (!m_.data_count && idx >= m_.datas.size()) fail("unknown data segment " + std::to_string(idx));
     if (!m_.data_count) fail("data count section required");
     if (idx >= *m_.data_count) fail("unknown data segment " + std::to_string(idx));
   }
@@ -387,9 +338,8 @@ class FuncWalker {
 
 // Block types are spans into the module's type vectors or into this table of single types.
 inline std::span<const ValType> single_type_span(ValType t) {
-  static const ValType kSingles[] = {ValType::I32,      ValType::I64,  ValType::F32,
-                                     ValType::F64,      ValType::V128, ValType::FuncRef,
-                                     ValType::ExternRef};
+  static const ValType kSingles[] = {ValType::I32,  ValType::I64,     ValType::F32,      ValType::F64,
+                                     ValType::V128, ValType::FuncRef, ValType::ExternRef};
   for (const ValType& s : kSingles)
     if (s == t) return std::span<const ValType>(&s, 1);
   return {};
@@ -397,7 +347,7 @@ inline std::span<const ValType> single_type_span(ValType t) {
 
 template <class V>
 void FuncWalker<V>::read_block_type(std::span<const ValType>& params,
-                                    std::span<const ValType>& results) {
+                                     std::span<const ValType>& results) {
   uint8_t b = r_->peek_u8();
   if (b == 0x40) {
     r_->u8();
@@ -551,14 +501,10 @@ void FuncWalker<V>::simple(Op op) {
       uint32_t slot[3] = {0, 0, 0};
       for (size_t i = sig.num_params; i-- > 0;) slot[i] = pop(sig.params[i]).slot;
       if (live) {
-        if (info.imm == Imm::Lane)
-          v_.on_lane(op, lane, cur_slot_, slot[0], slot[1]);
-        else if (info.imm == Imm::Shuffle)
-          v_.on_shuffle(lanes, cur_slot_, slot[0], slot[1]);
-        else if (sig.num_params == 3)
-          v_.on_ternary(op, cur_slot_, slot[0], slot[1], slot[2]);
-        else
-          v_.on_numeric(op, cur_slot_, slot[0], slot[1]);
+        if (info.imm == Imm::Lane) v_.on_lane(op, lane, cur_slot_, slot[0], slot[1]);
+        else if (info.imm == Imm::Shuffle) v_.on_shuffle(lanes, cur_slot_, slot[0], slot[1]);
+        else if (sig.num_params == 3) v_.on_ternary(op, cur_slot_, slot[0], slot[1], slot[2]);
+        else v_.on_numeric(op, cur_slot_, slot[0], slot[1]);
       }
       if (sig.has_result) push(sig.result);
       return;
@@ -602,12 +548,9 @@ void FuncWalker<V>::step(Op op) {
       if (op == Op::If) cond_slot = pop(ValType::I32).slot;
       pop_all(params);
       push_ctrl(op, params, results);
-      if (op == Op::Block)
-        v_.on_block(ctrls_.back());
-      else if (op == Op::Loop)
-        v_.on_loop(ctrls_.back());
-      else
-        v_.on_if(ctrls_.back(), cond_slot);
+      if (op == Op::Block) v_.on_block(ctrls_.back());
+      else if (op == Op::Loop) v_.on_loop(ctrls_.back());
+      else v_.on_if(ctrls_.back(), cond_slot);
       return;
     }
     case Op::Else: {
@@ -624,8 +567,8 @@ void FuncWalker<V>::step(Op op) {
     case Op::End: {
       check_frame_end();
       CtrlFrame f = ctrls_.back();
-      if (f.kind == Op::If &&
-          !std::equal(f.params.begin(), f.params.end(), f.results.begin(), f.results.end()))
+      if (f.kind == Op::If && !std::equal(f.params.begin(), f.params.end(), f.results.begin(),
+                                          f.results.end()))
         fail("type mismatch");
       v_.on_end(f, ctrls_.size() == 1);
       ctrls_.pop_back();

@@ -82,9 +82,7 @@ class Result {
   const std::string& error() const { return std::get<1>(v_).message; }
 
  private:
-  struct Fail {
-    std::string message;
-  };
+  struct Fail { std::string message; };
   explicit Result(Fail f) : v_(std::move(f)) {}
   std::variant<T, Fail> v_;
 };
@@ -107,27 +105,13 @@ class Val {
   static Val i64(int64_t v) { return from_raw(ValType::I64, static_cast<uint64_t>(v)); }
   static Val f32_bits(uint32_t b) { return from_raw(ValType::F32, b); }
   static Val f64_bits(uint64_t b) { return from_raw(ValType::F64, b); }
-  static Val f32(float f) {
-    uint32_t b;
-    std::memcpy(&b, &f, 4);
-    return f32_bits(b);
-  }
-  static Val f64(double d) {
-    uint64_t b;
-    std::memcpy(&b, &d, 8);
-    return f64_bits(b);
-  }
-  static Val v128(V128 v) {
-    Val r(ValType::V128);
-    r.bits_ = v;
-    return r;
-  }
+  static Val f32(float f) { uint32_t b; std::memcpy(&b, &f, 4); return f32_bits(b); }
+  static Val f64(double d) { uint64_t b; std::memcpy(&b, &d, 8); return f64_bits(b); }
+  static Val v128(V128 v) { Val r(ValType::V128); r.bits_ = v; return r; }
   static Val funcref(const Func* f);  // null when f is null
   static Val funcref_null() { return from_raw(ValType::FuncRef, 0); }
   // Host data for an externref; nullptr is the null reference.
-  static Val externref(void* host) {
-    return from_raw(ValType::ExternRef, reinterpret_cast<uintptr_t>(host));
-  }
+  static Val externref(void* host) { return from_raw(ValType::ExternRef, reinterpret_cast<uintptr_t>(host)); }
   static Val default_for(ValType t) { return Val(t); }
 
   ValType type() const { return type_; }
@@ -135,34 +119,16 @@ class Val {
   int64_t i64() const { return static_cast<int64_t>(raw()); }
   uint32_t f32_bits() const { return static_cast<uint32_t>(raw()); }
   uint64_t f64_bits() const { return raw(); }
-  float f32() const {
-    float f;
-    uint32_t b = f32_bits();
-    std::memcpy(&f, &b, 4);
-    return f;
-  }
-  double f64() const {
-    double d;
-    uint64_t b = raw();
-    std::memcpy(&d, &b, 8);
-    return d;
-  }
+  float f32() const { float f; uint32_t b = f32_bits(); std::memcpy(&f, &b, 4); return f; }
+  double f64() const { double d; uint64_t b = raw(); std::memcpy(&d, &b, 8); return d; }
   V128 v128() const { return bits_; }
   bool is_null_ref() const { return raw() == 0; }
   void* externref() const { return reinterpret_cast<void*>(static_cast<uintptr_t>(raw())); }
   std::optional<Func> funcref() const;  // nullopt for null
 
   // The low 64 bits (numbers, reference pointers); the engine's slot representation.
-  uint64_t raw() const {
-    uint64_t v;
-    std::memcpy(&v, bits_.bytes, 8);
-    return v;
-  }
-  static Val from_raw(ValType t, uint64_t raw) {
-    Val r(t);
-    std::memcpy(r.bits_.bytes, &raw, 8);
-    return r;
-  }
+  uint64_t raw() const { uint64_t v; std::memcpy(&v, bits_.bytes, 8); return v; }
+  static Val from_raw(ValType t, uint64_t raw) { Val r(t); std::memcpy(r.bits_.bytes, &raw, 8); return r; }
 
   std::string to_string() const;
 
@@ -262,8 +228,8 @@ class Caller {
   rt::Instance* instance_;
 };
 
-using HostCallback = std::function<std::optional<Trap>(Caller& caller, std::span<const Val> args,
-                                                       std::span<Val> results)>;
+using HostCallback =
+    std::function<std::optional<Trap>(Caller& caller, std::span<const Val> args, std::span<Val> results)>;
 
 class Func {
  public:
