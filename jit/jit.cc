@@ -76,8 +76,12 @@ struct FunctionResult {
 
 FunctionResult compile_one(const DecodedModule& module, uint32_t func_index,
                            const std::vector<bool>& declared_refs, const rt::ContextLayout& layout,
-                           bool mark_sources) {
+                           const CompileOptions& options, bool mark_sources) {
   FunctionResult r;
+  if (options.interpret && options.interpret(func_index)) {
+    r.missing = "(left to the interpreter by request)";
+    return r;
+  }
   auto backend = make_host_backend(layout, module.num_imported_funcs, !module.memories.empty());
   try {
     r.code =
@@ -100,14 +104,15 @@ unsigned pick_threads(const DecodedModule& module, unsigned requested) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Compiles every defined function, on `threads` threads taking functions in index order.
-// Each function's code depends only on the module, so the result is the same for any
-// thread count. An exception (invalid code, out of memory) is rethrown for the lowest
-// function index that raised one, as a serial compile would.
+// Compiles every defined function but those options.interpret names, on as many threads as
+// pick_threads gives, taking functions in index order. Each function's code depends only on
+// the module, so the result is the same for any thread count. An exception (invalid code,
+// out of memory) is rethrown for the lowest function index that raised one, as a serial
+// compile would.
 std::vector<FunctionResult> compile_all(const DecodedModule& module,
                                         const std::vector<bool>& declared_refs,
-                                        const rt::ContextLayout& layout, unsigned threads,
-                                        bool mark_sources) {
+                                        const rt::ContextLayout& layout,
+                                        const CompileOptions& options, bool mark_sources) {
   const size_t first = module.num_imported_funcs;
   const size_t defined = module.funcs.size() - first;
   std::vector<FunctionResult> results(defined);
@@ -122,7 +127,7 @@ std::vector<FunctionResult> compile_all(const DecodedModule& module,
       if (i >= defined || i > stop_at.load(std::memory_order_relaxed)) return;
       try {
         results[i] = compile_one(module, static_cast<uint32_t>(first + i), declared_refs, layout,
-                                 mark_sources);
+                                 options, mark_sources);
       } catch (...) {
         std::lock_guard lock(error_mutex);
         if (i < error_at) {
@@ -133,7 +138,8 @@ std::vector<FunctionResult> compile_all(const DecodedModule& module,
       }
     }
   };
-  threads = static_cast<unsigned>(std::min<size_t>(threads, defined));
+  const auto threads =
+      static_cast<unsigned>(std::min<size_t>(pick_threads(module, options.threads), defined));
   std::vector<std::thread> helpers;
   for (unsigned t = 1; t < threads; ++t) {
     try {
@@ -167,15 +173,7 @@ Layout lay_out(const DecodedModule& module, const std::vector<bool>& declared_re
       static_cast<uint32_t>(module.funcs.size()), static_cast<uint32_t>(module.global_types.size()),
       static_cast<uint32_t>(module.types.size()));
   Layout out;
-  out.results = compile_all(module, declared_refs, context, pick_threads(module, options.threads),
-                            mark_sources);
-  if (options.interpret) {
-    for (size_t i = 0; i < defined; ++i) {
-      if (!options.interpret(static_cast<uint32_t>(first + i))) continue;
-      out.results[i].code.reset();
-      out.results[i].missing = "(left to the interpreter by request)";
-    }
-  }
+  out.results = compile_all(module, declared_refs, context, options, mark_sources);
   size_t total = 0;
   for (const FunctionResult& r : out.results) {
     if (r.code) total = ((total + 15) & ~size_t{15}) + r.code->bytes.size();
@@ -215,6 +213,9 @@ Layout lay_out(const DecodedModule& module, const std::vector<bool>& declared_re
 
 }  // namespace
 
+namespace {
+
+// The name a perf map gives a function: its name-section name, else wasm-function[N].
 std::string perf_map_name(const DecodedModule& module, uint32_t func_index) {
   const std::string_view name = module.func_name(func_index);
   if (name.empty()) return "wasm-function[" + std::to_string(func_index) + "]";
@@ -224,8 +225,6 @@ std::string perf_map_name(const DecodedModule& module, uint32_t func_index) {
       out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return out;
 }
-
-namespace {
 
 // perf's map for JIT code: "START SIZE NAME" lines (hex, no 0x) in /tmp/perf-PID.map. Each
 // module appends its lines in one write, so modules compiled at once do not interleave.

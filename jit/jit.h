@@ -46,10 +46,6 @@ struct CompileOptions {
 ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& declared_refs,
                           const CompileOptions& options = {});
 
-// The name a perf map gives function `func_index` of `module`: its name-section name, else
-// wasm-function[N].
-std::string perf_map_name(const DecodedModule& module, uint32_t func_index);
-
 // A listing of the module's code for people (wrun --emit-asm): each compiled function (or
 // only function `only`) disassembled, with the wasm offset and name of the instruction each
 // piece of code comes from; the others say what keeps them on the interpreter. Compiles

@@ -201,10 +201,7 @@ bool X64Backend::int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t
     const asmjit::Operand src = gp_src(b, wide);
     const x86::Gp r = take_gp(a, dst, wide);
     a_.emit(alu, r, src);
-    zf_slot_ = dst;
-    zf_reg_ = static_cast<Reg>(r.id());
-    zf_wide_ = wide;
-    zf_end_ = a_.offset();
+    note_zero_flag(dst, static_cast<Reg>(r.id()), wide);
     return true;
   }
   switch (op) {

@@ -378,12 +378,7 @@ bool X64Backend::retarget_lea(uint32_t src, Reg home) {
     v.reg = home;
     v.dirty = true;
     aliases_.push_back(src);
-    if (in_place) {
-      zf_slot_ = src;
-      zf_reg_ = home;
-      zf_wide_ = wide;
-      zf_end_ = a_.offset();
-    }
+    if (in_place) note_zero_flag(src, home, wide);
   }
   return true;
 }

@@ -147,8 +147,8 @@ class X64Backend final : public Backend {
   // Whether ZF already tells if s (in a register) is zero, in `wide` bits: a test can go.
   bool zero_flag_of(uint32_t s, bool wide) {
     const Value& v = val(s);
-    return zf_slot_ == s && zf_wide_ == wide && zf_end_ == a_.offset() && v.loc == Loc::Reg &&
-           v.reg == zf_reg_;
+    return zf_.slot == s && zf_.wide == wide && zf_.end == a_.offset() && v.loc == Loc::Reg &&
+           v.reg == zf_.reg;
   }
   // Writes every live cached value back to its slot; with forget, the cache is then empty.
   // Emits moves only (flags survive).
@@ -299,14 +299,17 @@ class X64Backend final : public Backend {
   uint32_t live_height_ = UINT32_MAX;
   uint32_t flags_slot_ = kNoSlot;
   x86::CondCode flags_cc_ = x86::CondCode::kE;
-  // The add/sub/and/or/xor that just wrote zf_reg_ left ZF telling whether the result is
-  // zero; valid while no code has been emitted after it (zf_end_, its end offset).
-  uint32_t zf_slot_ = kNoSlot;
-  Reg zf_reg_ = 0;
-  bool zf_wide_ = false;
-  size_t zf_end_ = SIZE_MAX;
-  // The `lea` that just computed slot lea_slot_ (x + c): a local.set of it into a home can
-  // rewrite it to target the home (retarget_lea), saving the move.
+  // The instruction that just wrote `slot` in `reg` left ZF telling whether that value is
+  // zero (in `wide` bits); valid while no code has been emitted after it (`end`).
+  struct ZeroFlag {
+    uint32_t slot = kNoSlot;
+    Reg reg = 0;
+    bool wide = false;
+    size_t end = SIZE_MAX;
+  } zf_;
+  void note_zero_flag(uint32_t s, Reg r, bool wide) { zf_ = {s, r, wide, a_.offset()}; }
+  // The `lea` that just computed slot lea_.slot (x + c): a local.set or local.tee of it into
+  // a home can rewrite it to target the home (retarget_lea), saving the move.
   struct LastLea {
     uint32_t slot = kNoSlot;
     size_t start = 0, end = SIZE_MAX;
