@@ -58,6 +58,7 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
       jit::CompileOptions options;
       options.threads = engine.config().compile_threads;
       options.perf_map = engine.config().perf_map;
+      options.interpret = engine.config().interpret_functions;
       native = jit::compile_module(*ir, declared_refs, options);
     } catch (const DecodeError& e) {
       return Result<Module>::failure(e.error.to_string());
@@ -80,7 +81,8 @@ Result<Module> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   for (size_t i = 0; i < num_defined; ++i) {
     const uint32_t func_index = static_cast<uint32_t>(ir->num_imported_funcs + i);
     if (i < native.native.size() && native.native[i]) {
-      compiled->funcs.push_back(rt::CompiledFunc{nullptr, &jit::array_call, native.native[i]});
+      compiled->funcs.push_back(
+          rt::CompiledFunc{native.bodies[i], &jit::array_call, native.native[i]});
       continue;
     }
     try {

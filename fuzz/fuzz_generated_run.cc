@@ -1,8 +1,9 @@
 // Fuzz target, structure-aware: fuzzer bytes -> module_gen -> a valid module binary -> the
 // same instantiate-and-run as fuzz_instantiate_run. A generated module that does not compile
 // is a finding (a generator bug, or the engine rejecting a valid module). Each module runs
-// three times: on the interpreter with its optimised lowering, with its plain lowering, and on
-// the JIT; a difference in any call's outcome or in the final state is a finding.
+// four times: on the interpreter with its optimised lowering, with its plain lowering, on
+// the JIT, and on the JIT with every other function interpreted; a difference in any call's
+// outcome or in the final state is a finding.
 // WRUN_FUZZ_DUMP=<file> writes each generated module to <file> (the last one wins).
 #include <algorithm>
 #include <cstddef>
@@ -39,6 +40,47 @@ std::string event_text(const std::vector<Event>& t, size_t i) {
 
 // Modules whose JIT comparison stopped early at a stack trap, out of all compared.
 size_t jit_modules_compared = 0, jit_modules_stopped_at_limit = 0;
+
+// Runs the module on `engine` (the JIT, alone or mixed) and compares its transcript with the
+// interpreter's. Both meter fuel alike, so fuel traps must match like any other; but the JIT
+// recurses on the native stack, not in the interpreter's value stack, so the stack may fill
+// at another depth: from the first such trap on either side the two runs may legitimately
+// part ways, and the rest of the module is not compared.
+void compare_with_interpreter(std::span<const uint8_t> wasm, const wrun::fuzz::RunStats& interp,
+                              wrun::Engine& engine, const char* name) {
+  using namespace wrun;
+  auto module = Module::compile(engine, wasm);
+  if (!module) diverged(wasm, "generated module does not compile for the JIT", module.error());
+  if (fuzz::verbose()) std::fprintf(stderr, "%s:\n", name);
+  const fuzz::RunStats jit = fuzz::instantiate_and_run(wasm, *module, {}, engine);
+  const auto& interp_events = interp.transcript;
+  const auto& jit_events = jit.transcript;
+  // The events compared: all, or those before the first stack trap on either side.
+  size_t compared = std::max(interp_events.size(), jit_events.size());
+  bool stopped_at_limit = false;
+  for (size_t i = 0; i < std::min(interp_events.size(), jit_events.size()); ++i) {
+    if (interp_events[i].executor_limit || jit_events[i].executor_limit) {
+      compared = i;
+      stopped_at_limit = true;
+      break;
+    }
+  }
+  ++jit_modules_compared;
+  jit_modules_stopped_at_limit += stopped_at_limit;
+  const size_t jit_diff = first_difference(interp_events, jit_events);
+  if (jit_diff < compared) {
+    diverged(wasm, (std::string(name) + " and the interpreter differ").c_str(),
+             "interpreter: " + event_text(interp_events, jit_diff) + "; " + name + ": " +
+                 event_text(jit_events, jit_diff));
+  }
+  if (fuzz::verbose() && stopped_at_limit) {
+    std::fprintf(stderr, "%s comparison stopped at event %zu of %zu (interpreter: %s; %s: %s)\n",
+                 name, compared + 1, interp_events.size(), interp_events[compared].text.c_str(),
+                 name, jit_events[compared].text.c_str());
+    std::fprintf(stderr, "  at a stack trap, like %zu of %zu runs so far\n",
+                 jit_modules_stopped_at_limit, jit_modules_compared);
+  }
+}
 
 }  // namespace
 
@@ -77,43 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  "; plain: " + event_text(plain.transcript, plain_diff));
   }
 
-  // Differential check of the JIT against the interpreter. Both meter fuel alike, so fuel
-  // traps must match like any other; but the JIT recurses on the native stack, not in the
-  // interpreter's value stack, so the stack may fill at another depth: from the first such
-  // trap on either side the two runs may legitimately part ways, and the rest of the module
-  // is not compared.
-  auto jit_module = Module::compile(fuzz::fuzz_jit_engine(), wasm);
-  if (!jit_module)
-    diverged(wasm, "generated module does not compile for the JIT", jit_module.error());
-  if (fuzz::verbose()) std::fprintf(stderr, "JIT:\n");
-  const fuzz::RunStats jit =
-      fuzz::instantiate_and_run(wasm, *jit_module, {}, fuzz::fuzz_jit_engine());
-  const auto& interp_events = optimized.transcript;
-  const auto& jit_events = jit.transcript;
-  // The events compared: all, or those before the first stack trap on either side.
-  size_t compared = std::max(interp_events.size(), jit_events.size());
-  bool stopped_at_limit = false;
-  for (size_t i = 0; i < std::min(interp_events.size(), jit_events.size()); ++i) {
-    if (interp_events[i].executor_limit || jit_events[i].executor_limit) {
-      compared = i;
-      stopped_at_limit = true;
-      break;
-    }
-  }
-  ++jit_modules_compared;
-  jit_modules_stopped_at_limit += stopped_at_limit;
-  const size_t jit_diff = first_difference(interp_events, jit_events);
-  if (jit_diff < compared) {
-    diverged(wasm, "the JIT and the interpreter differ",
-             "interpreter: " + event_text(interp_events, jit_diff) +
-                 "; JIT: " + event_text(jit_events, jit_diff));
-  }
-  if (fuzz::verbose() && stopped_at_limit) {
-    std::fprintf(stderr, "JIT comparison stopped at event %zu of %zu (interpreter: %s; JIT: %s)\n",
-                 compared + 1, interp_events.size(), interp_events[compared].text.c_str(),
-                 jit_events[compared].text.c_str());
-    std::fprintf(stderr, "  at a stack trap, like %zu of %zu modules so far\n",
-                 jit_modules_stopped_at_limit, jit_modules_compared);
-  }
+  // Differential checks of the JIT against the interpreter: alone, and with every other
+  // function left to the interpreter (calls between the executors both ways).
+  compare_with_interpreter(wasm, optimized, fuzz::fuzz_jit_engine(), "JIT");
+  compare_with_interpreter(wasm, optimized, fuzz::fuzz_mixed_engine(), "JIT and interpreter");
   return 0;
 }

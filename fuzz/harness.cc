@@ -50,6 +50,15 @@ Engine& fuzz_jit_engine() {
   return engine;
 }
 
+Engine& fuzz_mixed_engine() {
+  static Engine engine([] {
+    EngineConfig c = fuzz_jit_engine().config();
+    c.interpret_functions = [](uint32_t func_index) { return func_index % 2 == 1; };
+    return c;
+  }());
+  return engine;
+}
+
 // WRUN_FUZZ_VERBOSE=1 prints what happens to each module (instantiation, every call's outcome).
 bool verbose() {
   static const bool v = std::getenv("WRUN_FUZZ_VERBOSE") != nullptr;

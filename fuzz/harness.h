@@ -23,6 +23,9 @@ Engine& fuzz_plain_engine();
 // The same limits, run by the JIT (with the interpreter for what it does not compile): the
 // same transcript as the interpreter's, up to the first fuel or stack trap (Event).
 Engine& fuzz_jit_engine();
+// The JIT with every odd-numbered function left to the interpreter: calls cross between the
+// executors both ways (EngineConfig::interpret_functions). Compared as fuzz_jit_engine().
+Engine& fuzz_mixed_engine();
 
 // WRUN_FUZZ_VERBOSE is set: print what happens to each module.
 bool verbose();

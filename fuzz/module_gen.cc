@@ -253,6 +253,9 @@ struct ModuleGen {
   FnSig func_type() {
     FnSig t;
     uint32_t np = in.below(4), nr = in.below(3);
+    // Sometimes more than a register convention passes in registers of one kind (a JIT's
+    // direct calls take six integers and eight floats).
+    if (in.chance(1, 8)) np = 4 + in.below(8);
     // Now and then a wide signature: more values than the inline buffers of calls from the
     // host (32 slots) and of host functions (16 values) hold.
     if (in.chance(1, 16)) np = 14 + in.below(24);

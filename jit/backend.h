@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -49,6 +50,7 @@ struct LocalInfo {
 // What a function's prologue must know (its frame's size comes at the end, with finish).
 struct FrameShape {
   uint32_t func_index = 0;
+  const FuncType* type = nullptr;
   uint32_t param_slots = 0;       // copied in from the argument array
   uint32_t local_slots = 0;       // params + declared locals (declared ones start at zero)
   uint32_t result_slots = 0;      // copied out to the argument array on return
@@ -68,8 +70,14 @@ struct FunctionCode {
   struct Call {
     uint32_t at;    // where the call's target is encoded
     uint32_t func;  // the callee's function index
+    // Arguments in registers: the call must be linked (to the callee's body or its adapter);
+    // otherwise it reaches a stub that goes through the runtime until linked.
+    bool registers = false;
   };
   std::vector<Call> calls;
+  // Where direct calls from the module's own code enter (Backend::call): past the array-call
+  // entry when the backend passes this function's arguments in registers.
+  uint32_t body_at = 0;
   // Where the out-of-line code (trap and call stubs, the shared exits) and then the data
   // (jump tables, constants) start.
   uint32_t stubs_at = 0;
@@ -170,16 +178,24 @@ class Backend {
   virtual void simd_global_get(uint32_t global, uint32_t dst) = 0;
   virtual void simd_global_set(uint32_t global, uint32_t src) = 0;
 
-  // Calls function `func` of the instance with its arguments (and then its results) at `args`.
-  virtual void call(uint32_t func, uint32_t args, uint32_t offset) = 0;
+  // Calls function `func` (of type `type`) of the instance with its arguments (and then its
+  // results) at `args`. A backend may pass them in registers to a function of this module
+  // (the callee's own code, or its adapter() when the interpreter runs it).
+  virtual void call(uint32_t func, const FuncType& type, uint32_t args, uint32_t offset) = 0;
   // call_indirect through `table` with the i32 at `index`, checking the callee's canonical type
   // against the module type `type`'s.
-  virtual void call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
-                             uint32_t offset) = 0;
+  virtual void call_indirect(uint32_t type, const FuncType& sig, uint32_t table, uint32_t index,
+                             uint32_t args, uint32_t offset) = 0;
 
   // The function's code, its frame holding frame_slots slots (the highest the body touched);
   // no method may be called after.
   virtual FunctionCode finish(uint32_t frame_slots) = 0;
+
+  // Instead of compiling function `func` (of type `type`), which the interpreter runs: the
+  // code direct calls from this module's code link to, when this backend passes arguments of
+  // this type in registers (it calls the function through the runtime); otherwise nothing
+  // (such calls go through the runtime by themselves). No other method may be called.
+  virtual std::optional<FunctionCode> adapter(uint32_t func, const FuncType& type) = 0;
 };
 
 // Points the direct call encoded at code[at] to code[target].

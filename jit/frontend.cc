@@ -76,6 +76,7 @@ class Frontend {
     w_ = &w;
     FrameShape f;
     f.func_index = w.func_index();
+    f.type = &w.func_type();
     f.param_slots = w.num_param_slots();
     f.local_slots = w.num_local_slots();
     f.result_slots = slots_of(w.func_type().results);
@@ -180,14 +181,15 @@ class Frontend {
   }
 
   // --- Calls -------------------------------------------------------------------------------
-  // The arguments stay live: the callee reads them from the frame.
+  // The arguments stay live: a call through the argument array reads them from the frame (a
+  // backend passing them in registers takes them from wherever they are).
   void on_call(uint32_t func, uint32_t args) {
     b_.live_below(args + slots_of(w_->module().func_type(func).params));
-    b_.call(func, args, offset());
+    b_.call(func, w_->module().func_type(func), args, offset());
   }
   void on_call_indirect(uint32_t type, uint32_t table, uint32_t args, uint32_t index) {
     b_.live_below(index + 1);
-    b_.call_indirect(type, table, index, args, offset());
+    b_.call_indirect(type, w_->module().types[type], table, index, args, offset());
   }
 
   // --- Values ------------------------------------------------------------------------------

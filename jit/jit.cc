@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -160,6 +161,7 @@ struct Layout {
   std::vector<uint8_t> code;
   std::vector<rt::TrapSite> sites;
   std::vector<uint32_t> offsets;                      // by defined function; UINT32_MAX: none
+  std::vector<uint32_t> entries;  // where direct calls enter (a body or an adapter), by function
   std::vector<std::pair<uint32_t, uint32_t>> starts;  // (code offset, function index)
   std::vector<FunctionResult> results;
 };
@@ -195,13 +197,38 @@ Layout lay_out(const DecodedModule& module, const std::vector<bool>& declared_re
     }
     out.offsets[i] = start;
     out.starts.emplace_back(start, static_cast<uint32_t>(first + i));
-    if (!mark_sources) r.code.reset();  // its bytes are in `code` now
+  }
+  // Where direct calls enter each function: its body, or for one the interpreter runs, an
+  // adapter (placed after every function) when calls pass its arguments in registers.
+  std::vector<uint32_t>& entries = out.entries;
+  entries.assign(defined, UINT32_MAX);
+  for (size_t i = 0; i < defined && !out.starts.empty(); ++i) {
+    const FunctionResult& r = out.results[i];
+    if (r.code) {
+      entries[i] = out.offsets[i] + r.code->body_at;
+      continue;
+    }
+    const auto func = static_cast<uint32_t>(first + i);
+    const std::optional<FunctionCode> adapter =
+        make_host_backend(context, module.num_imported_funcs, !module.memories.empty())
+            ->adapter(func, module.func_type(func));
+    if (!adapter) continue;
+    out.code.resize((out.code.size() + 15) & ~size_t{15}, 0xCC);
+    entries[i] = static_cast<uint32_t>(out.code.size());
+    out.starts.emplace_back(entries[i], func);  // perf names it after its function
+    out.code.insert(out.code.end(), adapter->bytes.begin(), adapter->bytes.end());
   }
   for (const auto& [caller, call] : calls) {
-    if (out.offsets[call.func - first] != UINT32_MAX)
-      link_call(out.code, caller + call.at, out.offsets[call.func - first]);
+    const uint32_t target = entries[call.func - first];
+    if (target != UINT32_MAX)
+      link_call(out.code, caller + call.at, target);
+    else if (call.registers)
+      throw std::logic_error("jit: a direct call has no code to call");
   }
-  if (mark_sources) {  // the listing shows the linked calls
+  if (!mark_sources) {
+    for (FunctionResult& r : out.results) r.code.reset();  // its bytes are in `code` now
+  } else {
+    // The listing shows the linked calls.
     for (size_t i = 0; i < defined; ++i) {
       if (!out.results[i].code) continue;
       std::vector<uint8_t>& bytes = out.results[i].code->bytes;
@@ -261,6 +288,7 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
   const size_t first = module.num_imported_funcs;
   const size_t defined = module.funcs.size() - first;
   out.native.assign(defined, nullptr);
+  out.bodies.assign(defined, nullptr);
   if (!available()) return out;
   Layout layout = lay_out(module, declared_refs, options, false);
   for (size_t i = 0; i < defined; ++i) {
@@ -276,6 +304,7 @@ ModuleCode compile_module(const DecodedModule& module, const std::vector<bool>& 
   for (size_t i = 0; i < defined; ++i) {
     if (layout.offsets[i] != UINT32_MAX) {
       out.native[i] = jm->memory->begin() + layout.offsets[i];
+      out.bodies[i] = jm->memory->begin() + layout.entries[i];
       ++out.compiled;
     }
   }

@@ -24,6 +24,9 @@ bool available();
 // runtime's code registry for the fault handler) for CompiledModule::code_owner.
 struct ModuleCode {
   std::vector<const void*> native;  // by defined function
+  // Where the module's own code calls each compiled function (its body, which may take its
+  // arguments in registers): FuncInst::code for call_indirect. By defined function.
+  std::vector<const void*> bodies;
   std::shared_ptr<const void> owner;
   std::span<const uint8_t> code;  // all of it, functions at native[i]; owned by `owner`
   uint32_t compiled = 0;          // functions with native code

@@ -6,6 +6,9 @@
 // Generated functions keep only the callee-saved registers they use themselves (within one
 // instance the context registers are the same): C++ calls them through the backend's entry
 // stub (make_host_entry in backend.h), which keeps the rest.
+// Direct calls within one instance may use a backend's register convention instead (the
+// x86-64 one is in x64/x64_backend.h); such a function's NativeFn is a stub that loads the
+// arguments from the array and calls its body.
 #pragma once
 
 #include <cstdint>

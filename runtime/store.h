@@ -64,7 +64,8 @@ struct FuncInst {
   const void* code = nullptr;
   // The JIT's native code for this function (jit/native_abi.h: its instance context and the
   // argument array), which generated code calls without going through entry. Null for
-  // functions no JIT compiled.
+  // functions no JIT compiled; for those it compiled, `code` is where the JIT's own direct
+  // calls enter.
   const void* native_entry = nullptr;
   std::unique_ptr<HostFuncData> host;  // host functions only
 

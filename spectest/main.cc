@@ -77,8 +77,10 @@ int main(int argc, char** argv) {
   std::string engine_name = "jit";
   std::string tool = "wast2json";
   std::vector<std::string> files;
-  app.add_option("--engine", engine_name, "Execution engine")
-      ->check(CLI::IsMember({"interp", "jit"}))
+  app.add_option("--engine", engine_name,
+                 "Execution engine (mixed: the JIT, leaving odd-numbered functions to the "
+                 "interpreter)")
+      ->check(CLI::IsMember({"interp", "jit", "mixed"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose,
                "Print each command before it runs, message notes and spectest.print output");
@@ -99,6 +101,8 @@ int main(int argc, char** argv) {
 
   wrun::EngineConfig engine_config;
   if (engine_name == "interp") engine_config.executor = wrun::EngineConfig::Executor::Interpreter;
+  if (engine_name == "mixed")
+    engine_config.interpret_functions = [](uint32_t func_index) { return func_index % 2 == 1; };
   wrun::Engine engine(engine_config);
   Counts total;
   size_t broken_files = 0;

@@ -67,7 +67,7 @@ Module spliced(Engine& interp_engine) {
       jit::compile_module(*mixed->ir, declared_func_refs(*mixed->ir),
                           {.interpret = [](uint32_t func_index) { return func_index % 2 == 1; }});
   for (size_t i = 0; i < mixed->funcs.size(); i += 2)
-    mixed->funcs[i] = rt::CompiledFunc{nullptr, &jit::array_call, native.native[i]};
+    mixed->funcs[i] = rt::CompiledFunc{native.bodies[i], &jit::array_call, native.native[i]};
   mixed->needs_guarded_memories = true;
   struct Both {
     std::shared_ptr<const void> interp, jit;

@@ -159,6 +159,9 @@ struct EngineConfig {
   uint32_t compile_threads = 0;
   // Tell `perf` where the JIT's functions are: a line per function in /tmp/perf-PID.map.
   bool perf_map = false;
+  // With the JIT: functions (by index) it leaves to the interpreter although it could compile
+  // them, for narrowing down a miscompiled function and for testing calls between the two.
+  std::function<bool(uint32_t func_index)> interpret_functions = nullptr;
 };
 
 class Engine {

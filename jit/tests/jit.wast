@@ -709,3 +709,119 @@
 (assert_return (invoke "tee-then-overwrite" (i32.const 7)) (i32.const 108))
 (assert_return (invoke "tee64-in-place" (i64.const 1)) (i64.const -1))
 (assert_return (invoke "tee64-in-place" (i64.const 0x100000001)) (i64.const 0x100000000))
+
+;; Direct calls pass arguments in registers (six integers, eight floats) and return one result
+;; in a register. The caller's moves into those registers form chains and cycles when its
+;; values already sit in them; larger signatures use the argument array; calls reach a
+;; compiled callee's body, an interpreted callee through its adapter, and call_indirect the
+;; same bodies. Each callee weighs its arguments by position, so one in the wrong register
+;; shows in the result.
+(module
+  (table 4 funcref)
+  (elem (i32.const 0) $w6 $w6-interpreted $wf)
+  (type $six (func (param i64 i64 i64 i64 i64 i64) (result i64)))
+  (func $w6 (type $six)
+    (i64.add
+      (i64.add (i64.add (local.get 0) (i64.mul (local.get 1) (i64.const 10)))
+               (i64.add (i64.mul (local.get 2) (i64.const 100)) (i64.mul (local.get 3) (i64.const 1000))))
+      (i64.add (i64.mul (local.get 4) (i64.const 10000)) (i64.mul (local.get 5) (i64.const 100000)))))
+  ;; v128.const keeps it on the interpreter: JIT code calls it through its adapter.
+  (func $w6-interpreted (type $six)
+    (drop (v128.const i64x2 0 0))
+    (call $w6 (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)))
+  (func $wf (param f64 f32 f64 f32 f64 f32 f64 f32) (result f64)
+    (f64.add
+      (f64.add (f64.add (local.get 0) (f64.mul (f64.promote_f32 (local.get 1)) (f64.const 2)))
+               (f64.add (f64.mul (local.get 2) (f64.const 4)) (f64.mul (f64.promote_f32 (local.get 3)) (f64.const 8))))
+      (f64.add
+        (f64.add (f64.mul (local.get 4) (f64.const 16)) (f64.mul (f64.promote_f32 (local.get 5)) (f64.const 32)))
+        (f64.add (f64.mul (local.get 6) (f64.const 64)) (f64.mul (f64.promote_f32 (local.get 7)) (f64.const 128))))))
+  (func $fmix (param i32 f64 i64 f32) (result f32)
+    (f32.add (f32.add (f32.convert_i32_s (local.get 0)) (f32.demote_f64 (local.get 1)))
+             (f32.add (f32.convert_i64_s (local.get 2)) (local.get 3))))
+  (func $fmix-interpreted (param i32 f64 i64 f32) (result f32)
+    (drop (v128.const i64x2 0 0))
+    (call $fmix (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func $id32 (param i32) (result i32) (local.get 0))
+  ;; Seven integers and nine floats: more than the registers hold.
+  (func $many (param i32 i32 i32 i32 i32 i32 i32 f64 f64 f64 f64 f64 f64 f64 f64 f64) (result i32)
+    (i32.add
+      (i32.add
+        (i32.add (i32.add (local.get 0) (i32.mul (local.get 1) (i32.const 10)))
+                 (i32.add (i32.mul (local.get 2) (i32.const 100)) (i32.mul (local.get 3) (i32.const 1000))))
+        (i32.add (i32.add (i32.mul (local.get 4) (i32.const 10000)) (i32.mul (local.get 5) (i32.const 100000)))
+                 (i32.mul (local.get 6) (i32.const 1000000))))
+      (i32.trunc_f64_s
+        (f64.add (f64.add (f64.add (local.get 7) (local.get 8)) (f64.add (local.get 9) (local.get 10)))
+                 (f64.add (f64.add (f64.add (local.get 11) (local.get 12)) (f64.add (local.get 13) (local.get 14)))
+                          (local.get 15))))))
+
+  ;; Six locals used in a loop around the call live in registers (four callee-saved, then rsi
+  ;; and rdi); the call takes them in another order, so rdi and rsi swap (a cycle) while the
+  ;; others move in chains. The locals rotate each iteration.
+  (func (export "cycle") (param $n i32) (result i64)
+    (local $a i64) (local $b i64) (local $c i64) (local $d i64) (local $e i64) (local $f i64)
+    (local $t i64) (local $acc i64)
+    (local.set $a (i64.const 1)) (local.set $b (i64.const 2)) (local.set $c (i64.const 3))
+    (local.set $d (i64.const 4)) (local.set $e (i64.const 5)) (local.set $f (i64.const 6))
+    (loop $l
+      (local.set $acc (i64.add (local.get $acc)
+        (call $w6 (local.get $e) (local.get $f) (local.get $d) (local.get $c) (local.get $b)
+                  (local.get $a))))
+      (local.set $t (local.get $a))
+      (local.set $a (local.get $b)) (local.set $b (local.get $c)) (local.set $c (local.get $d))
+      (local.set $d (local.get $e)) (local.set $e (local.get $f)) (local.set $f (local.get $t))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc))
+  ;; Arguments computed into temporaries, which are also argument registers.
+  (func (export "temps") (param i64) (result i64)
+    (call $w6 (i64.add (local.get 0) (i64.const 1)) (i64.add (local.get 0) (i64.const 2))
+              (i64.add (local.get 0) (i64.const 3)) (i64.add (local.get 0) (i64.const 4))
+              (i64.add (local.get 0) (i64.const 5)) (i64.add (local.get 0) (i64.const 6))))
+  (func (export "constants") (result i64)
+    (call $w6 (i64.const 0x100000000) (i64.const 0) (i64.const -1) (i64.const 0) (i64.const 0)
+              (i64.const 0)))
+  (func (export "floats") (param f64 f32) (result f64)
+    (call $wf (f64.const 8) (f32.const 7) (f64.const 6) (f32.const 5) (f64.const 4)
+              (local.get 1) (local.get 0) (f32.const 1)))
+  (func (export "swap-floats") (param f64 f32 f64 f32 f64 f32 f64 f32) (result f64)
+    (call $wf (local.get 6) (local.get 7) (local.get 4) (local.get 5) (local.get 2) (local.get 3)
+              (local.get 0) (local.get 1)))
+  (func (export "fmix") (param i32 f64 i64 f32) (result f32)
+    (call $fmix (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "fmix-interpreted") (param i32 f64 i64 f32) (result f32)
+    (call $fmix-interpreted (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "via-adapter") (result i64)
+    (call $w6-interpreted (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4) (i64.const 5)
+                          (i64.const 6)))
+  ;; An i32 result comes back zero-extended.
+  (func (export "id32-wide") (param i32) (result i64) (i64.extend_i32_u (call $id32 (local.get 0))))
+  (func (export "many") (result i32)
+    (call $many (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5) (i32.const 6)
+                (i32.const 7) (f64.const 1) (f64.const 2) (f64.const 3) (f64.const 4) (f64.const 5)
+                (f64.const 6) (f64.const 7) (f64.const 8) (f64.const 9)))
+  (func (export "indirect6") (param i32) (result i64)
+    (call_indirect (type $six) (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)
+                   (i64.const 5) (i64.const 6) (local.get 0)))
+)
+(assert_return (invoke "cycle" (i32.const 1)) (i64.const 123465))
+(assert_return (invoke "cycle" (i32.const 3)) (i64.const 703602))
+(assert_return (invoke "temps" (i64.const 0)) (i64.const 654321))
+(assert_return (invoke "temps" (i64.const 1)) (i64.const 765432))
+(assert_return (invoke "constants") (i64.const 4294967196))
+(assert_return (invoke "floats" (f64.const 2) (f32.const 3)) (f64.const 502))
+(assert_return (invoke "swap-floats" (f64.const 1) (f32.const 2) (f64.const 3) (f32.const 4)
+                                     (f64.const 5) (f32.const 6) (f64.const 7) (f32.const 8))
+               (f64.const 587))
+(assert_return (invoke "fmix" (i32.const 1) (f64.const 2.5) (i64.const 3) (f32.const 0.25))
+               (f32.const 6.75))
+(assert_return (invoke "fmix-interpreted" (i32.const -1) (f64.const 2.5) (i64.const -3)
+                                          (f32.const 0.25))
+               (f32.const -1.25))
+(assert_return (invoke "via-adapter") (i64.const 654321))
+(assert_return (invoke "id32-wide" (i32.const -1)) (i64.const 0xffffffff))
+(assert_return (invoke "many") (i32.const 7654366))
+(assert_return (invoke "indirect6" (i32.const 0)) (i64.const 654321))
+(assert_return (invoke "indirect6" (i32.const 1)) (i64.const 654321))
+(assert_trap (invoke "indirect6" (i32.const 2)) "indirect call type mismatch")
+(assert_trap (invoke "indirect6" (i32.const 3)) "uninitialized element")

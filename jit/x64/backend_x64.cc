@@ -46,6 +46,7 @@ X64Backend::X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_fu
   code_.init(asmjit::Environment::host());
   code_.setErrorHandler(&errors_);
   code_.attach(&a_);
+  a_.addEncodingOptions(asmjit::EncodingOptions::kOptimizedAlign);  // long nops
   const asmjit::CpuFeatures& f = asmjit::CpuInfo::host().features();
   sse41_ = f.x86().hasSSE4_1();
   lzcnt_ = f.x86().hasLZCNT();
@@ -129,8 +130,10 @@ void X64Backend::prologue(const FrameShape& f) {
     v.reg = static_cast<Reg>(homes_[s]);
   }
 
+  direct_ = convention(*f.type);
+  if (direct_) array_entry(*direct_);
   for (Reg r : pushed_) a_.push(gp(r));
-  a_.mov(x86::r12, x86::rdi);
+  if (!direct_) a_.mov(x86::r12, x86::rdi);
   // The frame's size is known at finish (patched there). Below the store's limit the native
   // stack is exhausted: a trap, before the frame exists.
   a_.lea(x86::rax, x86::ptr(x86::rsp, -0x7FFFFFF0));
@@ -144,10 +147,28 @@ void X64Backend::prologue(const FrameShape& f) {
   a_.sub(x86::dword_ptr(x86::r11), 1);
   a_.jb(too_deep_);
   a_.mov(x86::rsp, x86::rax);
-  a_.mov(x86::qword_ptr(x86::rsp), x86::rsi);
-  if (has_memory_) {
-    a_.mov(x86::r13,
-           x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(0) + rt::kMemoryViewBase)));
+  if (direct_) {
+    // The parameters, from their registers: the unhomed ones to their slots first, as the
+    // moves into homes may overwrite parameter registers (rsi, rdi and r8 are both).
+    std::vector<RegMove> into_homes;
+    for (uint32_t i = 0; i < f.type->params.size(); ++i) {
+      const LocalInfo& l = f.locals[i];
+      const Reg r = direct_->params[i];
+      if (has_home(l.slot)) {
+        into_homes.push_back({static_cast<Reg>(homes_[l.slot]), Loc::Reg, r, 0, l.slot, l.type});
+      } else if (is_xmm(r)) {
+        a_.movq(slot_mem(l.slot), xmm(r));
+      } else {
+        a_.mov(slot_mem(l.slot), gp(r));
+      }
+    }
+    move_into_registers(std::move(into_homes));
+  } else {
+    a_.mov(x86::qword_ptr(x86::rsp), x86::rsi);
+    if (has_memory_) {
+      a_.mov(x86::r13, x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(0) +
+                                                                     rt::kMemoryViewBase)));
+    }
   }
   // The frame copies of declared locals start at zero; a homed local's lives in its register
   // (a caller-saved home is stored before anything reads its slot).
@@ -171,32 +192,34 @@ void X64Backend::prologue(const FrameShape& f) {
       a_.jnz(loop);
     }
   }
-  // The parameters, from the argument array through r11 (rsi may be a home).
-  a_.mov(x86::r11, x86::rsi);
-  auto arg = [](uint32_t s, uint32_t size) {
-    return x86::ptr(x86::r11, static_cast<int32_t>(uint64_t{s} * 8), size);
-  };
-  for (uint32_t s = 0; s < f.param_slots; ++s) {
-    if (has_home(s)) continue;
-    a_.mov(x86::rax, arg(s, 8));
-    a_.mov(slot_mem(s), x86::rax);
-  }
-  for (const LocalInfo& l : f.locals) {
-    if (l.slot >= f.param_slots || !has_home(l.slot)) continue;
-    const Reg h = static_cast<Reg>(homes_[l.slot]);
-    switch (l.type) {
-      case ValType::I32:
-        a_.mov(x86::gpd(h), arg(l.slot, 4));
-        break;
-      case ValType::I64:
-        a_.mov(gp(h), arg(l.slot, 8));
-        break;
-      case ValType::F32:
-        a_.movss(xmm(h), arg(l.slot, 4));
-        break;
-      default:
-        a_.movsd(xmm(h), arg(l.slot, 8));
-        break;
+  if (!direct_) {
+    // The parameters, from the argument array through r11 (rsi may be a home).
+    a_.mov(x86::r11, x86::rsi);
+    auto arg = [](uint32_t s, uint32_t size) {
+      return x86::ptr(x86::r11, static_cast<int32_t>(uint64_t{s} * 8), size);
+    };
+    for (uint32_t s = 0; s < f.param_slots; ++s) {
+      if (has_home(s)) continue;
+      a_.mov(x86::rax, arg(s, 8));
+      a_.mov(slot_mem(s), x86::rax);
+    }
+    for (const LocalInfo& l : f.locals) {
+      if (l.slot >= f.param_slots || !has_home(l.slot)) continue;
+      const Reg h = static_cast<Reg>(homes_[l.slot]);
+      switch (l.type) {
+        case ValType::I32:
+          a_.mov(x86::gpd(h), arg(l.slot, 4));
+          break;
+        case ValType::I64:
+          a_.mov(gp(h), arg(l.slot, 8));
+          break;
+        case ValType::F32:
+          a_.movss(xmm(h), arg(l.slot, 4));
+          break;
+        default:
+          a_.movsd(xmm(h), arg(l.slot, 8));
+          break;
+      }
     }
   }
   for (uint32_t s = f.param_slots; s < f.local_slots; ++s) {
@@ -206,6 +229,137 @@ void X64Backend::prologue(const FrameShape& f) {
       a_.xorps(xmm(h), xmm(h));
     else
       a_.xor_(x86::gpd(h), x86::gpd(h));
+  }
+}
+
+std::optional<X64Backend::Convention> X64Backend::convention(const FuncType& type) {
+  static constexpr Reg kIntParams[] = {7, 6, 2, 1, 8, 9};  // rdi, rsi, rdx, rcx, r8, r9
+  Convention c;
+  size_t ints = 0, floats = 0;
+  auto place = [&](ValType t) -> std::optional<Reg> {
+    if (t == ValType::V128) return std::nullopt;
+    if (t == ValType::F32 || t == ValType::F64) {
+      if (floats == 8) return std::nullopt;
+      return static_cast<Reg>(kXmmBase + floats++);
+    }
+    if (ints == std::size(kIntParams)) return std::nullopt;
+    return kIntParams[ints++];
+  };
+  for (ValType t : type.params) {
+    const std::optional<Reg> r = place(t);
+    if (!r) return std::nullopt;
+    c.params.push_back(*r);
+  }
+  if (type.results.size() > 1) return std::nullopt;
+  if (type.results.size() == 1) {
+    const ValType t = type.results[0];
+    if (t == ValType::V128) return std::nullopt;
+    c.result = t == ValType::F32 || t == ValType::F64 ? Reg{kXmmBase} : Reg{2};  // xmm0, rdx
+  }
+  return c;
+}
+
+void X64Backend::array_entry(const Convention& c) {
+  body_ = a_.newLabel();
+  asmjit::Label out = a_.newLabel();
+  a_.mov(x86::r12, x86::rdi);
+  if (has_memory_) {
+    a_.mov(x86::r13,
+           x86::qword_ptr(x86::r12, static_cast<int32_t>(layout_.memory(0) + rt::kMemoryViewBase)));
+  }
+  a_.push(x86::rsi);  // the array, for the result; also aligns rsp for the call
+  a_.mov(x86::r11, x86::rsi);
+  for (size_t i = 0; i < c.params.size(); ++i) {
+    const Reg r = c.params[i];
+    const auto at = static_cast<int32_t>(i * 8);
+    switch (shape_.type->params[i]) {
+      case ValType::I32:
+        a_.mov(x86::gpd(r), x86::dword_ptr(x86::r11, at));
+        break;
+      case ValType::F32:
+        a_.movss(xmm(r), x86::dword_ptr(x86::r11, at));
+        break;
+      case ValType::F64:
+        a_.movsd(xmm(r), x86::qword_ptr(x86::r11, at));
+        break;
+      default:
+        a_.mov(gp(r), x86::qword_ptr(x86::r11, at));
+        break;
+    }
+  }
+  a_.call(body_);
+  a_.pop(x86::rsi);
+  if (c.result) {
+    a_.test(x86::eax, x86::eax);
+    a_.jnz(out);
+    if (is_xmm(*c.result))
+      a_.movq(x86::qword_ptr(x86::rsi), xmm(*c.result));
+    else
+      a_.mov(x86::qword_ptr(x86::rsi), gp(*c.result));
+  }
+  a_.bind(out);
+  a_.ret();
+  a_.align(asmjit::AlignMode::kCode, 16);
+  a_.bind(body_);
+}
+
+void X64Backend::move_reg(Reg dst, Reg src) {
+  if (dst == src) return;
+  if (is_xmm(dst) && is_xmm(src))
+    a_.movaps(xmm(dst), xmm(src));
+  else if (is_xmm(dst))
+    a_.movq(xmm(dst), gp(src));
+  else if (is_xmm(src))
+    a_.movq(gp(dst), xmm(src));
+  else
+    a_.mov(gp(dst), gp(src));
+}
+
+void X64Backend::move_into_registers(std::vector<RegMove> moves) {
+  std::vector<RegMove*> pending;
+  for (RegMove& m : moves)
+    if (m.from == Loc::Reg && m.reg != m.dst) pending.push_back(&m);
+  while (!pending.empty()) {
+    // A move whose destination no other pending move still reads can go now.
+    auto ready = std::find_if(pending.begin(), pending.end(), [&](const RegMove* m) {
+      return std::none_of(pending.begin(), pending.end(),
+                          [&](const RegMove* o) { return o != m && o->reg == m->dst; });
+    });
+    if (ready != pending.end()) {
+      move_reg((*ready)->dst, (*ready)->reg);
+      pending.erase(ready);
+      continue;
+    }
+    // Only cycles are left: one destination's value steps aside into scratch.
+    const Reg d = pending.front()->dst;
+    const Reg scratch = is_xmm(d) ? static_cast<Reg>(kXmmBase + 15) : Reg{11};
+    move_reg(scratch, d);
+    for (RegMove* o : pending)
+      if (o->reg == d) o->reg = scratch;
+  }
+  for (const RegMove& m : moves) {
+    const bool is32 = m.type == ValType::I32 || m.type == ValType::F32;
+    if (m.from == Loc::Const) {
+      const uint64_t bits = is32 ? static_cast<uint32_t>(m.bits) : m.bits;
+      if (!is_xmm(m.dst)) {
+        if (is32)
+          a_.mov(x86::gpd(m.dst), imm(static_cast<uint32_t>(bits)));
+        else
+          a_.mov(gp(m.dst), imm(bits));
+      } else if (bits == 0) {
+        a_.xorps(xmm(m.dst), xmm(m.dst));
+      } else {
+        a_.mov(x86::r11, imm(bits));
+        a_.movq(xmm(m.dst), x86::r11);
+      }
+    } else if (m.from == Loc::Mem) {
+      if (!is_xmm(m.dst))
+        a_.mov(is32 ? x86::gpd(m.dst) : gp(m.dst), slot_mem(m.slot, is32 ? 4 : 8));
+      else if (is32)
+        a_.movss(xmm(m.dst), slot_mem(m.slot, 4));
+      else
+        a_.movsd(xmm(m.dst), slot_mem(m.slot, 8));
+    }
   }
 }
 
@@ -230,6 +384,22 @@ void X64Backend::move_slots(uint32_t dst, uint32_t src, uint32_t slots) {
 }
 
 void X64Backend::ret(uint32_t src) {
+  if (direct_) {  // the result into its register
+    if (direct_->result) {
+      lock(src);
+      settle();
+      const bool wide =
+          shape_.type->results[0] != ValType::I32 && shape_.type->results[0] != ValType::F32;
+      if (is_xmm(*direct_->result))
+        load_xmm(xmm(*direct_->result), src, wide);
+      else
+        load_gp(gp(*direct_->result), src, wide);
+    }
+    a_.xor_(x86::eax, x86::eax);
+    a_.jmp(epilogue_);
+    reachable_ = false;
+    return;
+  }
   if (shape_.result_slots > 16) {  // many results: one loop, not code per result
     settle();
     flush(/*forget=*/true);
@@ -623,7 +793,32 @@ void X64Backend::reload_homes_after_call() {
   }
 }
 
-void X64Backend::call(uint32_t func, uint32_t args, uint32_t offset) {
+void X64Backend::call(uint32_t func, const FuncType& type, uint32_t args, uint32_t offset) {
+  const std::optional<Convention> c =
+      func >= imported_ ? convention(type) : std::optional<Convention>{};
+  if (c) {
+    settle();
+    // Where each argument is now: the moves into the convention's registers read them after
+    // the rest of the cache is written back (moves and stores only: registers keep values).
+    std::vector<RegMove> moves;
+    for (uint32_t i = 0; i < c->params.size(); ++i) {
+      const Value& v = val(args + i);
+      moves.push_back({c->params[i], v.loc, v.reg, v.bits, args + i, type.params[i]});
+    }
+    live_height_ = args;  // the arguments travel in registers: their slots are not written
+    flush(/*forget=*/true);
+    spill_homes_for_call();
+    move_into_registers(std::move(moves));
+    asmjit::Label unlinked = a_.newLabel();  // linking always points it elsewhere
+    a_.call(unlinked);
+    calls_.push_back({static_cast<uint32_t>(a_.offset() - 4), func, true});
+    unlinked_calls_.push_back(unlinked);
+    a_.test(x86::eax, x86::eax);
+    a_.jnz(unwind_label(offset));
+    reload_homes_after_call();
+    if (c->result) map(args, *c->result);
+    return;
+  }
   settle();
   flush(/*forget=*/true);  // the arguments into the frame; calls keep no temporaries
   spill_homes_for_call();
@@ -634,7 +829,7 @@ void X64Backend::call(uint32_t func, uint32_t args, uint32_t offset) {
     // runtime; linking points it at the callee's code when the callee was compiled.
     asmjit::Label through_runtime = a_.newLabel();
     a_.call(through_runtime);
-    calls_.push_back({static_cast<uint32_t>(a_.offset() - 4), func});
+    calls_.push_back({static_cast<uint32_t>(a_.offset() - 4), func, false});
     call_stubs_.push_back({through_runtime, func});
   } else {
     a_.mov(x86::rdx, x86::rsi);
@@ -646,8 +841,8 @@ void X64Backend::call(uint32_t func, uint32_t args, uint32_t offset) {
   reload_homes_after_call();
 }
 
-void X64Backend::call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
-                               uint32_t offset) {
+void X64Backend::call_indirect(uint32_t type, const FuncType& sig, uint32_t table, uint32_t index,
+                               uint32_t args, uint32_t offset) {
   settle();
   flush(/*forget=*/true);  // the index too: it is read back from its slot
   spill_homes_for_call();
@@ -664,7 +859,10 @@ void X64Backend::call_indirect(uint32_t type, uint32_t table, uint32_t index, ui
   a_.mov(x86::r11d, x86::dword_ptr(x86::r12, static_cast<int32_t>(layout_.type_id(type))));
   a_.cmp(x86::r11d, x86::dword_ptr(x86::rax, func_field(&rt::FuncInst::type_id)));
   a_.jne(trap_label(TrapKind::IndirectCallTypeMismatch, offset));
-  // Native code of this instance: called directly. Anything else: through the runtime.
+  // Native code of this instance: called directly, at its body (FuncInst::code) with the
+  // arguments in registers when its type's convention says so. Anything else: through the
+  // runtime, with the arguments in the frame.
+  const std::optional<Convention> c = convention(sig);
   asmjit::Label other = a_.newLabel(), done = a_.newLabel();
   a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextInstance)));
   a_.cmp(x86::r11, x86::qword_ptr(x86::rax, func_field(&rt::FuncInst::instance)));
@@ -672,8 +870,16 @@ void X64Backend::call_indirect(uint32_t type, uint32_t table, uint32_t index, ui
   a_.mov(x86::r11, x86::qword_ptr(x86::rax, func_field(&rt::FuncInst::native_entry)));
   a_.test(x86::r11, x86::r11);
   a_.jz(other);
-  a_.mov(x86::rdi, x86::r12);
-  a_.lea(x86::rsi, slot_mem(args));
+  if (c) {
+    a_.mov(x86::r11, x86::qword_ptr(x86::rax, func_field(&rt::FuncInst::code)));
+    std::vector<RegMove> moves;
+    for (uint32_t i = 0; i < c->params.size(); ++i)
+      moves.push_back({c->params[i], Loc::Mem, 0, 0, args + i, sig.params[i]});
+    move_into_registers(std::move(moves));
+  } else {
+    a_.mov(x86::rdi, x86::r12);
+    a_.lea(x86::rsi, slot_mem(args));
+  }
   a_.call(x86::r11);
   a_.jmp(done);
   a_.bind(other);
@@ -681,10 +887,20 @@ void X64Backend::call_indirect(uint32_t type, uint32_t table, uint32_t index, ui
   a_.mov(x86::rsi, x86::rax);
   a_.lea(x86::rdx, slot_mem(args));
   call_helper(reinterpret_cast<const void*>(&jit::call_ref));
+  if (c && c->result) {  // the result where the direct call leaves it (moves keep the flags)
+    const ValType t = sig.results[0];
+    const bool wide = t != ValType::I32 && t != ValType::F32;
+    if (is_xmm(*c->result))
+      a_.emit(wide ? x86::Inst::kIdMovsd : x86::Inst::kIdMovss, xmm(*c->result),
+              slot_mem(args, wide ? 8 : 4));
+    else
+      a_.mov(wide ? gp(*c->result) : x86::gpd(*c->result), slot_mem(args, wide ? 8 : 4));
+  }
   a_.bind(done);
   a_.test(x86::eax, x86::eax);
   a_.jnz(unwind_label(offset));
   reload_homes_after_call();
+  if (c && c->result) map(args, *c->result);
 }
 
 // --- Out-of-line code and the finished function ----------------------------------------------
@@ -718,6 +934,10 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     a_.mov(x86::esi, imm(c.func));
     a_.mov(x86::rax, imm(reinterpret_cast<uint64_t>(&jit::call_function)));
     a_.jmp(x86::rax);
+  }
+  if (!unlinked_calls_.empty()) {  // linking points every register call at real code
+    for (asmjit::Label l : unlinked_calls_) a_.bind(l);
+    a_.ud2();
   }
   for (const PollStub& p : polls_) {
     a_.bind(p.stub);
@@ -826,7 +1046,59 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   out.calls = std::move(calls_);
   out.stubs_at = stubs_at;
   out.data_at = data_at;
+  if (direct_) out.body_at = static_cast<uint32_t>(code_.labelOffsetFromBase(body_));
   return out;
+}
+
+std::optional<FunctionCode> X64Backend::adapter(uint32_t func, const FuncType& type) {
+  const std::optional<Convention> c = convention(type);
+  if (!c) return std::nullopt;
+  // An argument array on the stack (rsp 16-byte aligned again for the call), then the
+  // runtime's call_function, as an array-convention call site would.
+  const size_t slots = std::max({type.params.size(), type.results.size(), size_t{1}});
+  const auto bytes = static_cast<int32_t>(slots * 8 + (slots % 2 == 0 ? 8 : 0));
+  asmjit::Label out = a_.newLabel();
+  a_.sub(x86::rsp, bytes);
+  for (size_t i = 0; i < c->params.size(); ++i) {
+    const x86::Mem at = x86::qword_ptr(x86::rsp, static_cast<int32_t>(i * 8));
+    if (is_xmm(c->params[i]))
+      a_.movq(at, xmm(c->params[i]));
+    else
+      a_.mov(at, gp(c->params[i]));
+  }
+  a_.mov(x86::rdi, x86::r12);
+  a_.mov(x86::esi, imm(func));
+  a_.mov(x86::rdx, x86::rsp);
+  call_helper(reinterpret_cast<const void*>(&jit::call_function));
+  if (c->result) {
+    a_.test(x86::eax, x86::eax);
+    a_.jnz(out);
+    switch (type.results[0]) {
+      case ValType::I32:
+        a_.mov(x86::edx, x86::dword_ptr(x86::rsp));
+        break;
+      case ValType::F32:
+        a_.movss(x86::xmm0, x86::dword_ptr(x86::rsp));
+        break;
+      case ValType::F64:
+        a_.movsd(x86::xmm0, x86::qword_ptr(x86::rsp));
+        break;
+      default:
+        a_.mov(x86::rdx, x86::qword_ptr(x86::rsp));
+        break;
+    }
+  }
+  a_.bind(out);
+  a_.add(x86::rsp, bytes);
+  a_.ret();
+  if (errors_.failed) throw BackendLimit(std::string("jit: ") + errors_.message);
+  if (code_.flatten() != asmjit::kErrorOk || code_.relocateToBase(0) != asmjit::kErrorOk)
+    throw BackendLimit("jit: cannot assemble an adapter");
+  FunctionCode code;
+  const asmjit::CodeBuffer& buf = code_.textSection()->buffer();
+  code.bytes.assign(buf.data(), buf.data() + buf.size());
+  code.stubs_at = code.data_at = static_cast<uint32_t>(code.bytes.size());
+  return code;
 }
 
 }  // namespace x64

@@ -14,9 +14,11 @@
 //   which are live), so every label sees one state: homes in their registers, the rest in
 //   the frame.
 // - v128 values are never cached: they stay in their two frame slots (simd_x64.cc).
-// - Fixed: rsp addresses the frame ([rsp] the argument array, slot i at [rsp + 8 + 8i]),
-//   r12 the instance context, r13 memory 0's base; r11 and xmm15 are scratch inside one
-//   instruction's code.
+// - Fixed: rsp addresses the frame ([rsp] the argument array when the function takes one,
+//   slot i at [rsp + 8 + 8i]), r12 the instance context, r13 memory 0's base; r11 and xmm15
+//   are scratch inside one instruction's code.
+// - Calls: see Convention below. A call's arguments go straight from the cache into the
+//   convention's registers (a parallel move), and its result stays in its register.
 // - An i32 in a general register is always zero-extended (every i32 reaches one through a
 //   32-bit operation), which makes it usable as a memory index directly: loads and stores
 //   address [r13 + index + offset] and rely on the guard reservation.
@@ -67,9 +69,9 @@ class X64Backend final : public Backend {
   void memory_size(uint32_t memory, uint32_t dst) override;
   void global_get(uint32_t global, ValType type, uint32_t dst) override;
   void global_set(uint32_t global, ValType type, uint32_t src) override;
-  void call(uint32_t func, uint32_t args, uint32_t offset) override;
-  void call_indirect(uint32_t type, uint32_t table, uint32_t index, uint32_t args,
-                     uint32_t offset) override;
+  void call(uint32_t func, const FuncType& type, uint32_t args, uint32_t offset) override;
+  void call_indirect(uint32_t type, const FuncType& sig, uint32_t table, uint32_t index,
+                     uint32_t args, uint32_t offset) override;
   bool reference(Op op, uint32_t index, uint32_t dst, uint32_t a, uint32_t b,
                  uint32_t offset) override;
   void call_runtime(RuntimeFn fn, uint32_t imm0, uint32_t imm1, uint32_t args,
@@ -89,6 +91,18 @@ class X64Backend final : public Backend {
   void simd_global_get(uint32_t global, uint32_t dst) override;
   void simd_global_set(uint32_t global, uint32_t src) override;
   FunctionCode finish(uint32_t frame_slots) override;
+  std::optional<FunctionCode> adapter(uint32_t func, const FuncType& type) override;
+
+  // Direct calls between functions of one module pass up to six integer arguments (i32,
+  // i64, references) in rdi, rsi, rdx, rcx, r8, r9 and up to eight float ones in xmm0-xmm7,
+  // and return one result in rdx or xmm0 (eax stays the status: 0, or 1 with a trap
+  // pending); r12 and r13 are the caller's, already set. Other signatures (v128, more
+  // arguments, several results) use the array convention, as every other caller does.
+  struct Convention {
+    std::vector<Reg> params;  // by parameter
+    std::optional<Reg> result;
+  };
+  static std::optional<Convention> convention(const FuncType& type);
 
  private:
   // --- Where each slot's value is (value_cache_x64.cc) -------------------------------------
@@ -183,6 +197,23 @@ class X64Backend final : public Backend {
   // uses rax, rcx, r9, r10: nothing may be cached in them.
   void copy_words(const x86::Mem& from, const x86::Mem& to, uint32_t n);
   void spill_homes_for_call();
+  // One value on its way into a register (a call's argument, a parameter into its home).
+  struct RegMove {
+    Reg dst;
+    Loc from;  // Reg, Const or Mem
+    Reg reg;
+    uint64_t bits;
+    uint32_t slot;
+    ValType type;
+  };
+  // All of `moves` (distinct destinations) at once, as if every source were read first:
+  // register moves in an order that reads a register before overwriting it (a cycle goes
+  // through r11 or xmm15), then constants and loads.
+  void move_into_registers(std::vector<RegMove> moves);
+  void move_reg(Reg dst, Reg src);
+  // The array-call entry of a function whose direct calls use registers: it loads the
+  // arguments from the array, calls the body and stores the result.
+  void array_entry(const Convention& c);
   void reload_homes_after_call();
   asmjit::Label trap_label(TrapKind kind, uint32_t offset);
   asmjit::Label unwind_label(uint32_t offset);
@@ -273,6 +304,8 @@ class X64Backend final : public Backend {
   std::vector<bool> jumped_to_;  // by label: some jump to it has been emitted
   asmjit::Label epilogue_, trap_exit_, frameless_exit_, overflow_, too_deep_, fault_landing_;
   FrameShape shape_;
+  std::optional<Convention> direct_;  // this function's own, when its body takes registers
+  asmjit::Label body_;
   std::vector<size_t> frame_patches_;  // 32-bit fields that receive the frame's size
   std::vector<Reg> pushed_;            // callee-saved homes, in push order
   std::vector<Reg> saved_homes_;       // caller-saved homes in use, saved around calls
@@ -285,6 +318,7 @@ class X64Backend final : public Backend {
   std::vector<JumpTable> tables_;
   std::vector<F64Const> f64_consts_;
   std::vector<CallStub> call_stubs_;
+  std::vector<asmjit::Label> unlinked_calls_;  // register calls, before linking
   std::vector<FunctionCode::Call> calls_;
   std::vector<V128Const> v128_consts_;
   std::vector<rt::TrapSite> sites_;
