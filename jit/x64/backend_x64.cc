@@ -18,7 +18,7 @@ using asmjit::imm;
 
 namespace {
 
-constexpr Reg kCalleeSavedHomes[] = {3, 5, 14, 15};        // rbx, rbp, r14, r15
+constexpr Reg kCalleeSavedHomes[] = {3, 5, 14};            // rbx, rbp, r14
 constexpr Reg kCallerSavedHomes[] = {6, 7, 8};             // rsi, rdi, r8: also temporaries
 constexpr Reg kXmmHomes[] = {24, 25, 26, 27, 28, 29, 30};  // xmm8-xmm14
 // Homes that must be saved and restored around every call go only to locals used at least
@@ -142,9 +142,8 @@ void X64Backend::prologue(const FrameShape& f) {
   a_.cmp(x86::rax, x86::qword_ptr(x86::r11));
   a_.jb(overflow_);
   // So is a call past max_call_depth frames of JIT code (the interpreter's limit for its own):
-  // the count of frames left borrows.
-  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitFramesLeft)));
-  a_.sub(x86::dword_ptr(x86::r11), 1);
+  // the count of frames left (r15) borrows.
+  a_.sub(x86::r15d, 1);
   a_.jb(too_deep_);
   a_.mov(x86::rsp, x86::rax);
   if (direct_) {
@@ -768,6 +767,11 @@ void X64Backend::global_set(uint32_t global, ValType type, uint32_t src) {
 
 // --- Calls -----------------------------------------------------------------------------------
 
+void X64Backend::store_frames_left() {
+  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitFramesLeft)));
+  a_.mov(x86::dword_ptr(x86::r11), x86::r15d);
+}
+
 void X64Backend::call_helper(const void* fn) {
   a_.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
   a_.call(x86::rax);
@@ -832,6 +836,7 @@ void X64Backend::call(uint32_t func, const FuncType& type, uint32_t args, uint32
     calls_.push_back({static_cast<uint32_t>(a_.offset() - 4), func, false});
     call_stubs_.push_back({through_runtime, func});
   } else {
+    store_frames_left();
     a_.mov(x86::rdx, x86::rsi);
     a_.mov(x86::esi, imm(func));
     call_helper(reinterpret_cast<const void*>(&jit::call_function));
@@ -883,6 +888,7 @@ void X64Backend::call_indirect(uint32_t type, const FuncType& sig, uint32_t tabl
   a_.call(x86::r11);
   a_.jmp(done);
   a_.bind(other);
+  store_frames_left();
   a_.mov(x86::rdi, x86::r12);
   a_.mov(x86::rsi, x86::rax);
   a_.lea(x86::rdx, slot_mem(args));
@@ -930,6 +936,7 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   // call_function(ctx, func, args), tail-called (the return address is the caller's).
   for (const CallStub& c : call_stubs_) {
     a_.bind(c.label);
+    store_frames_left();
     a_.mov(x86::rdx, x86::rsi);
     a_.mov(x86::esi, imm(c.func));
     a_.mov(x86::rax, imm(reinterpret_cast<uint64_t>(&jit::call_function)));
@@ -985,8 +992,7 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   a_.bind(trap_exit_);
   a_.mov(x86::eax, 1);
   a_.bind(epilogue_);
-  a_.mov(x86::r11, x86::qword_ptr(x86::r12, static_cast<int32_t>(rt::kContextJitFramesLeft)));
-  a_.inc(x86::dword_ptr(x86::r11));
+  a_.inc(x86::r15d);
   a_.add(x86::rsp, imm(0x7FFFFFF0));
   patch_frame(a_.offset() - 4);
   a_.bind(frameless_exit_);
@@ -996,7 +1002,7 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
   // reported at the caller's call site as the interpreter does. Past the call depth, the
   // count that borrowed is put back first. The call to the runtime needs rsp aligned.
   a_.bind(too_deep_);
-  a_.inc(x86::dword_ptr(x86::r11));
+  a_.inc(x86::r15d);
   a_.bind(overflow_);
   const bool aligned = pushed_.size() % 2 == 1;
   if (!aligned) a_.sub(x86::rsp, 8);
@@ -1066,6 +1072,7 @@ std::optional<FunctionCode> X64Backend::adapter(uint32_t func, const FuncType& t
     else
       a_.mov(at, gp(c->params[i]));
   }
+  store_frames_left();
   a_.mov(x86::rdi, x86::r12);
   a_.mov(x86::esi, imm(func));
   a_.mov(x86::rdx, x86::rsp);
@@ -1116,6 +1123,9 @@ std::vector<uint8_t> make_host_entry() {
   const x86::Gp saved[] = {x86::rbx, x86::rbp, x86::r12, x86::r13, x86::r14, x86::r15};
   for (const x86::Gp& r : saved) a.push(r);
   a.sub(x86::rsp, 8);  // six pushes and the return address: 8 more for 16-byte alignment
+  // Generated code keeps the store's count of JIT frames left in r15 (x64_backend.h).
+  a.mov(x86::r15, x86::qword_ptr(x86::rdi, static_cast<int32_t>(rt::kContextJitFramesLeft)));
+  a.mov(x86::r15d, x86::dword_ptr(x86::r15));
   a.call(x86::rdx);
   a.add(x86::rsp, 8);
   for (auto r = std::rbegin(saved); r != std::rend(saved); ++r) a.pop(*r);

@@ -1,7 +1,7 @@
 // The x86-64 backend (backend.h), emitted with AsmJit's assembler. A single pass that keeps
 // values in registers (a Liftoff-style value cache):
 //
-// - Homes: the most used i32/i64 locals live in rbx, rbp, r14, r15 (callee-saved, so calls
+// - Homes: the most used i32/i64 locals live in rbx, rbp, r14 (callee-saved, so calls
 //   keep them), then in rsi, rdi, r8 if used inside loops and more than twice as often as
 //   the body calls, and the most used f32/f64 locals (by the same rule) in xmm8-xmm14, for
 //   the whole function; caller-saved homes are saved around calls. Other locals and the
@@ -15,8 +15,11 @@
 //   the frame.
 // - v128 values are never cached: they stay in their two frame slots (simd_x64.cc).
 // - Fixed: rsp addresses the frame ([rsp] the argument array when the function takes one,
-//   slot i at [rsp + 8 + 8i]), r12 the instance context, r13 memory 0's base; r11 and xmm15
-//   are scratch inside one instruction's code.
+//   slot i at [rsp + 8 + 8i]), r12 the instance context, r13 memory 0's base, r15 the
+//   store's count of JIT frames left (Store::jit_frames_left, which the host entry loads
+//   and which is stored back before any call that may enter wasm code again: each prologue
+//   decrements and each epilogue increments a register, not memory); r11 and xmm15 are
+//   scratch inside one instruction's code.
 // - Calls: see Convention below. A call's arguments go straight from the cache into the
 //   convention's registers (a parallel move), and its result stays in its register.
 // - An i32 in a general register is always zero-extended (every i32 reaches one through a
@@ -193,6 +196,8 @@ class X64Backend final : public Backend {
 
   // --- Code helpers (backend_x64.cc) -------------------------------------------------------
   void call_helper(const void* fn);
+  // Writes r15 back to Store::jit_frames_left, before a call through the runtime.
+  void store_frames_left();
   // A loop copying n 8-byte words from [from] to [to] (pointers in r10 and r9 once loaded);
   // uses rax, rcx, r9, r10: nothing may be cached in them.
   void copy_words(const x86::Mem& from, const x86::Mem& to, uint32_t n);
