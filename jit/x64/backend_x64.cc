@@ -88,9 +88,11 @@ void X64Backend::prologue(const FrameShape& f) {
   shape_ = f;
   homes_.assign(f.local_slots, -1);
   // A home in a caller-saved register costs a store and a load per call: worth it only for
-  // a local used more than twice as often as the body calls.
+  // a local used more than twice as often as the body calls. A body without calls pays
+  // nothing for one, so every local it uses may have one.
   const uint32_t saved_home_weight =
-      std::max(kSavedHomeWeight, std::min(f.call_weight, 1u << 30) * 2 + 1);
+      f.call_weight == 0 ? 1
+                         : std::max(kSavedHomeWeight, std::min(f.call_weight, 1u << 30) * 2 + 1);
   std::vector<const LocalInfo*> ints, floats;
   for (const LocalInfo& l : f.locals) {
     if (l.weight == 0) continue;
