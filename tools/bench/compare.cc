@@ -484,6 +484,7 @@ struct Entry {
   std::string name;
   std::string command;       // startup: the whole command; load: the --load-compare command
   Engine* engine = nullptr;  // load of a wrun engine, in this process
+  std::vector<std::string> argv;  // startup of wrun: its arguments, run without a shell
 };
 
 struct Measured {
@@ -705,8 +706,9 @@ int run_comparison(const CompareSettings& s) {
   // Load: compile and instantiate, in this process for wrun, through the command otherwise.
   std::vector<Entry> load_entries;
   for (size_t i = 0; i < cmp.columns.size(); ++i)
-    if (engines[i]) load_entries.push_back({cmp.columns[i].name, "", engines[i].get()});
-  for (const NamedCommand& c : s.load_compare) load_entries.push_back({c.name, c.command, nullptr});
+    if (engines[i]) load_entries.push_back({cmp.columns[i].name, "", engines[i].get(), {}});
+  for (const NamedCommand& c : s.load_compare)
+    load_entries.push_back({c.name, c.command, nullptr, {}});
   // Ratios are to the first --load-compare: the outside reference.
   const size_t load_ref = s.load_compare.empty() ? 0 : load_entries.size() - s.load_compare.size();
   std::vector<Measured> loads;
@@ -729,17 +731,20 @@ int run_comparison(const CompareSettings& s) {
   for (const ComparisonColumn& c : cmp.columns) {
     if (c.name == ref_name) startup_ref = startup_entries.size();
     if (!c.command.empty()) {
-      startup_entries.push_back({c.name, c.command, nullptr});
+      startup_entries.push_back({c.name, c.command, nullptr, {}});
       continue;
     }
     const std::string wrun = shell_quote(s.wrun_path) + " --engine " + c.engine;
     startup_entries.push_back(
-        {c.name, wrun + " --dir=. --preload bench=" + shell_quote(stub.path()), nullptr});
-    startup_legend.push_back(
-        {"  " + c.name + " (startup)", wrun + " --dir=. --preload bench=STUB BENCHMARK.wasm"});
+        {c.name,
+         "",
+         nullptr,
+         {s.wrun_path, "--engine", c.engine, "--dir=.", "--preload", "bench=" + stub.path()}});
+    startup_legend.push_back({"  " + c.name + " (startup)",
+                              wrun + " --dir=. --preload bench=STUB BENCHMARK.wasm (no shell)"});
   }
-  // What starting a process through the shell costs; every row includes it.
-  startup_entries.push_back({"sh", "true", nullptr});
+  // What starting a process through the shell costs; the command rows include it.
+  startup_entries.push_back({"sh", "true", nullptr, {}});
   std::vector<Measured> startups;
   if (!s.startup.empty() && stub.path().empty())
     return bad("cannot write the bench.start/bench.end stub to the temporary folder");
@@ -753,11 +758,17 @@ int run_comparison(const CompareSettings& s) {
       continue;
     }
     const std::string dir = fs::path(t.path).parent_path().string();
-    const std::string file = shell_quote(fs::path(t.path).filename().string());
+    const std::string name = fs::path(t.path).filename().string();
     startups.push_back({t, interleave(startup_entries.size(), s.startup_runs, [&](size_t i) {
+                          const Entry& e = startup_entries[i];
+                          if (!e.argv.empty()) {
+                            std::vector<std::string> argv = e.argv;
+                            argv.push_back(name);
+                            return run_program(argv, dir);
+                          }
                           const bool shell_only = i + 1 == startup_entries.size();
-                          const std::string& command = startup_entries[i].command;
-                          return run_process(shell_only ? command : command + " " + file, dir);
+                          return run_process(
+                              shell_only ? e.command : e.command + " " + shell_quote(name), dir);
                         })});
   }
 
@@ -818,8 +829,9 @@ int run_comparison(const CompareSettings& s) {
                       "(module (func (export \"start\")) (func (export \"end\"))), "
                       "in a temporary file, for bench.start/bench.end"});
     legend.push_back({"  sh (startup)",
-                      "/bin/sh -c 'exec true': the shell's share of every "
-                      "startup row (each runs as sh -c 'cd DIR && exec CMD')"});
+                      "/bin/sh -c 'exec true': the shell's share of each command's "
+                      "startup row (those run as sh -c 'cd DIR && exec CMD'; wrun's start "
+                      "without a shell)"});
   }
   head += format_table(legend, 2);
 

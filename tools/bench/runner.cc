@@ -4,13 +4,16 @@
 #ifdef _WIN32
 #include <io.h>
 #else
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #endif
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -337,6 +340,47 @@ Outcome run_process(const std::string& command, const std::string& dir) {
   Outcome outcome;
   outcome.runs.push_back(t);
   return outcome;
+}
+
+Outcome run_program(const std::vector<std::string>& argv, const std::string& dir) {
+#ifdef _WIN32
+  std::string command;
+  for (const std::string& a : argv) command += (command.empty() ? "" : " ") + shell_quote(a);
+  return run_process(command, dir);
+#else
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return fail(Outcome::Status::Missing, "no folder " + dir);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  for (int fd : {0, 1, 2})
+    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  const auto t0 = Clock::now();
+  pid_t pid = 0;
+  const int err = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int status = 0;
+  if (err == 0) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  Timing t;
+  t.total_s = secs(Clock::now() - t0);
+  posix_spawn_file_actions_destroy(&actions);
+  if (err != 0)
+    return fail(Outcome::Status::Failed, "cannot start " + argv[0] + ": " + std::strerror(err));
+  if (status != 0) {
+    std::string why = "status " + std::to_string(status);
+    if (WIFEXITED(status)) why = "exit status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) why = "killed by signal " + std::to_string(WTERMSIG(status));
+    return fail(Outcome::Status::Failed, "failed (" + why + "): " + argv[0]);
+  }
+  Outcome outcome;
+  outcome.runs.push_back(t);
+  return outcome;
+#endif
 }
 
 }  // namespace wrun::bench

@@ -47,6 +47,10 @@ Outcome run_baseline(const std::string& command, const std::string& wasm_path, i
 // --startup: runs `command` (a shell command) in `dir` once, output discarded, and returns
 // its whole time from before the shell starts to after it exits, in Timing::total_s.
 Outcome run_process(const std::string& command, const std::string& dir);
+// --startup of wrun itself: runs argv[0] with argv in `dir` without a shell (posix_spawn;
+// elsewhere through run_process), output discarded, and returns the time from before the
+// process is created to after it exits.
+Outcome run_program(const std::vector<std::string>& argv, const std::string& dir);
 
 // The shell spelling of `s` as one word.
 std::string shell_quote(const std::string& s);
