@@ -157,10 +157,8 @@ void X64Backend::prologue(const FrameShape& f) {
       const Reg r = direct_->params[i];
       if (has_home(l.slot)) {
         into_homes.push_back({static_cast<Reg>(homes_[l.slot]), Loc::Reg, r, 0, l.slot, l.type});
-      } else if (is_xmm(r)) {
-        a_.movq(slot_mem(l.slot), xmm(r));
       } else {
-        a_.mov(slot_mem(l.slot), gp(r));
+        store_reg(slot_mem(l.slot), r);
       }
     }
     move_into_registers(std::move(into_homes));
@@ -206,21 +204,7 @@ void X64Backend::prologue(const FrameShape& f) {
     }
     for (const LocalInfo& l : f.locals) {
       if (l.slot >= f.param_slots || !has_home(l.slot)) continue;
-      const Reg h = static_cast<Reg>(homes_[l.slot]);
-      switch (l.type) {
-        case ValType::I32:
-          a_.mov(x86::gpd(h), arg(l.slot, 4));
-          break;
-        case ValType::I64:
-          a_.mov(gp(h), arg(l.slot, 8));
-          break;
-        case ValType::F32:
-          a_.movss(xmm(h), arg(l.slot, 4));
-          break;
-        default:
-          a_.movsd(xmm(h), arg(l.slot, 8));
-          break;
-      }
+      load_value(static_cast<Reg>(homes_[l.slot]), l.type, arg(l.slot, 8));
     }
   }
   for (uint32_t s = f.param_slots; s < f.local_slots; ++s) {
@@ -271,32 +255,15 @@ void X64Backend::array_entry(const Convention& c) {
   a_.push(x86::rsi);  // the array, for the result; also aligns rsp for the call
   a_.mov(x86::r11, x86::rsi);
   for (size_t i = 0; i < c.params.size(); ++i) {
-    const Reg r = c.params[i];
-    const auto at = static_cast<int32_t>(i * 8);
-    switch (shape_.type->params[i]) {
-      case ValType::I32:
-        a_.mov(x86::gpd(r), x86::dword_ptr(x86::r11, at));
-        break;
-      case ValType::F32:
-        a_.movss(xmm(r), x86::dword_ptr(x86::r11, at));
-        break;
-      case ValType::F64:
-        a_.movsd(xmm(r), x86::qword_ptr(x86::r11, at));
-        break;
-      default:
-        a_.mov(gp(r), x86::qword_ptr(x86::r11, at));
-        break;
-    }
+    load_value(c.params[i], shape_.type->params[i],
+               x86::qword_ptr(x86::r11, static_cast<int32_t>(i * 8)));
   }
   a_.call(body_);
   a_.pop(x86::rsi);
   if (c.result) {
     a_.test(x86::eax, x86::eax);
     a_.jnz(out);
-    if (is_xmm(*c.result))
-      a_.movq(x86::qword_ptr(x86::rsi), xmm(*c.result));
-    else
-      a_.mov(x86::qword_ptr(x86::rsi), gp(*c.result));
+    store_reg(x86::qword_ptr(x86::rsi), *c.result);
   }
   a_.bind(out);
   a_.ret();
@@ -314,6 +281,25 @@ void X64Backend::move_reg(Reg dst, Reg src) {
     a_.movq(gp(dst), xmm(src));
   else
     a_.mov(gp(dst), gp(src));
+}
+
+void X64Backend::load_value(Reg r, ValType t, x86::Mem from) {
+  const bool is32 = t == ValType::I32 || t == ValType::F32;
+  from.setSize(is32 ? 4 : 8);
+  if (!is_xmm(r))
+    a_.mov(is32 ? x86::gpd(r) : gp(r), from);
+  else if (is32)
+    a_.movss(xmm(r), from);
+  else
+    a_.movsd(xmm(r), from);
+}
+
+void X64Backend::store_reg(x86::Mem to, Reg r) {
+  to.setSize(8);
+  if (is_xmm(r))
+    a_.movq(to, xmm(r));
+  else
+    a_.mov(to, gp(r));
 }
 
 void X64Backend::move_into_registers(std::vector<RegMove> moves) {
@@ -354,12 +340,7 @@ void X64Backend::move_into_registers(std::vector<RegMove> moves) {
         a_.movq(xmm(m.dst), x86::r11);
       }
     } else if (m.from == Loc::Mem) {
-      if (!is_xmm(m.dst))
-        a_.mov(is32 ? x86::gpd(m.dst) : gp(m.dst), slot_mem(m.slot, is32 ? 4 : 8));
-      else if (is32)
-        a_.movss(xmm(m.dst), slot_mem(m.slot, 4));
-      else
-        a_.movsd(xmm(m.dst), slot_mem(m.slot, 8));
+      load_value(m.dst, m.type, slot_mem(m.slot));
     }
   }
 }
@@ -418,10 +399,8 @@ void X64Backend::ret(uint32_t src) {
   // Registers and small constants first; then what goes through rax.
   for (uint32_t i = 0; i < shape_.result_slots; ++i) {
     const Value& v = val(src + i);
-    if (v.loc == Loc::Reg && is_xmm(v.reg))
-      a_.movq(out(i), xmm(v.reg));
-    else if (v.loc == Loc::Reg)
-      a_.mov(out(i), gp(v.reg));
+    if (v.loc == Loc::Reg)
+      store_reg(out(i), v.reg);
     else if (v.loc == Loc::Const && fits_i32(v.bits))
       a_.mov(out(i), imm(static_cast<int32_t>(v.bits)));
   }
@@ -781,11 +760,7 @@ void X64Backend::call_helper(const void* fn) {
 
 void X64Backend::spill_homes_for_call() {
   for (size_t i = 0; i < saved_homes_.size(); ++i) {
-    const Reg r = saved_homes_[i];
-    if (is_xmm(r))
-      a_.movq(slot_mem(saved_home_slots_[i]), xmm(r));
-    else
-      a_.mov(slot_mem(saved_home_slots_[i]), gp(r));
+    store_reg(slot_mem(saved_home_slots_[i]), saved_homes_[i]);
   }
 }
 
@@ -895,15 +870,8 @@ void X64Backend::call_indirect(uint32_t type, const FuncType& sig, uint32_t tabl
   a_.mov(x86::rsi, x86::rax);
   a_.lea(x86::rdx, slot_mem(args));
   call_helper(reinterpret_cast<const void*>(&jit::call_ref));
-  if (c && c->result) {  // the result where the direct call leaves it (moves keep the flags)
-    const ValType t = sig.results[0];
-    const bool wide = t != ValType::I32 && t != ValType::F32;
-    if (is_xmm(*c->result))
-      a_.emit(wide ? x86::Inst::kIdMovsd : x86::Inst::kIdMovss, xmm(*c->result),
-              slot_mem(args, wide ? 8 : 4));
-    else
-      a_.mov(wide ? gp(*c->result) : x86::gpd(*c->result), slot_mem(args, wide ? 8 : 4));
-  }
+  // The result where the direct call leaves it (a load keeps the flags).
+  if (c && c->result) load_value(*c->result, sig.results[0], slot_mem(args));
   a_.bind(done);
   a_.test(x86::eax, x86::eax);
   a_.jnz(unwind_label(offset));
@@ -1067,13 +1035,8 @@ std::optional<FunctionCode> X64Backend::adapter(uint32_t func, const FuncType& t
   const auto bytes = static_cast<int32_t>(slots * 8 + (slots % 2 == 0 ? 8 : 0));
   asmjit::Label out = a_.newLabel();
   a_.sub(x86::rsp, bytes);
-  for (size_t i = 0; i < c->params.size(); ++i) {
-    const x86::Mem at = x86::qword_ptr(x86::rsp, static_cast<int32_t>(i * 8));
-    if (is_xmm(c->params[i]))
-      a_.movq(at, xmm(c->params[i]));
-    else
-      a_.mov(at, gp(c->params[i]));
-  }
+  for (size_t i = 0; i < c->params.size(); ++i)
+    store_reg(x86::qword_ptr(x86::rsp, static_cast<int32_t>(i * 8)), c->params[i]);
   store_frames_left();
   a_.mov(x86::rdi, x86::r12);
   a_.mov(x86::esi, imm(func));
@@ -1082,20 +1045,7 @@ std::optional<FunctionCode> X64Backend::adapter(uint32_t func, const FuncType& t
   if (c->result) {
     a_.test(x86::eax, x86::eax);
     a_.jnz(out);
-    switch (type.results[0]) {
-      case ValType::I32:
-        a_.mov(x86::edx, x86::dword_ptr(x86::rsp));
-        break;
-      case ValType::F32:
-        a_.movss(x86::xmm0, x86::dword_ptr(x86::rsp));
-        break;
-      case ValType::F64:
-        a_.movsd(x86::xmm0, x86::qword_ptr(x86::rsp));
-        break;
-      default:
-        a_.mov(x86::rdx, x86::qword_ptr(x86::rsp));
-        break;
-    }
+    load_value(*c->result, type.results[0], x86::ptr(x86::rsp));
   }
   a_.bind(out);
   a_.add(x86::rsp, bytes);

@@ -84,10 +84,7 @@ void X64Backend::claim(Reg r) {
 void X64Backend::write_back(uint32_t s) {
   Value& v = val(s);
   if (v.loc == Loc::Reg) {
-    if (is_xmm(v.reg))
-      a_.movq(slot_mem(s), xmm(v.reg));
-    else
-      a_.mov(slot_mem(s), gp(v.reg));
+    store_reg(slot_mem(s), v.reg);
   } else if (v.loc == Loc::Const) {
     if (fits_i32(v.bits)) {
       a_.mov(slot_mem(s), asmjit::imm(static_cast<int32_t>(v.bits)));

@@ -216,6 +216,10 @@ class X64Backend final : public Backend {
   // through r11 or xmm15), then constants and loads.
   void move_into_registers(std::vector<RegMove> moves);
   void move_reg(Reg dst, Reg src);
+  // A value of type t from memory into r (an i32 or f32 as 32 bits: zero-extended in a
+  // general register), and a register's 8 bytes to memory.
+  void load_value(Reg r, ValType t, x86::Mem from);
+  void store_reg(x86::Mem to, Reg r);
   // The array-call entry of a function whose direct calls use registers: it loads the
   // arguments from the array, calls the body and stores the result.
   void array_entry(const Convention& c);
