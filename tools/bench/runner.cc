@@ -48,6 +48,16 @@ int close_pipe(std::FILE* p) { return ::pclose(p); }
 
 double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// How a child process ended, for messages: its exit status, the signal that killed it, or
+// the raw status.
+std::string wait_status_text(int status) {
+#ifndef _WIN32
+  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+#endif
+  return "status " + std::to_string(status);
+}
+
 Outcome fail(Outcome::Status status, std::string message) {
   Outcome o;
   o.status = status;
@@ -290,10 +300,8 @@ Outcome run_baseline(const std::string& command, const std::string& wasm_path, i
     };
     std::optional<double> measured = field(required);
     if (status != 0 || !measured) {
-      std::string why = "status " + std::to_string(status);
+      std::string why = wait_status_text(status);
 #ifndef _WIN32
-      if (WIFEXITED(status)) why = "exit status " + std::to_string(WEXITSTATUS(status));
-      if (WIFSIGNALED(status)) why = "killed by signal " + std::to_string(WTERMSIG(status));
       // The shell's own status for a program it cannot find or run (node not installed...).
       if (WIFEXITED(status) && WEXITSTATUS(status) == 127) why = "command not found";
       if (WIFEXITED(status) && WEXITSTATUS(status) == 126) why = "command not executable";
@@ -329,10 +337,8 @@ Outcome run_process(const std::string& command, const std::string& dir) {
   Timing t;
   t.total_s = secs(Clock::now() - t0);
   if (status != 0) {
-    std::string why = "status " + std::to_string(status);
+    std::string why = wait_status_text(status);
 #ifndef _WIN32
-    if (WIFEXITED(status)) why = "exit status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) why = "killed by signal " + std::to_string(WTERMSIG(status));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) why = "command not found";
 #endif
     return fail(Outcome::Status::Failed, "failed (" + why + "): " + shell);
@@ -372,10 +378,7 @@ Outcome run_program(const std::vector<std::string>& argv, const std::string& dir
   if (err != 0)
     return fail(Outcome::Status::Failed, "cannot start " + argv[0] + ": " + std::strerror(err));
   if (status != 0) {
-    std::string why = "status " + std::to_string(status);
-    if (WIFEXITED(status)) why = "exit status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) why = "killed by signal " + std::to_string(WTERMSIG(status));
-    return fail(Outcome::Status::Failed, "failed (" + why + "): " + argv[0]);
+    return fail(Outcome::Status::Failed, "failed (" + wait_status_text(status) + "): " + argv[0]);
   }
   Outcome outcome;
   outcome.runs.push_back(t);
