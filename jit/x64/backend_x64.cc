@@ -151,7 +151,7 @@ void X64Backend::prologue(const FrameShape& f) {
   if (direct_) {
     // The parameters, from their registers: the unhomed ones to their slots first, as the
     // moves into homes may overwrite parameter registers (rsi, rdi and r8 are both).
-    std::vector<RegMove> into_homes;
+    RegMoves into_homes;
     for (uint32_t i = 0; i < f.type->params.size(); ++i) {
       const LocalInfo& l = f.locals[i];
       const Reg r = direct_->params[i];
@@ -161,7 +161,7 @@ void X64Backend::prologue(const FrameShape& f) {
         store_reg(slot_mem(l.slot), r);
       }
     }
-    move_into_registers(std::move(into_homes));
+    move_into_registers(into_homes);
   } else {
     a_.mov(x86::qword_ptr(x86::rsp), x86::rsi);
     if (has_memory_) {
@@ -302,8 +302,8 @@ void X64Backend::store_reg(x86::Mem to, Reg r) {
     a_.mov(to, gp(r));
 }
 
-void X64Backend::move_into_registers(std::vector<RegMove> moves) {
-  std::vector<RegMove*> pending;
+void X64Backend::move_into_registers(RegMoves& moves) {
+  InlineList<RegMove*, kMaxRegisterParams> pending;
   for (RegMove& m : moves)
     if (m.from == Loc::Reg && m.reg != m.dst) pending.push_back(&m);
   while (!pending.empty()) {
@@ -781,7 +781,7 @@ void X64Backend::call(uint32_t func, const FuncType& type, uint32_t args, uint32
     settle();
     // Where each argument is now: the moves into the convention's registers read them after
     // the rest of the cache is written back (moves and stores only: registers keep values).
-    std::vector<RegMove> moves;
+    RegMoves moves;
     for (uint32_t i = 0; i < c->params.size(); ++i) {
       const Value& v = val(args + i);
       moves.push_back({c->params[i], v.loc, v.reg, v.bits, args + i, type.params[i]});
@@ -789,7 +789,7 @@ void X64Backend::call(uint32_t func, const FuncType& type, uint32_t args, uint32
     live_height_ = args;  // the arguments travel in registers: their slots are not written
     flush(/*forget=*/true);
     spill_homes_for_call();
-    move_into_registers(std::move(moves));
+    move_into_registers(moves);
     asmjit::Label unlinked = a_.newLabel();  // linking always points it elsewhere
     a_.call(unlinked);
     calls_.push_back({static_cast<uint32_t>(a_.offset() - 4), func, true});
@@ -854,10 +854,10 @@ void X64Backend::call_indirect(uint32_t type, const FuncType& sig, uint32_t tabl
   a_.jz(other);
   if (c) {
     a_.mov(x86::r11, x86::qword_ptr(x86::rax, func_field(&rt::FuncInst::code)));
-    std::vector<RegMove> moves;
+    RegMoves moves;
     for (uint32_t i = 0; i < c->params.size(); ++i)
       moves.push_back({c->params[i], Loc::Mem, 0, 0, args + i, sig.params[i]});
-    move_into_registers(std::move(moves));
+    move_into_registers(moves);
   } else {
     a_.mov(x86::rdi, x86::r12);
     a_.lea(x86::rsi, slot_mem(args));
@@ -929,19 +929,13 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     reload_homes_after_call();
     a_.jmp(p.back);
   }
-  for (const TrapStub& s : stubs_) {
-    a_.bind(s.label);
-    a_.mov(x86::rdi, x86::r12);
-    a_.mov(x86::esi, imm(static_cast<uint32_t>(s.kind)));
-    a_.mov(x86::edx, imm(shape_.func_index));
-    a_.mov(x86::ecx, imm(s.offset));
-    call_helper(reinterpret_cast<const void*>(&raise_trap));
-    a_.jmp(trap_exit_);
-  }
-  if (!sites_.empty()) {
-    // Where the fault handler resumes a faulting memory access (runtime/fault_handler.h):
-    // with the frame as it was, so the trap leaves through the epilogue and the callers'
-    // unwinding like any other, each adding its frame to the backtrace.
+  // Each trap and unwind site has a stub of two or three instructions that names its wasm
+  // offset and jumps back to one shared tail per kind, which calls the runtime: call sites
+  // are many (one unwind stub each), so the tails are written once per function.
+  if (!sites_.empty() || !stubs_.empty()) {
+    // Where the fault handler resumes a faulting memory access (runtime/fault_handler.h), and
+    // where trap stubs go: with the frame as it was, so the trap leaves through the epilogue
+    // and the callers' unwinding like any other, each adding its frame to the backtrace.
     static_assert(rt::kLandingReasonRegister == 10 && rt::kLandingSourceRegister == 11);
     a_.bind(fault_landing_);
     a_.mov(x86::rdi, x86::r12);
@@ -950,14 +944,25 @@ FunctionCode X64Backend::finish(uint32_t frame_slots) {
     a_.mov(x86::ecx, x86::r11d);
     call_helper(reinterpret_cast<const void*>(&raise_trap));
     a_.jmp(trap_exit_);
+    for (const TrapStub& s : stubs_) {
+      a_.bind(s.label);
+      a_.mov(x86::r10d, imm(static_cast<uint32_t>(s.kind)));
+      a_.mov(x86::r11d, imm(s.offset));
+      a_.jmp(fault_landing_);
+    }
   }
-  for (const UnwindStub& u : unwinds_) {
-    a_.bind(u.label);
+  if (!unwinds_.empty()) {
+    asmjit::Label unwind = a_.newLabel();
+    a_.bind(unwind);
     a_.mov(x86::rdi, x86::r12);
     a_.mov(x86::esi, imm(shape_.func_index));
-    a_.mov(x86::edx, imm(u.offset));
     call_helper(reinterpret_cast<const void*>(&unwind_frame));
     a_.jmp(trap_exit_);
+    for (const UnwindStub& u : unwinds_) {
+      a_.bind(u.label);
+      a_.mov(x86::edx, imm(u.offset));
+      a_.jmp(unwind);
+    }
   }
   a_.bind(trap_exit_);
   a_.mov(x86::eax, 1);

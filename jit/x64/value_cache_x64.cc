@@ -12,20 +12,6 @@ constexpr Reg kXmmTemps[] = {16, 17, 18, 19, 20, 21, 22, 23};
 
 }  // namespace
 
-void X64Backend::lock(uint32_t s) {
-  const Value& v = val(s);
-  if (v.loc == Loc::Reg && !has_home(s)) set_locked(v.reg, true);
-}
-
-void X64Backend::unmap(uint32_t s) {
-  if (has_home(s)) return;
-  Value& v = val(s);
-  if (is_temp(s)) regs_[v.reg].slot = kNoSlot;  // stays locked for this instruction
-  if (s == flags_slot_) flags_slot_ = kNoSlot;
-  v.loc = Loc::Mem;
-  v.dirty = false;
-}
-
 void X64Backend::map(uint32_t s, Reg r) {
   unmap(s);
   regs_[r].slot = s;

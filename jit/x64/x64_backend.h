@@ -47,6 +47,34 @@ using Reg = uint8_t;
 constexpr Reg kXmmBase = 16;
 constexpr uint32_t kNoSlot = UINT32_MAX;
 
+// At most N elements, stored inline: the lists built at every call site (a convention's
+// registers, the moves of its arguments) must not cost an allocation each.
+template <class T, size_t N>
+class InlineList {
+ public:
+  void push_back(const T& v) {
+    if (size_ == N) throw BackendLimit("jit: inline list overflow");
+    items_[size_++] = v;
+  }
+  void erase(T* at) {
+    std::move(at + 1, end(), at);
+    --size_;
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T& operator[](size_t i) { return items_[i]; }
+  const T& operator[](size_t i) const { return items_[i]; }
+  T& front() { return items_[0]; }
+  T* begin() { return items_.data(); }
+  T* end() { return items_.data() + size_; }
+  const T* begin() const { return items_.data(); }
+  const T* end() const { return items_.data() + size_; }
+
+ private:
+  std::array<T, N> items_{};
+  size_t size_ = 0;
+};
+
 class X64Backend final : public Backend {
  public:
   X64Backend(const rt::ContextLayout& layout, uint32_t num_imported_funcs, bool has_memory);
@@ -101,8 +129,9 @@ class X64Backend final : public Backend {
   // and return one result in rdx or xmm0 (eax stays the status: 0, or 1 with a trap
   // pending); r12 and r13 are the caller's, already set. Other signatures (v128, more
   // arguments, several results) use the array convention, as every other caller does.
+  static constexpr size_t kMaxRegisterParams = 6 + 8;
   struct Convention {
-    std::vector<Reg> params;  // by parameter
+    InlineList<Reg, kMaxRegisterParams> params;  // by parameter
     std::optional<Reg> result;
   };
   static std::optional<Convention> convention(const FuncType& type);
@@ -154,8 +183,21 @@ class X64Backend final : public Backend {
     return v.loc == Loc::Reg && !has_home(s) && regs_[v.reg].slot != s;
   }
   void detach_aliases(Reg home, uint32_t keep);
-  void lock(uint32_t s);  // keeps s's register, if any, for this instruction
-  void unmap(uint32_t s);
+  // Keeps s's register, if any, for this instruction. Inline with unmap: they run several
+  // times per instruction compiled.
+  void lock(uint32_t s) {
+    const Value& v = val(s);
+    if (v.loc == Loc::Reg && !has_home(s)) set_locked(v.reg, true);
+  }
+  void unmap(uint32_t s) {
+    if (has_home(s)) return;
+    Value& v = val(s);
+    if (v.loc == Loc::Reg && regs_[v.reg].slot == s)
+      regs_[v.reg].slot = kNoSlot;  // stays locked for this instruction
+    if (s == flags_slot_) flags_slot_ = kNoSlot;
+    v.loc = Loc::Mem;
+    v.dirty = false;
+  }
   void map(uint32_t s, Reg r);  // s's value is now in temporary r (dirty)
   Reg alloc(bool want_xmm);
   void claim(Reg r);  // frees r for this instruction's own use
@@ -214,7 +256,8 @@ class X64Backend final : public Backend {
   // All of `moves` (distinct destinations) at once, as if every source were read first:
   // register moves in an order that reads a register before overwriting it (a cycle goes
   // through r11 or xmm15), then constants and loads.
-  void move_into_registers(std::vector<RegMove> moves);
+  using RegMoves = InlineList<RegMove, kMaxRegisterParams>;
+  void move_into_registers(RegMoves& moves);
   void move_reg(Reg dst, Reg src);
   // A value of type t from memory into r (an i32 or f32 as 32 bits: zero-extended in a
   // general register), and a register's 8 bytes to memory.
