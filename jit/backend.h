@@ -44,7 +44,7 @@ struct BackendLimit : std::runtime_error {
 struct LocalInfo {
   uint32_t slot = 0;
   ValType type = ValType::I32;
-  uint32_t weight = 0;
+  uint32_t weight = 0;  // 0 exactly when no instruction names the local
 };
 
 // What a function's prologue must know (its frame's size comes at the end, with finish).

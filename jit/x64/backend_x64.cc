@@ -21,6 +21,7 @@ namespace {
 constexpr Reg kCalleeSavedHomes[] = {3, 5, 14};            // rbx, rbp, r14
 constexpr Reg kCallerSavedHomes[] = {6, 7, 8};             // rsi, rdi, r8: also temporaries
 constexpr Reg kXmmHomes[] = {24, 25, 26, 27, 28, 29, 30};  // xmm8-xmm14
+constexpr Reg kFramesLeftRegister = 15;                    // r15 (x64_backend.h)
 // Homes that must be saved and restored around every call go only to locals used at least
 // this much (a use inside a loop weighs 4), and more than twice as much as the calls weigh.
 constexpr uint32_t kSavedHomeWeight = 4;
@@ -111,11 +112,16 @@ void X64Backend::prologue(const FrameShape& f) {
     }
   };
   size_t next = 0;
-  for (Reg r : kCalleeSavedHomes) {
-    if (next == ints.size()) break;
+  auto give_pushed_home = [&](Reg r) {
+    if (next == ints.size()) return;
     give_home(*ints[next++], r, false);
     pushed_.push_back(r);
-  }
+  };
+  for (Reg r : kCalleeSavedHomes) give_pushed_home(r);
+  // A body without calls needs the count of frames left only at entry and exit: r15 can be
+  // a home too, pushed with the count in it (the depth check below still sees the count)
+  // and popped with it on every way out.
+  if (f.call_weight == 0) give_pushed_home(kFramesLeftRegister);
   gp_temps_.assign(std::begin(kGpTemps), std::end(kGpTemps));
   for (Reg r : kCallerSavedHomes) {
     if (next < ints.size() && ints[next]->weight >= saved_home_weight)
@@ -157,7 +163,7 @@ void X64Backend::prologue(const FrameShape& f) {
       const Reg r = direct_->params[i];
       if (has_home(l.slot)) {
         into_homes.push_back({static_cast<Reg>(homes_[l.slot]), Loc::Reg, r, 0, l.slot, l.type});
-      } else {
+      } else if (l.weight != 0) {  // a parameter no instruction names is never read
         store_reg(slot_mem(l.slot), r);
       }
     }

@@ -2,10 +2,10 @@
 // values in registers (a Liftoff-style value cache):
 //
 // - Homes: the most used i32/i64 locals live in rbx, rbp, r14 (callee-saved, so calls
-//   keep them), then in rsi, rdi, r8 if used inside loops and more than twice as often as
-//   the body calls, and the most used f32/f64 locals (by the same rule) in xmm8-xmm14, for
-//   the whole function; caller-saved homes are saved around calls. Other locals and the
-//   operand stack live in frame slots.
+//   keep them; in a body without calls, r15 too, see below), then in rsi, rdi, r8 if used
+//   inside loops and more than twice as often as the body calls, and the most used f32/f64
+//   locals (by the same rule) in xmm8-xmm14, for the whole function; caller-saved homes
+//   are saved around calls. Other locals and the operand stack live in frame slots.
 // - The cache: between control-flow points a slot's current value may be in a temporary
 //   register (r9, r10, rax, rdx, rcx and the unused homes; xmm0-xmm7), a local's home (after
 //   local.get, until the local changes), a constant not yet written, or the
@@ -18,8 +18,9 @@
 //   slot i at [rsp + 8 + 8i]), r12 the instance context, r13 memory 0's base, r15 the
 //   store's count of JIT frames left (Store::jit_frames_left, which the host entry loads
 //   and which is stored back before any call that may enter wasm code again: each prologue
-//   decrements and each epilogue increments a register, not memory); r11 and xmm15 are
-//   scratch inside one instruction's code.
+//   decrements and each epilogue increments a register, not memory). A body without calls
+//   needs the count only in its prologue: it pushes r15 there, after which r15 is a home,
+//   and pops it on the way out. r11 and xmm15 are scratch inside one instruction's code.
 // - Calls: see Convention below. A call's arguments go straight from the cache into the
 //   convention's registers (a parallel move), and its result stays in its register.
 // - An i32 in a general register is always zero-extended (every i32 reaches one through a
