@@ -825,3 +825,44 @@
 (assert_return (invoke "indirect6" (i32.const 1)) (i64.const 654321))
 (assert_trap (invoke "indirect6" (i32.const 2)) "indirect call type mismatch")
 (assert_trap (invoke "indirect6" (i32.const 3)) "uninitialized element")
+
+;; A body without calls keeps r15 (the count of JIT frames left) pushed and uses it as a fourth
+;; pushed home: $mix has five integer locals live across its loop. Its exits, by return and
+;; by trap, must give every caller its count back: 100,000 calls of it and then recursion
+;; still end where max_call_depth says, not earlier or never.
+(module
+  (func $mix (param $n i32) (result i32) (local $a i32) (local $b i32) (local $c i32) (local $d i32)
+    (local.set $a (i32.const 1)) (local.set $b (i32.const 2))
+    (local.set $c (i32.const 3)) (local.set $d (i32.const 4))
+    (block $out
+      (loop $l
+        (br_if $out (i32.eqz (local.get $n)))
+        (local.set $a (i32.add (local.get $a) (local.get $b)))
+        (local.set $b (i32.xor (local.get $b) (local.get $c)))
+        (local.set $c (i32.add (local.get $c) (local.get $d)))
+        (local.set $d (i32.add (local.get $d) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (if (i32.eq (local.get $d) (i32.const 14)) (then unreachable))
+    (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d))))
+  (func $deep (export "deep") (param $k i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $k))
+      (then (i32.const 0))
+      (else (i32.add (call $mix (i32.const 3)) (call $deep (i32.sub (local.get $k) (i32.const 1)))))))
+  (func (export "many-leaves") (result i32) (local $i i32) (local $sum i32)
+    (local.set $i (i32.const 100000))
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum) (call $mix (i32.const 1))))
+      (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+    (i32.add (local.get $sum) (call $deep (i32.const 1000))))
+  (func $forever (export "mix-forever") (result i32)
+    (i32.add (call $mix (i32.const 2)) (call $forever)))
+  ;; $d ends at 4 + 4 + 3 + 2 + 1: the leaf traps with r15 holding a local.
+  (func (export "mix-trap") (result i32)
+    (i32.add (call $mix (i32.const 4)) (call $deep (i32.const 10))))
+)
+(assert_return (invoke "deep" (i32.const 1000)) (i32.const 51000))
+(assert_return (invoke "many-leaves") (i32.const 1651000))
+(assert_exhaustion (invoke "mix-forever") "call stack exhausted")
+(assert_trap (invoke "mix-trap") "unreachable")
+(assert_return (invoke "deep" (i32.const 1000)) (i32.const 51000))
