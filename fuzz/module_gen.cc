@@ -513,9 +513,7 @@ class BodyGen {
       }
       case 4: case 5: case 6: {
         if (ni < 0) return ref_expr(t, depth);
-        const SimpleOp& s = pick(op_tables().numeric[ni]);
-        for (int i = 0; i < s.num_params; ++i) expr(s.params[i], depth + 1);
-        return emit(s.op);
+        return numeric_op(pick(op_tables().numeric[ni]), depth);
       }
       case 7: {
         if (ni < 0 || !m_.has_memory) return ref_expr(t, depth);
@@ -539,19 +537,44 @@ class BodyGen {
         if (t == ValType::I32) return i32_special(depth);
         if (ni >= 0) {
           // A comparison or conversion feeding a numeric op of type t.
-          const SimpleOp& s = pick(op_tables().numeric[ni]);
-          for (int i = 0; i < s.num_params; ++i) expr(s.params[i], depth + 1);
-          return emit(s.op);
+          return numeric_op(pick(op_tables().numeric[ni]), depth);
         }
         return ref_expr(t, depth);
       }
       default: {
         if (ni < 0) return ref_expr(t, depth);
-        const SimpleOp& s = pick(op_tables().numeric[ni]);
-        for (int i = 0; i < s.num_params; ++i) expr(s.params[i], depth + 1);
-        return emit(s.op);
+        return numeric_op(pick(op_tables().numeric[ni]), depth);
       }
     }
+  }
+
+  // A numeric operator and its operands. A division or remainder often gets a constant
+  // divisor, from a list that covers what compilers divide by and the edges of the shifts
+  // and reciprocal multiplies an engine may use instead (jit/x64/numeric_x64.cc).
+  void numeric_op(const SimpleOp& s, int depth) {
+    const bool division = s.op == Op::I32DivS || s.op == Op::I32DivU || s.op == Op::I32RemS ||
+                          s.op == Op::I32RemU || s.op == Op::I64DivS || s.op == Op::I64DivU ||
+                          s.op == Op::I64RemS || s.op == Op::I64RemU;
+    if (!division || !in_.chance(1, 2)) {
+      for (int i = 0; i < s.num_params; ++i) expr(s.params[i], depth + 1);
+      return emit(s.op);
+    }
+    static constexpr int64_t divisors[] = {
+        1,         2,          3,          5,          7,           10,        16,
+        100,       641,        1000,       139968,     -2,          -3,        -7,
+        -10,       -16,        -1000,      0x40000000, -1,          0,         INT32_MAX,
+        INT32_MIN, 0x80000001, 0xFFFFFFFE, 0xFFFFFFFF, 0x100000001, INT64_MAX, INT64_MIN};
+    expr(s.params[0], depth + 1);
+    const int64_t d = in_.chance(1, 8) ? static_cast<int64_t>(in_.u64())
+                                       : divisors[in_.below(std::size(divisors))];
+    if (s.params[1] == ValType::I32) {
+      emit(Op::I32Const);
+      out_.sleb(static_cast<int32_t>(static_cast<uint32_t>(d)));
+    } else {
+      emit(Op::I64Const);
+      out_.sleb(d);
+    }
+    emit(s.op);
   }
 
   // Instructions that produce an i32 without being plain numeric operators.

@@ -2,6 +2,7 @@
 // operand's register when it is a temporary (take_gp/take_xmm); constants become immediates
 // and frame slots memory operands where x86 allows; compares leave their result in the flags
 // for a following branch or select.
+#include <bit>
 #include <cstdint>
 
 #include "jit/x64/x64_backend.h"
@@ -278,7 +279,88 @@ bool X64Backend::int_binary(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t
   }
 }
 
+// An i32 division or remainder by a constant as a shift or a multiply by the reciprocal: div
+// takes 10 to 40 cycles, and LLVM leaves divisions by constants in wasm for engines to do this.
+// The reciprocal is m = ceil(2^64 / d) (d not a power of two): for 0 <= n < 2^32,
+// n * m / 2^64 = n / d + e with 0 < e < n / 2^64 < 1 / d, which never reaches the next
+// integer, so the high half of the 128-bit product is floor(n / d). For a negative n the
+// signed product's high half is floor(n / |d| - e), one below the truncated quotient whether
+// or not |d| divides n: adding 1 for a negative n gives it. Divisors 0 and -1 (traps) and
+// INT32_MIN are left to divide().
+bool X64Backend::divide_by_constant(Op op, uint32_t dst, uint32_t a, uint32_t d) {
+  const bool is_signed = op == Op::I32DivS || op == Op::I32RemS;
+  const bool rem = op == Op::I32RemS || op == Op::I32RemU;
+  const auto sd = static_cast<int32_t>(d);
+  if (d == 0 || (is_signed && (sd == -1 || sd == INT32_MIN))) return false;
+  const uint32_t magnitude = is_signed && sd < 0 ? 0u - d : d;
+  const bool negate = is_signed && sd < 0 && !rem;  // n / -d = -(n / d)
+  if (magnitude == 1) {
+    const x86::Gp r = take_gp(a, dst, false).r32();
+    if (rem)
+      a_.xor_(r, r);
+    else if (negate)
+      a_.neg(r);
+    return true;
+  }
+  if ((magnitude & (magnitude - 1)) == 0) {
+    const int k = std::countr_zero(magnitude);
+    const x86::Gp r = take_gp(a, dst, false).r32();
+    if (!is_signed) {
+      if (rem)
+        a_.and_(r, imm(magnitude - 1));
+      else
+        a_.shr(r, k);
+      return true;
+    }
+    // Signed: a negative n is biased by 2^k - 1 first, so that the shift truncates toward
+    // zero; the remainder is n less n's biased value with the low k bits cleared.
+    a_.mov(x86::r11d, r);
+    a_.sar(x86::r11d, 31);
+    a_.shr(x86::r11d, 32 - k);
+    a_.add(x86::r11d, r);
+    if (rem) {
+      a_.and_(x86::r11d, imm(static_cast<int32_t>(0u - magnitude)));
+      a_.sub(r, x86::r11d);
+    } else {
+      a_.sar(x86::r11d, k);
+      a_.mov(r, x86::r11d);
+      if (negate) a_.neg(r);
+    }
+    return true;
+  }
+  const uint64_t m = UINT64_MAX / magnitude + 1;  // ceil(2^64 / d): d is not a power of two
+  claim(0);
+  claim(2);
+  load_gp(x86::r11, a, false);
+  a_.mov(x86::rax, imm(m));
+  if (is_signed) {
+    a_.movsxd(x86::r11, x86::r11d);
+    a_.imul(x86::r11);  // m < 2^63 as |d| >= 3: rdx:rax = n * m, signed
+    a_.mov(x86::rax, x86::r11);
+    a_.sar(x86::rax, 63);
+    a_.sub(x86::rdx, x86::rax);
+  } else {
+    a_.mul(x86::r11);
+  }
+  if (!rem) {
+    if (negate)
+      a_.neg(x86::edx);
+    else
+      a_.mov(x86::edx, x86::edx);  // the i32 zero-extended, as registers keep it
+    map(dst, 2);
+    return true;
+  }
+  // n - q * d, in 32 bits (the product's low half is the same signed or not).
+  a_.imul(x86::edx, x86::edx, imm(static_cast<int32_t>(magnitude)));
+  a_.mov(x86::eax, x86::r11d);
+  a_.sub(x86::eax, x86::edx);
+  map(dst, 0);
+  return true;
+}
+
 void X64Backend::divide(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset) {
+  if (!wide && is_const(b) && divide_by_constant(op, dst, a, static_cast<uint32_t>(val(b).bits)))
+    return;
   const bool is_signed =
       op == Op::I32DivS || op == Op::I64DivS || op == Op::I32RemS || op == Op::I64RemS;
   const bool rem = op == Op::I32RemS || op == Op::I64RemS || op == Op::I32RemU || op == Op::I64RemU;
