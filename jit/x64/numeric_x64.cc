@@ -358,8 +358,103 @@ bool X64Backend::divide_by_constant(Op op, uint32_t dst, uint32_t a, uint32_t d)
   return true;
 }
 
+// The i64 forms. A 64-bit dividend needs a 65-bit reciprocal, so the unsigned quotient of
+// n (in r11) by d (not a power of two) uses the round-up method with a fix-up (Granlund and
+// Montgomery, 1994): with l = ceil(log2 d) and m = floor(2^64 * (2^l - d) / d) + 1 (64 bits),
+// t = mulhi(n, m) and q = (t + ((n - t) >> 1)) >> (l - 1). The quotient lands in rax; rdx is
+// clobbered. Signed ones divide |n| by |d| and give the quotient, then the remainder, their
+// signs back.
+void X64Backend::unsigned_quotient64(uint64_t d) {
+  const int l = 64 - std::countl_zero(d - 1);                     // 2 to 64
+  const uint64_t gap = l == 64 ? 0 - d : (uint64_t{1} << l) - d;  // 2^l - d
+  const auto m = static_cast<uint64_t>((static_cast<unsigned __int128>(gap) << 64) / d + 1);
+  a_.mov(x86::rax, imm(m));
+  a_.mul(x86::r11);
+  a_.mov(x86::rax, x86::r11);
+  a_.sub(x86::rax, x86::rdx);
+  a_.shr(x86::rax, 1);
+  a_.add(x86::rax, x86::rdx);
+  a_.shr(x86::rax, l - 1);
+}
+
+bool X64Backend::divide64_by_constant(Op op, uint32_t dst, uint32_t a, uint64_t d) {
+  const bool is_signed = op == Op::I64DivS || op == Op::I64RemS;
+  const bool rem = op == Op::I64RemS || op == Op::I64RemU;
+  const auto sd = static_cast<int64_t>(d);
+  if (d == 0 || (is_signed && (sd == -1 || sd == INT64_MIN))) return false;
+  const uint64_t magnitude = is_signed && sd < 0 ? 0 - d : d;
+  const bool negate = is_signed && sd < 0 && !rem;
+  if (magnitude == 1) {
+    const x86::Gp r = take_gp(a, dst, true);
+    if (rem)
+      a_.xor_(r.r32(), r.r32());
+    else if (negate)
+      a_.neg(r);
+    return true;
+  }
+  if ((magnitude & (magnitude - 1)) == 0) {
+    const int k = std::countr_zero(magnitude);
+    const x86::Gp r = take_gp(a, dst, true);
+    if (!is_signed && !rem) {
+      a_.shr(r, k);
+    } else if (!is_signed) {
+      a_.mov(x86::r11, imm(magnitude - 1));
+      a_.and_(r, x86::r11);
+    } else {
+      a_.mov(x86::r11, r);  // biased as in divide_by_constant
+      a_.sar(x86::r11, 63);
+      a_.shr(x86::r11, 64 - k);
+      a_.add(x86::r11, r);
+      a_.sar(x86::r11, k);
+      if (rem) {
+        a_.shl(x86::r11, k);
+        a_.sub(r, x86::r11);
+      } else {
+        a_.mov(r, x86::r11);
+        if (negate) a_.neg(r);
+      }
+    }
+    return true;
+  }
+  claim(0);
+  claim(2);
+  if (is_signed) claim(1);  // rcx: n's sign, all ones when negative
+  load_gp(x86::r11, a, true);
+  if (is_signed) {
+    a_.mov(x86::rcx, x86::r11);
+    a_.sar(x86::rcx, 63);
+    a_.xor_(x86::r11, x86::rcx);
+    a_.sub(x86::r11, x86::rcx);  // |n|, as unsigned
+  }
+  unsigned_quotient64(magnitude);
+  if (!rem) {
+    if (is_signed) {
+      if (negate) a_.not_(x86::rcx);
+      a_.xor_(x86::rax, x86::rcx);
+      a_.sub(x86::rax, x86::rcx);
+    }
+    map(dst, 0);
+    return true;
+  }
+  if (fits_i32(magnitude)) {
+    a_.imul(x86::rax, x86::rax, imm(static_cast<int32_t>(magnitude)));
+  } else {
+    a_.mov(x86::rdx, imm(magnitude));
+    a_.imul(x86::rax, x86::rdx);
+  }
+  a_.mov(x86::rdx, x86::r11);
+  a_.sub(x86::rdx, x86::rax);  // |n| - q * |d|, which takes n's sign
+  if (is_signed) {
+    a_.xor_(x86::rdx, x86::rcx);
+    a_.sub(x86::rdx, x86::rcx);
+  }
+  map(dst, 2);
+  return true;
+}
+
 void X64Backend::divide(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset) {
-  if (!wide && is_const(b) && divide_by_constant(op, dst, a, static_cast<uint32_t>(val(b).bits)))
+  if (is_const(b) && (wide ? divide64_by_constant(op, dst, a, val(b).bits)
+                           : divide_by_constant(op, dst, a, static_cast<uint32_t>(val(b).bits))))
     return;
   const bool is_signed =
       op == Op::I32DivS || op == Op::I64DivS || op == Op::I32RemS || op == Op::I64RemS;

@@ -281,7 +281,9 @@ class X64Backend final : public Backend {
   bool float_op(Op op, uint32_t dst, uint32_t a, uint32_t b);
   bool conversion(Op op, uint32_t dst, uint32_t a, uint32_t offset);
   void divide(Op op, bool wide, uint32_t dst, uint32_t a, uint32_t b, uint32_t offset);
-  bool divide_by_constant(Op op, uint32_t dst, uint32_t a, uint32_t d);  // i32 only
+  bool divide_by_constant(Op op, uint32_t dst, uint32_t a, uint32_t d);
+  bool divide64_by_constant(Op op, uint32_t dst, uint32_t a, uint64_t d);
+  void unsigned_quotient64(uint64_t d);  // rax = r11 / d
   void checked_truncate(const x86::Gp& out, bool is_signed, bool wide, uint32_t offset);
 
   // --- Saturating truncation, references, tables, runtime helpers (runtime_ops_x64.cc) -----
