@@ -826,14 +826,17 @@
 (assert_trap (invoke "indirect6" (i32.const 2)) "indirect call type mismatch")
 (assert_trap (invoke "indirect6" (i32.const 3)) "uninitialized element")
 
-;; A body without calls keeps r15 (the count of JIT frames left) pushed and uses it as a fourth
-;; pushed home: $mix has five integer locals live across its loop. Its exits, by return and
+;; A body without calls keeps r15 (the count of JIT frames left) pushed and uses it as a home
+;; once the caller-saved and the other pushed homes are taken: $mix has seven integer locals
+;; live across its loop. Its exits, by return and
 ;; by trap, must give every caller its count back: 100,000 calls of it and then recursion
 ;; still end where max_call_depth says, not earlier or never.
 (module
   (func $mix (param $n i32) (result i32) (local $a i32) (local $b i32) (local $c i32) (local $d i32)
+    (local $e i32) (local $f i32)
     (local.set $a (i32.const 1)) (local.set $b (i32.const 2))
     (local.set $c (i32.const 3)) (local.set $d (i32.const 4))
+    (local.set $e (i32.const 5)) (local.set $f (i32.const 6))
     (block $out
       (loop $l
         (br_if $out (i32.eqz (local.get $n)))
@@ -841,10 +844,13 @@
         (local.set $b (i32.xor (local.get $b) (local.get $c)))
         (local.set $c (i32.add (local.get $c) (local.get $d)))
         (local.set $d (i32.add (local.get $d) (local.get $n)))
+        (local.set $e (i32.xor (local.get $e) (local.get $a)))
+        (local.set $f (i32.add (local.get $f) (local.get $e)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $l)))
     (if (i32.eq (local.get $d) (i32.const 14)) (then unreachable))
-    (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d))))
+    (i32.add (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d)))
+             (i32.add (local.get $e) (local.get $f))))
   (func $deep (export "deep") (param $k i32) (result i32)
     (if (result i32) (i32.eqz (local.get $k))
       (then (i32.const 0))
@@ -861,11 +867,11 @@
   (func (export "mix-trap") (result i32)
     (i32.add (call $mix (i32.const 4)) (call $deep (i32.const 10))))
 )
-(assert_return (invoke "deep" (i32.const 1000)) (i32.const 51000))
-(assert_return (invoke "many-leaves") (i32.const 1651000))
+(assert_return (invoke "deep" (i32.const 1000)) (i32.const 81000))
+(assert_return (invoke "many-leaves") (i32.const 3481000))
 (assert_exhaustion (invoke "mix-forever") "call stack exhausted")
 (assert_trap (invoke "mix-trap") "unreachable")
-(assert_return (invoke "deep" (i32.const 1000)) (i32.const 51000))
+(assert_return (invoke "deep" (i32.const 1000)) (i32.const 81000))
 
 ;; Division and remainder by constants: shifts, and multiplies by the reciprocal (numeric_x64.cc),
 ;; checked against the same operation with the divisor in a parameter (a div instruction) for

@@ -111,23 +111,57 @@ void X64Backend::prologue(const FrameShape& f) {
       saved_home_slots_.push_back(l.slot);
     }
   };
-  size_t next = 0;
-  auto give_pushed_home = [&](Reg r) {
-    if (next == ints.size()) return;
-    give_home(*ints[next++], r, false);
-    pushed_.push_back(r);
-  };
-  for (Reg r : kCalleeSavedHomes) give_pushed_home(r);
-  // A body without calls needs the count of frames left only at entry and exit: r15 can be
-  // a home too, pushed with the count in it (the depth check below still sees the count)
-  // and popped with it on every way out.
-  if (f.call_weight == 0) give_pushed_home(kFramesLeftRegister);
+  direct_ = convention(*f.type);
   gp_temps_.assign(std::begin(kGpTemps), std::end(kGpTemps));
-  for (Reg r : kCallerSavedHomes) {
-    if (next < ints.size() && ints[next]->weight >= saved_home_weight)
-      give_home(*ints[next++], r, true);
-    else
-      gp_temps_.insert(gp_temps_.begin(), r);
+  bool caller_saved_taken[std::size(kCallerSavedHomes)] = {};
+  if (f.call_weight == 0) {
+    // A body without calls: caller-saved homes first, as they cost nothing, and a parameter
+    // that arrives in one of them keeps it (no move); then pushed homes. r15 is one of
+    // those: such a body needs the count of frames left only at entry and exit, so it is
+    // pushed with the count in it (the depth check below still sees the count) and popped
+    // with it on every way out.
+    const size_t n =
+        std::min(ints.size(), std::size(kCallerSavedHomes) + std::size(kCalleeSavedHomes) + 1);
+    std::vector<bool> placed(n);
+    for (size_t i = 0; i < n && direct_; ++i) {
+      const auto p = static_cast<size_t>(ints[i] - f.locals.data());
+      if (p >= f.type->params.size()) continue;
+      for (size_t k = 0; k < std::size(kCallerSavedHomes); ++k) {
+        if (caller_saved_taken[k] || kCallerSavedHomes[k] != direct_->params[p]) continue;
+        give_home(*ints[i], kCallerSavedHomes[k], true);
+        caller_saved_taken[k] = placed[i] = true;
+      }
+    }
+    size_t k = 0, pushed = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (placed[i]) continue;
+      while (k < std::size(kCallerSavedHomes) && caller_saved_taken[k]) ++k;
+      if (k < std::size(kCallerSavedHomes)) {
+        give_home(*ints[i], kCallerSavedHomes[k], true);
+        caller_saved_taken[k] = true;
+        continue;
+      }
+      const Reg r =
+          pushed < std::size(kCalleeSavedHomes) ? kCalleeSavedHomes[pushed] : kFramesLeftRegister;
+      ++pushed;
+      give_home(*ints[i], r, false);
+      pushed_.push_back(r);
+    }
+  } else {
+    size_t next = 0;
+    for (Reg r : kCalleeSavedHomes) {
+      if (next == ints.size()) break;
+      give_home(*ints[next++], r, false);
+      pushed_.push_back(r);
+    }
+    for (size_t k = 0; k < std::size(kCallerSavedHomes); ++k) {
+      if (next == ints.size() || ints[next]->weight < saved_home_weight) break;
+      give_home(*ints[next++], kCallerSavedHomes[k], true);
+      caller_saved_taken[k] = true;
+    }
+  }
+  for (size_t k = 0; k < std::size(kCallerSavedHomes); ++k) {  // the others are temporaries
+    if (!caller_saved_taken[k]) gp_temps_.insert(gp_temps_.begin(), kCallerSavedHomes[k]);
   }
   for (size_t i = 0; i < floats.size() && i < std::size(kXmmHomes); ++i)
     give_home(*floats[i], kXmmHomes[i], true);
@@ -138,7 +172,6 @@ void X64Backend::prologue(const FrameShape& f) {
     v.reg = static_cast<Reg>(homes_[s]);
   }
 
-  direct_ = convention(*f.type);
   if (direct_) array_entry(*direct_);
   for (Reg r : pushed_) a_.push(gp(r));
   if (!direct_) a_.mov(x86::r12, x86::rdi);

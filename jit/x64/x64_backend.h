@@ -2,10 +2,11 @@
 // values in registers (a Liftoff-style value cache):
 //
 // - Homes: the most used i32/i64 locals live in rbx, rbp, r14 (callee-saved, so calls
-//   keep them; in a body without calls, r15 too, see below), then in rsi, rdi, r8 if used
-//   inside loops and more than twice as often as the body calls, and the most used f32/f64
-//   locals (by the same rule) in xmm8-xmm14, for the whole function; caller-saved homes
-//   are saved around calls. Other locals and the operand stack live in frame slots.
+//   keep them), then in rsi, rdi, r8 if used inside loops and more than twice as often as
+//   the body calls, and the most used f32/f64 locals (by the same rule) in xmm8-xmm14, for
+//   the whole function; caller-saved homes are saved around calls. A body without calls
+//   takes rsi, rdi, r8 first (free there; a parameter arriving in one keeps it), then rbx,
+//   rbp, r14 and r15 (see below). Other locals and the operand stack live in frame slots.
 // - The cache: between control-flow points a slot's current value may be in a temporary
 //   register (r9, r10, rax, rdx, rcx and the unused homes; xmm0-xmm7), a local's home (after
 //   local.get, until the local changes), a constant not yet written, or the
