@@ -10,15 +10,23 @@
 
 namespace wrun::interp {
 
+// The NaN that min and max give when an operand is one: the first operand's if it is a NaN,
+// else the second's, quieted (as an x86 add of the two gives it, and the JIT computes it).
+// Not a + b: the compiler may swap a commutative add's operands, and which NaN wins when both
+// are one would then depend on the build.
+template <class F>
+F propagate_nan(F a, F b) {
+  return std::isnan(a) ? a + a : b + b;
+}
 template <class F>
 F wasm_min(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;  // propagates a quiet NaN
-  if (a == b) return std::signbit(a) ? a : b;        // min(-0, +0) = -0
+  if (std::isnan(a) || std::isnan(b)) return propagate_nan(a, b);
+  if (a == b) return std::signbit(a) ? a : b;  // min(-0, +0) = -0
   return a < b ? a : b;
 }
 template <class F>
 F wasm_max(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;
+  if (std::isnan(a) || std::isnan(b)) return propagate_nan(a, b);
   if (a == b) return std::signbit(a) ? b : a;
   return a > b ? a : b;
 }

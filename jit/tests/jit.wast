@@ -1119,3 +1119,23 @@
 (assert_return (invoke "div64-by-ten" (i64.const 10)) (i64.const 1))
 (assert_return (invoke "div64-by-ten" (i64.const -1)) (i64.const 1844674407370955161))
 (assert_return (invoke "div64-by-ten" (i64.const -6101065172474983726)) (i64.const 1234567890123456789))
+
+;; min and max of NaNs: the first operand's NaN if it is one, else the second's, quieted, on
+;; every executor (the spec allows either; wrun's executors must agree bit for bit).
+(module
+  (func (export "max32") (param f32 f32) (result i32) (i32.reinterpret_f32 (f32.max (local.get 0) (local.get 1))))
+  (func (export "min32") (param f32 f32) (result i32) (i32.reinterpret_f32 (f32.min (local.get 0) (local.get 1))))
+  (func (export "max64") (param f64 f64) (result i64) (i64.reinterpret_f64 (f64.max (local.get 0) (local.get 1))))
+  (func (export "min64") (param f64 f64) (result i64) (i64.reinterpret_f64 (f64.min (local.get 0) (local.get 1))))
+)
+(assert_return (invoke "max32" (f32.const nan:0x600000) (f32.const -nan:0x7f6060)) (i32.const 0x7fe00000))
+(assert_return (invoke "max32" (f32.const -nan:0x7f6060) (f32.const nan:0x600000)) (i32.const 0xffff6060))
+(assert_return (invoke "min32" (f32.const nan:0x600000) (f32.const -nan:0x7f6060)) (i32.const 0x7fe00000))
+(assert_return (invoke "min32" (f32.const -nan:0x7f6060) (f32.const nan:0x600000)) (i32.const 0xffff6060))
+(assert_return (invoke "max32" (f32.const nan:0x200000) (f32.const 1)) (i32.const 0x7fe00000))
+(assert_return (invoke "min32" (f32.const 1) (f32.const -nan:0x200000)) (i32.const 0xffe00000))
+(assert_return (invoke "max64" (f64.const nan:0xc000000000000) (f64.const -nan:0xf606060606060))
+               (i64.const 0x7ffc000000000000))
+(assert_return (invoke "max64" (f64.const -nan:0xf606060606060) (f64.const nan:0xc000000000000))
+               (i64.const 0xffff606060606060))
+(assert_return (invoke "min64" (f64.const nan:0x4000000000000) (f64.const 2)) (i64.const 0x7ffc000000000000))
