@@ -120,9 +120,9 @@ void X64Backend::prologue(const FrameShape& f) {
     // those: such a body needs the count of frames left only at entry and exit, so it is
     // pushed with the count in it (the depth check below still sees the count) and popped
     // with it on every way out.
-    const size_t n =
-        std::min(ints.size(), std::size(kCallerSavedHomes) + std::size(kCalleeSavedHomes) + 1);
-    std::vector<bool> placed(n);
+    constexpr size_t kHomes = std::size(kCallerSavedHomes) + std::size(kCalleeSavedHomes) + 1;
+    const size_t n = std::min(ints.size(), kHomes);
+    bool placed[kHomes] = {};
     for (size_t i = 0; i < n && direct_; ++i) {
       const auto p = static_cast<size_t>(ints[i] - f.locals.data());
       if (p >= f.type->params.size()) continue;

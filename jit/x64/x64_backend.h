@@ -194,8 +194,7 @@ class X64Backend final : public Backend {
   void unmap(uint32_t s) {
     if (has_home(s)) return;
     Value& v = val(s);
-    if (v.loc == Loc::Reg && regs_[v.reg].slot == s)
-      regs_[v.reg].slot = kNoSlot;  // stays locked for this instruction
+    if (is_temp(s)) regs_[v.reg].slot = kNoSlot;  // stays locked for this instruction
     if (s == flags_slot_) flags_slot_ = kNoSlot;
     v.loc = Loc::Mem;
     v.dirty = false;
